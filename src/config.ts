@@ -1,0 +1,252 @@
+/**
+ * Every setting of the project, in one place (like transformers.js' `env`).
+ *
+ * Values come from, in rising priority: defaults below → environment (and `.env`
+ * through dotenv) → explicit overrides (command-line flags, tests).
+ * `loadConfig` validates everything and throws a ConfigError with one readable line.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project root (the folder holding package.json), whatever the working directory. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The offline stand-in model bundled under models/ (see models/local/.../README.md). */
+export const STANDIN_MODEL_ID = 'local/zh-char-bigram-hash-256';
+
+export type Pooling = 'mean' | 'cls';
+
+export interface ModelConfig {
+  /** Hub id (e.g. Xenova/multilingual-e5-small) or a path under `localModelsDir`. */
+  id: string;
+  /** Model tried when `id` cannot be loaded (offline); empty string disables the fallback. */
+  fallbackId: string;
+  /** Folder of local models in the transformers.js layout (`<dir>/<id>/config.json`, `onnx/`). */
+  localModelsDir: string;
+  /** Where downloaded models are cached. */
+  cacheDir: string;
+  /** Hub (or mirror) base URL; HF_ENDPOINT is honoured. */
+  remoteHost: string;
+  allowRemote: boolean;
+  quantized: boolean;
+  pooling: Pooling;
+  normalize: boolean;
+  /** Text put before a question / a passage before embedding (e5: "query: " / "passage: "). */
+  queryPrefix: string;
+  passagePrefix: string;
+  /** Passages per forward pass; bounded so memory stays flat. */
+  batchSize: number;
+  /** Worker threads for ingest embedding (0 = embed in the main thread). */
+  workers: number;
+}
+
+export interface HnswConfig {
+  m: number;
+  efConstruction: number;
+  /** ef at query time; raised to at least the number of candidates asked for. */
+  efSearch: number;
+}
+
+export interface SearchConfig {
+  /** Results returned per question. */
+  topK: number;
+  /** Candidates taken from each retriever before fusion. */
+  candidates: number;
+  /** Reciprocal-rank-fusion constant. */
+  rrfK: number;
+  /** Weight of the lexical ranking against the dense one in the fusion. */
+  lexicalWeight: number;
+  /** Abstain when the evidence score of the best result is below this (see README, "Abstaining"). */
+  abstainBelow: number;
+  /** Longest quote shown, in characters (a single longer sentence is kept whole). */
+  quoteMaxChars: number;
+  /** Longest question accepted; longer ones are cut with a notice. */
+  maxQuestionChars: number;
+}
+
+export interface BotConfig {
+  token: string;
+  /** Bot API root URL (Telegram's by default; a self-hosted server or an emulator in tests). */
+  apiRoot: string;
+  /** Webhook mode when set, long polling otherwise. */
+  webhookUrl: string;
+  webhookPort: number;
+  webhookSecret: string;
+  /** User or chat ids allowed to use the bot; empty = everyone. */
+  allowedIds: number[];
+  /** Questions per user per window. */
+  rateLimit: number;
+  rateWindowMs: number;
+  /** Results a user can page through. */
+  resultsPerAnswer: number;
+}
+
+export interface Config {
+  /** Folders of reports; all are indexed together. */
+  corpusDirs: string[];
+  /** Folder of the index (HNSW graph, passage store, manifest). */
+  indexDir: string;
+  model: ModelConfig;
+  hnsw: HnswConfig;
+  search: SearchConfig;
+  bot: BotConfig;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Deep-partial overrides, as given by CLI flags or tests. */
+export type ConfigOverrides = {
+  corpusDirs?: string[];
+  indexDir?: string;
+  model?: Partial<ModelConfig>;
+  hnsw?: Partial<HnswConfig>;
+  search?: Partial<SearchConfig>;
+  bot?: Partial<BotConfig>;
+  logLevel?: Config['logLevel'];
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Known models and what they need. A model not listed here uses the MODEL_* settings as given.
+ * e5 models are trained with "query: " / "passage: " prefixes and mean pooling.
+ */
+export const MODEL_PRESETS: Record<string, Partial<ModelConfig>> = {
+  [STANDIN_MODEL_ID]: { pooling: 'mean', queryPrefix: '', passagePrefix: '' },
+  'Xenova/multilingual-e5-small': { pooling: 'mean', queryPrefix: 'query: ', passagePrefix: 'passage: ' },
+  'Xenova/multilingual-e5-base': { pooling: 'mean', queryPrefix: 'query: ', passagePrefix: 'passage: ' },
+  'Xenova/multilingual-e5-large': { pooling: 'mean', queryPrefix: 'query: ', passagePrefix: 'passage: ' },
+  'Xenova/paraphrase-multilingual-MiniLM-L12-v2': { pooling: 'mean', queryPrefix: '', passagePrefix: '' },
+  'Xenova/bge-m3': { pooling: 'cls', queryPrefix: '', passagePrefix: '' },
+};
+
+export const DEFAULT_MODEL_ID = 'Xenova/multilingual-e5-small';
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, key: string, fallback: string): string {
+  const v = env[key];
+  return v === undefined || v.trim() === '' ? fallback : v.trim();
+}
+
+function int(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw.trim());
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${key} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function num(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw.trim());
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new ConfigError(`${key} must be a number from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function bool(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${key} must be true or false, got "${raw}"`);
+}
+
+function list(env: Env, key: string): string[] {
+  const raw = env[key];
+  if (!raw) return [];
+  return raw
+    .split(/[,;]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function resolveFromRoot(p: string): string {
+  return path.isAbsolute(p) ? p : path.resolve(PROJECT_ROOT, p);
+}
+
+/** Reads the environment into a Config, applies overrides, validates. */
+export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.env): Config {
+  const modelId = overrides.model?.id ?? str(env, 'EMBED_MODEL', DEFAULT_MODEL_ID);
+  const preset = MODEL_PRESETS[modelId] ?? {};
+  const pooling = str(env, 'EMBED_POOLING', preset.pooling ?? 'mean');
+  if (pooling !== 'mean' && pooling !== 'cls') throw new ConfigError(`EMBED_POOLING must be mean or cls, got "${pooling}"`);
+
+  const hfEndpoint = str(env, 'HF_ENDPOINT', 'https://huggingface.co');
+  const model: ModelConfig = {
+    id: modelId,
+    fallbackId: env.EMBED_FALLBACK_MODEL === undefined ? STANDIN_MODEL_ID : env.EMBED_FALLBACK_MODEL.trim(),
+    localModelsDir: resolveFromRoot(str(env, 'MODELS_DIR', 'models')),
+    cacheDir: resolveFromRoot(str(env, 'MODEL_CACHE_DIR', '.cache/models')),
+    remoteHost: hfEndpoint.endsWith('/') ? hfEndpoint : `${hfEndpoint}/`,
+    allowRemote: bool(env, 'ALLOW_REMOTE_MODELS', true),
+    quantized: bool(env, 'EMBED_QUANTIZED', true),
+    pooling,
+    normalize: true,
+    queryPrefix: env.EMBED_QUERY_PREFIX ?? preset.queryPrefix ?? '',
+    passagePrefix: env.EMBED_PASSAGE_PREFIX ?? preset.passagePrefix ?? '',
+    batchSize: int(env, 'EMBED_BATCH_SIZE', 32, 1, 1024),
+    workers: int(env, 'EMBED_WORKERS', 0, 0, 16),
+    ...overrides.model,
+  };
+
+  const hnsw: HnswConfig = {
+    m: int(env, 'HNSW_M', 16, 4, 128),
+    efConstruction: int(env, 'HNSW_EF_CONSTRUCTION', 200, 10, 2000),
+    efSearch: int(env, 'HNSW_EF_SEARCH', 128, 10, 5000),
+    ...overrides.hnsw,
+  };
+
+  const search: SearchConfig = {
+    topK: int(env, 'TOP_K', 5, 1, 50),
+    candidates: int(env, 'SEARCH_CANDIDATES', 50, 5, 1000),
+    rrfK: int(env, 'RRF_K', 60, 1, 1000),
+    lexicalWeight: num(env, 'LEXICAL_WEIGHT', 1, 0, 10),
+    abstainBelow: num(env, 'ABSTAIN_BELOW', 0.5, 0, 1),
+    quoteMaxChars: int(env, 'QUOTE_MAX_CHARS', 300, 40, 3000),
+    maxQuestionChars: int(env, 'MAX_QUESTION_CHARS', 500, 10, 100000),
+    ...overrides.search,
+  };
+
+  const bot: BotConfig = {
+    token: str(env, 'BOT_TOKEN', ''),
+    apiRoot: str(env, 'BOT_API_ROOT', 'https://api.telegram.org'),
+    webhookUrl: str(env, 'WEBHOOK_URL', ''),
+    webhookPort: int(env, 'WEBHOOK_PORT', 8080, 1, 65535),
+    webhookSecret: str(env, 'WEBHOOK_SECRET', ''),
+    allowedIds: list(env, 'ALLOWED_IDS').map((s) => {
+      const n = Number(s);
+      if (!Number.isSafeInteger(n)) throw new ConfigError(`ALLOWED_IDS must be a comma-separated list of numeric ids, got "${s}"`);
+      return n;
+    }),
+    rateLimit: int(env, 'RATE_LIMIT', 20, 1, 10000),
+    rateWindowMs: int(env, 'RATE_WINDOW_MS', 60000, 100, 86400000),
+    resultsPerAnswer: int(env, 'RESULTS_PER_ANSWER', 5, 1, 10),
+    ...overrides.bot,
+  };
+
+  const corpusDirs = (overrides.corpusDirs?.length ? overrides.corpusDirs : list(env, 'CORPUS_DIRS').length ? list(env, 'CORPUS_DIRS') : ['corpus']).map(
+    resolveFromRoot,
+  );
+  const logLevel = overrides.logLevel ?? (str(env, 'LOG_LEVEL', 'info') as Config['logLevel']);
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error, got "${logLevel}"`);
+
+  const config: Config = {
+    corpusDirs: [...new Set(corpusDirs)],
+    indexDir: resolveFromRoot(overrides.indexDir ?? str(env, 'INDEX_DIR', 'index')),
+    model,
+    hnsw,
+    search,
+    bot,
+    logLevel,
+  };
+  if (config.search.candidates < config.search.topK) config.search.candidates = config.search.topK;
+  return config;
+}
