@@ -79,6 +79,10 @@ export interface BotConfig {
   rateWindowMs: number;
   /** Results a user can page through. */
   resultsPerAnswer: number;
+  /** Address the webhook server listens on (webhook mode only). */
+  webhookHost: string;
+  /** Recent answers kept for the paging buttons; older buttons answer "expired". */
+  answerCacheSize: number;
 }
 
 export interface Config {
@@ -229,8 +233,15 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     rateLimit: int(env, 'RATE_LIMIT', 20, 1, 10000),
     rateWindowMs: int(env, 'RATE_WINDOW_MS', 60000, 100, 86400000),
     resultsPerAnswer: int(env, 'RESULTS_PER_ANSWER', 5, 1, 10),
+    webhookHost: str(env, 'WEBHOOK_HOST', '0.0.0.0'),
+    answerCacheSize: int(env, 'ANSWER_CACHE_SIZE', 1000, 10, 100000),
     ...overrides.bot,
   };
+
+  for (const [key, url] of [['BOT_API_ROOT', bot.apiRoot], ['WEBHOOK_URL', bot.webhookUrl]] as const) {
+    if (url !== '' && !/^https?:\/\/[^\s/]+/.test(url)) throw new ConfigError(`${key} must be an http(s) URL, got "${url}"`);
+  }
+  bot.apiRoot = bot.apiRoot.replace(/\/+$/, ''); // grammY refuses a trailing slash
 
   const corpusDirs = (overrides.corpusDirs?.length ? overrides.corpusDirs : list(env, 'CORPUS_DIRS').length ? list(env, 'CORPUS_DIRS') : ['corpus']).map(
     resolveFromRoot,
