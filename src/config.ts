@@ -261,3 +261,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
   if (config.search.candidates < config.search.topK) config.search.candidates = config.search.topK;
   return config;
 }
+
+/** Reads `.env` from the project root into process.env (existing variables win). Quiet: stdout stays clean. */
+export async function loadDotenv(file = path.join(PROJECT_ROOT, '.env')): Promise<void> {
+  const dotenv = await import('dotenv');
+  dotenv.config({ path: file, quiet: true });
+}

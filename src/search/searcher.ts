@@ -1,17 +1,188 @@
-// PLACEHOLDER — the real implementation is being written now; the signatures below are the contract.
+/**
+ * The search facade: opens an index and answers questions.
+ *
+ *   question → analyze (words, English bridge) → dense (HNSW) + lexical (BM25)
+ *            → reciprocal rank fusion → abstain rule → quotes → Answer
+ */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Config } from '../config.js';
-import type { Answer, SearchOptions, SourceInfo } from './types.js';
+import type { Span } from '../corpus/chunk.js';
+import { type Embedder, loadEmbedder } from '../embed/embedder.js';
+import { DenseIndex } from '../index/hnsw.js';
+import { FILES, IndexError, type Manifest, type PassageStore, readJson, readManifest } from '../index/store.js';
+import { EMPTY_BRIDGE, type EnglishBridge } from './english.js';
+import { DocumentFrequencies, LexicalIndex } from './lexical.js';
+import { type AnalyzedQuery, analyzeQuery, coverage } from './query.js';
+import { extractQuote } from './quote.js';
+import { normalize } from './text.js';
+import type { Answer, Result, SearchOptions, SourceInfo } from './types.js';
 
 export interface Searcher {
   /** Answers a question: ranked quotes with sources, or abstained. Never throws on odd input. */
   search(question: string, options?: SearchOptions): Promise<Answer>;
   /** The reports in the index, with passage counts. */
   sources(): SourceInfo[];
-  /** Model id the index was built with, passage count, build time. */
   info(): { model: string; dim: number; passages: number; builtAt: string; generation: string };
+  /** Ranked passage ids of one retriever alone (for benchmarks and diagnostics). */
+  retrieve(question: string, mode: 'dense' | 'lexical' | 'hybrid', k: number): Promise<number[]>;
 }
 
-/** Opens the index in config.indexDir and loads the embedding model. Throws IndexError (clear one-line message) when missing/corrupt/other model. */
-export async function openSearcher(_config: Config): Promise<Searcher> {
-  throw new Error('not implemented yet');
+export interface OpenOptions {
+  log?: (message: string) => void;
+  /** An already loaded embedder (one model per process). */
+  embedder?: Embedder;
+}
+
+/** A ranked candidate before quoting. */
+interface Candidate {
+  id: number;
+  score: number;
+}
+
+/** Reciprocal rank fusion: each list adds weight / (k + rank). */
+export function fuse(lists: { ids: number[]; weight: number }[], k: number): Candidate[] {
+  const scores = new Map<number, number>();
+  for (const { ids, weight } of lists) ids.forEach((id, rank) => scores.set(id, (scores.get(id) ?? 0) + weight / (k + rank + 1)));
+  return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || a.id - b.id);
+}
+
+class IndexSearcher implements Searcher {
+  private readonly normalizedCache = new Map<number, string>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly manifest: Manifest,
+    private readonly store: PassageStore,
+    private readonly dense: DenseIndex,
+    private readonly lexical: LexicalIndex,
+    private readonly df: DocumentFrequencies,
+    private readonly bridge: EnglishBridge,
+    private readonly embedder: Embedder,
+  ) {}
+
+  info() {
+    const m = this.manifest;
+    return { model: m.model.id, dim: m.model.dim, passages: m.passageCount, builtAt: m.builtAt, generation: m.generation };
+  }
+
+  sources(): SourceInfo[] {
+    return this.manifest.files.map((f) => ({ source: f.source, title: f.title, passages: f.passages, corpusDir: f.corpusDir }));
+  }
+
+  /** Passage text with its report title and headings, normalized: what a question's words are looked for in. */
+  private matchText(id: number): string {
+    let text = this.normalizedCache.get(id);
+    if (text === undefined) {
+      const p = this.store.passages[id]!;
+      const doc = this.store.docs[p.doc]!;
+      text = normalize(`${doc.title}\n${p.section.join('\n')}\n${doc.text.slice(p.start, p.end)}`);
+      if (this.normalizedCache.size > 20000) this.normalizedCache.clear();
+      this.normalizedCache.set(id, text);
+    }
+    return text;
+  }
+
+  private filterFor(sourceFilter?: string): ((id: number) => boolean) | undefined {
+    if (!sourceFilter) return undefined;
+    const docs = new Set(this.store.docs.map((d, i) => (d.source.includes(sourceFilter) ? i : -1)).filter((i) => i >= 0));
+    return (id) => docs.has(this.store.passages[id]!.doc);
+  }
+
+  private async rank(query: AnalyzedQuery, mode: 'dense' | 'lexical' | 'hybrid', candidates: number, filter?: (id: number) => boolean): Promise<Candidate[]> {
+    const lists: { ids: number[]; weight: number }[] = [];
+    if (mode !== 'lexical' && query.denseText) {
+      const vector = await this.embedder.embedQuery(query.denseText);
+      lists.push({ ids: this.dense.search(vector, candidates, filter).map((h) => h.id), weight: 1 });
+    }
+    if (mode !== 'dense') lists.push({ ids: this.lexical.search(query.terms, candidates, filter).map((h) => h.id), weight: this.config.search.lexicalWeight });
+    return fuse(lists, this.config.search.rrfK);
+  }
+
+  async retrieve(question: string, mode: 'dense' | 'lexical' | 'hybrid', k: number): Promise<number[]> {
+    const query = analyzeQuery(question, this.df, this.bridge);
+    return (await this.rank(query, mode, k)).slice(0, k).map((c) => c.id);
+  }
+
+  async search(question: string, options: SearchOptions = {}): Promise<Answer> {
+    const s = this.config.search;
+    const k = Math.max(1, Math.min(options.k ?? s.topK, 50));
+    const notices: string[] = [];
+    let asked = typeof question === 'string' ? question : String(question ?? '');
+    if (asked.length > s.maxQuestionChars) {
+      asked = asked.slice(0, s.maxQuestionChars);
+      notices.push(`question shortened to ${s.maxQuestionChars} characters`);
+    }
+    const query = analyzeQuery(asked, this.df, this.bridge);
+    const none: Answer = { q: query.question, abstained: true, results: [], notices, confidence: 0 };
+    if (query.concepts.length === 0) return none;
+
+    const fused = await this.rank(query, 'hybrid', Math.max(s.candidates, k), this.filterFor(options.sourceFilter));
+    // Evidence: how much of the question's weight a passage (with its title and headings) covers.
+    const scored = fused.slice(0, Math.max(s.candidates, k)).map((c) => ({ ...c, coverage: coverage(this.matchText(c.id), query.concepts) }));
+    const top = scored.slice(0, k);
+    const confidence = top.reduce((m, c) => Math.max(m, c.coverage), 0);
+    if (top.length === 0 || confidence < s.abstainBelow) return { ...none, confidence };
+
+    const results: Result[] = top.map((c, i) => this.toResult(c, i + 1, query));
+    return { q: query.question, abstained: false, results, notices, confidence };
+  }
+
+  private toResult(c: Candidate, rank: number, query: AnalyzedQuery): Result {
+    const p = this.store.passages[c.id]!;
+    const doc = this.store.docs[p.doc]!;
+    const sentences: Span[] = [];
+    for (let i = 0; i < p.sentences.length; i += 2) sentences.push({ start: p.sentences[i]!, end: p.sentences[i + 1]! });
+    const quote = extractQuote(doc.text, sentences, query.concepts, this.config.search.quoteMaxChars);
+    return {
+      rank,
+      score: Number(c.score.toFixed(6)),
+      source: doc.source,
+      title: doc.title,
+      section: p.section.join(' > '),
+      sectionPath: p.section,
+      quote: quote.text,
+      start: quote.start,
+      end: quote.end,
+      highlights: quote.highlights,
+      passage: doc.text.slice(p.start, p.end),
+      passageStart: p.start,
+      passageEnd: p.end,
+      passageId: c.id,
+    };
+  }
+}
+
+/** Opens the live index in config.indexDir. Throws IndexError with a one-line reason when it cannot. */
+export async function openSearcher(config: Config, options: OpenOptions = {}): Promise<Searcher> {
+  const manifest = readManifest(config.indexDir);
+  if (!manifest) throw new IndexError(`no index at ${config.indexDir}; run \`npm run ingest\` first`);
+  const dir = path.join(config.indexDir, manifest.generation);
+  const embedder = options.embedder ?? (await loadEmbedder(config.model, options.log));
+  if (embedder.modelId !== manifest.model.id || embedder.dim !== manifest.model.dim) {
+    throw new IndexError(
+      `the index was built with model ${manifest.model.id} (${manifest.model.dim} dims) but the model now is ${embedder.modelId} (${embedder.dim} dims); run \`npm run ingest\` to rebuild it`,
+    );
+  }
+  const store = readJson<PassageStore>(path.join(dir, FILES.passages));
+  if (!Array.isArray(store.passages) || store.passages.length !== manifest.passageCount) {
+    throw new IndexError('the passage store does not match the manifest; run `npm run ingest` to rebuild the index');
+  }
+  const dense = DenseIndex.load(path.join(dir, FILES.hnsw), manifest.model.dim, manifest.passageCount, config.hnsw.efSearch);
+  let lexical: LexicalIndex;
+  try {
+    lexical = LexicalIndex.load(readFileText(path.join(dir, FILES.lexical)));
+  } catch (err) {
+    throw err instanceof IndexError ? err : new IndexError(`the lexical index is corrupt (${(err as Error).message}); run \`npm run ingest\` to rebuild it`);
+  }
+  const terms = readJson<{ df: { total: number; df: Record<string, number> }; bridge: EnglishBridge }>(path.join(dir, FILES.terms));
+  return new IndexSearcher(config, manifest, store, dense, lexical, DocumentFrequencies.fromJSON(terms.df), terms.bridge ?? EMPTY_BRIDGE, embedder);
+}
+
+function readFileText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new IndexError(`index file ${path.basename(file)} is missing (${(err as Error).message}); run \`npm run ingest\` to rebuild it`);
+  }
 }

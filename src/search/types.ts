@@ -18,6 +18,8 @@ export interface Result {
   /** Offsets of the quote in the cleaned text of the report. */
   start: number;
   end: number;
+  /** The answering sentences inside the quote (cleaned-text offsets), for bold. */
+  highlights: { start: number; end: number }[];
   /** The whole passage the quote comes from, and its offsets in the cleaned text. */
   passage: string;
   passageStart: number;

@@ -1,0 +1,103 @@
+/**
+ * `npm run ask -- "question"`: the best passages, quoted with source, section and score.
+ *
+ * Machine contract (`--json`): one JSON line per question, in input order, on stdout; nothing else on
+ * stdout. With `--stdin`, questions are read as JSON Lines (objects with `q` and optional `id`; a plain
+ * text line is a question too). Logs and warnings go to stderr. Exit 0 on success (abstaining included).
+ */
+import readline from 'node:readline';
+import { citation, shortRef } from '../bot/format.js';
+import { indexStatus } from '../index/ingest.js';
+import { openSearcher, type Searcher } from '../search/searcher.js';
+import type { Answer } from '../search/types.js';
+import { parseCommandLine, SHARED_HELP, UsageError } from './options.js';
+
+const HELP = `usage: npm run ask -- [options] "question"
+       npm run -s ask -- --json --stdin < questions.jsonl
+  --json         one JSON line per question (the machine contract)
+  --stdin        read questions from standard input (JSON Lines with "q" and optional "id", or plain lines)
+  -k N           results per question (default 5)
+${SHARED_HELP}`;
+
+export interface JsonAnswer {
+  id: unknown;
+  q: string;
+  abstained: boolean;
+  results: { rank: number; score: number; source: string; title: string; section: string; quote: string; start: number; end: number }[];
+}
+
+export function toJson(id: unknown, answer: Answer): JsonAnswer {
+  return {
+    id: id ?? null,
+    q: answer.q,
+    abstained: answer.abstained,
+    results: answer.results.map(({ rank, score, source, title, section, quote, start, end }) => ({ rank, score, source, title, section, quote, start, end })),
+  };
+}
+
+export function toText(answer: Answer): string {
+  const lines: string[] = [];
+  for (const n of answer.notices) lines.push(`(note: ${n})`);
+  if (answer.abstained) {
+    lines.push('Not found in the reports. Try naming the town, the topic or the figure you are looking for.');
+    return lines.join('\n');
+  }
+  for (const r of answer.results) {
+    lines.push(`${r.rank}. ${shortRef(r)}  score ${r.score.toFixed(4)}`);
+    lines.push(`   ${r.source}  ${citation(r)}`);
+    lines.push(`   「${r.quote.replace(/\n/g, ' ')}」`);
+    lines.push('');
+  }
+  return lines.join('\n').trimEnd();
+}
+
+/** One input line → question and id; null for blank lines. */
+export function parseInputLine(line: string): { id: unknown; q: string } | null {
+  const trimmed = line.trim();
+  if (!trimmed) return null;
+  if (trimmed.startsWith('{')) {
+    try {
+      const obj = JSON.parse(trimmed) as Record<string, unknown>;
+      if (obj && typeof obj === 'object' && !Array.isArray(obj)) return { id: obj.id ?? null, q: typeof obj.q === 'string' ? obj.q : '' };
+    } catch {
+      // Not JSON after all: a question that starts with a brace.
+    }
+  }
+  return { id: null, q: trimmed };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals, config } = await parseCommandLine(argv, {
+    json: { type: 'boolean' },
+    stdin: { type: 'boolean' },
+    k: { type: 'string', short: 'k' },
+  });
+  if (values.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const k = values.k === undefined ? config.search.topK : Number(values.k);
+  if (!Number.isInteger(k) || k < 1 || k > 50) throw new UsageError(`-k must be a whole number from 1 to 50, got "${values.k}"`);
+  const question = positionals.join(' ');
+  if (!values.stdin && !question.trim()) throw new UsageError('no question given (try: npm run ask -- "史村镇怎样推进科学决策？")');
+
+  const status = await indexStatus(config);
+  if (status.status === 'missing' || status.status === 'incompatible') throw Object.assign(new Error(status.reason), { name: 'IndexError' });
+  if (status.status === 'stale') process.stderr.write(`warning: the index is stale (${status.reason}); run \`npm run ingest\` to update it\n`);
+  const searcher: Searcher = await openSearcher(config);
+
+  const answerOne = async (id: unknown, q: string) => {
+    const answer = await searcher.search(q, { k });
+    process.stdout.write((values.json ? JSON.stringify(toJson(id, answer)) : toText(answer) + '\n') + '\n');
+  };
+  if (!values.stdin) {
+    await answerOne(null, question);
+    return 0;
+  }
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of rl) {
+    const input = parseInputLine(line);
+    if (input) await answerOne(input.id, input.q);
+  }
+  return 0;
+}

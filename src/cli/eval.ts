@@ -1,0 +1,114 @@
+/**
+ * `npm run eval -- FILE.jsonl`: Hit@1/3/5, MRR@10 and abstain accuracy, overall and per language.
+ * The scoring rule (../shared/eval/README.md): a result belongs to a document by its source
+ * (史村 → shicun, 柏山 → baishan); it hits when it is from the question's document and its quote,
+ * whitespace removed, contains one of `must`. Unanswerable questions (doc null) are right when abstained.
+ */
+import fs from 'node:fs';
+import { openSearcher } from '../search/searcher.js';
+import type { Answer } from '../search/types.js';
+import { parseCommandLine, SHARED_HELP, UsageError } from './options.js';
+
+export interface EvalQuestion {
+  id: string;
+  lang: string;
+  doc: string | null;
+  q: string;
+  must: string[];
+}
+
+export const DOC_OF_SOURCE: [RegExp, string][] = [
+  [/史村/, 'shicun'],
+  [/柏山/, 'baishan'],
+];
+
+export function docOf(source: string): string {
+  return DOC_OF_SOURCE.find(([re]) => re.test(source))?.[1] ?? 'other';
+}
+
+const squeeze = (s: string) => s.replace(/\s+/g, '');
+
+/** Rank (1-based) of the first hit among results, or 0. */
+export function firstHit(question: EvalQuestion, answer: Pick<Answer, 'abstained' | 'results'>): number {
+  if (answer.abstained) return 0;
+  const must = question.must.map(squeeze);
+  const i = answer.results.findIndex((r) => docOf(r.source) === question.doc && must.some((m) => squeeze(r.quote).includes(m)));
+  return i + 1;
+}
+
+export interface Scores {
+  answerable: number;
+  hit1: number;
+  hit3: number;
+  hit5: number;
+  mrr: number;
+  unanswerable: number;
+  abstainedRight: number;
+  falseAbstain: number;
+  meanQuoteChars: number;
+}
+
+export function score(rows: { question: EvalQuestion; answer: Pick<Answer, 'abstained' | 'results'> }[]): Scores {
+  const answerable = rows.filter((r) => r.question.doc !== null);
+  const unanswerable = rows.filter((r) => r.question.doc === null);
+  const ranks = answerable.map((r) => firstHit(r.question, r.answer));
+  const at = (k: number) => (answerable.length ? ranks.filter((x) => x > 0 && x <= k).length / answerable.length : 0);
+  const quotes = rows.flatMap((r) => r.answer.results.map((x) => x.quote.length));
+  return {
+    answerable: answerable.length,
+    hit1: at(1),
+    hit3: at(3),
+    hit5: at(5),
+    mrr: answerable.length ? ranks.reduce((s, x) => s + (x > 0 && x <= 10 ? 1 / x : 0), 0) / answerable.length : 0,
+    unanswerable: unanswerable.length,
+    abstainedRight: unanswerable.filter((r) => r.answer.abstained || r.answer.results.length === 0).length,
+    falseAbstain: answerable.filter((r) => r.answer.abstained).length,
+    meanQuoteChars: quotes.length ? quotes.reduce((a, b) => a + b, 0) / quotes.length : 0,
+  };
+}
+
+export function readQuestions(file: string): EvalQuestion[] {
+  if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as EvalQuestion;
+      } catch {
+        throw new UsageError(`${file}:${i + 1} is not JSON`);
+      }
+    });
+}
+
+export function formatScores(label: string, s: Scores): string {
+  const f = (x: number) => x.toFixed(3);
+  const abstain = s.unanswerable ? `${s.abstainedRight}/${s.unanswerable}` : '—';
+  return `${label.padEnd(10)} n=${String(s.answerable).padEnd(3)} Hit@1 ${f(s.hit1)}  Hit@3 ${f(s.hit3)}  Hit@5 ${f(s.hit5)}  MRR ${f(s.mrr)}  abstain ${abstain}  false-abstain ${s.falseAbstain}  quote ${s.meanQuoteChars.toFixed(0)} chars`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals, config } = await parseCommandLine(argv, { verbose: { type: 'boolean', short: 'v' }, json: { type: 'boolean' } });
+  if (values.help || positionals.length !== 1) {
+    process.stdout.write(`usage: npm run eval -- [options] FILE.jsonl\n  -v, --verbose  show each question's rank and top quote\n  --json         print the scores as JSON\n${SHARED_HELP}\n`);
+    return values.help ? 0 : 2;
+  }
+  const questions = readQuestions(positionals[0]!);
+  const searcher = await openSearcher(config);
+  const rows: { question: EvalQuestion; answer: Answer }[] = [];
+  for (const question of questions) {
+    const answer = await searcher.search(question.q, { k: 10 });
+    rows.push({ question, answer });
+    if (values.verbose) {
+      const rank = question.doc === null ? (answer.abstained ? 'abstained ✓' : 'answered ✗') : String(firstHit(question, answer) || '✗');
+      const top = answer.results[0];
+      process.stderr.write(`${question.id} [${question.lang}] ${rank.padEnd(11)} conf ${answer.confidence.toFixed(2)} ${question.q}\n    → ${top ? `${top.source.slice(0, 12)} ${top.quote.slice(0, 70)}` : '(none)'}\n`);
+    }
+  }
+  const langs = [...new Set(questions.map((q) => q.lang))];
+  const all = { all: score(rows), ...Object.fromEntries(langs.map((l) => [l, score(rows.filter((r) => r.question.lang === l))])) };
+  if (values.json) process.stdout.write(JSON.stringify({ corpusDirs: config.corpusDirs, model: searcher.info().model, scores: all }) + '\n');
+  else for (const [label, s] of Object.entries(all)) process.stdout.write(formatScores(label, s) + '\n');
+  return 0;
+}

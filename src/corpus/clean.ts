@@ -1,0 +1,155 @@
+/**
+ * Cleans a report's raw text into blocks (headings and paragraphs) while keeping, for every character
+ * of the cleaned text, its offset in the raw text.
+ *
+ * What it removes is the noise of PDF and Word exports: page numbers, line breaks inside sentences
+ * (also across blank lines), spaces between Chinese characters, zero-width and control characters,
+ * markdown markers. It never rewrites the words themselves.
+ */
+import { type Heading, parseHeading } from './headings.js';
+
+export interface Block {
+  kind: 'heading' | 'para';
+  text: string;
+  /** Offsets in the cleaned text. */
+  start: number;
+  end: number;
+  heading?: Heading;
+}
+
+export interface CleanedReport {
+  /** Blocks joined by "\n". */
+  text: string;
+  blocks: Block[];
+  /** Offset in the raw text of each cleaned character (length text.length + 1, the last maps the end). */
+  toSource: Int32Array;
+}
+
+/** A cleaned line: its characters and where each came from in the raw text. */
+interface Line {
+  chars: string[];
+  src: number[];
+  markdownLevel: number;
+}
+
+const CJK = /[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]/;
+const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/;
+const SPACE = /[ \t\u00a0\u2000-\u200a\u3000\u202f\u205f]/;
+/** Characters a finished paragraph line ends with. */
+const LINE_END = /[。！？；：!?;:”"）)」』…—]$/;
+/** Page numbers and running footers on a line of their own. */
+const PAGE_NUMBER = /^(?:[-—–_\s]*\d{1,4}[-—–_\s]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*\/\s*\d+|page\s*\d+(?:\s*of\s*\d+)?)$/i;
+/** Paragraph lines shorter than this that lack end punctuation stand alone (titles, signatures, dates). */
+const MIN_JOINABLE_CHARS = 20;
+
+function cleanLine(raw: string, offset: number): Line {
+  let chars: string[] = [];
+  let src: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i]!;
+    if (INVISIBLE.test(ch)) continue;
+    chars.push(SPACE.test(ch) ? ' ' : ch);
+    src.push(offset + i);
+  }
+  // Markdown heading and list markers, bold/italic markers and blockquote markers go.
+  let markdownLevel = 0;
+  const joined = chars.join('');
+  const md = joined.match(/^\s*(#{1,6})\s+/);
+  const lead = md ? md[0].length : (joined.match(/^\s*(?:>\s*)+|^\s*[-*+]\s+(?=\S)/)?.[0].length ?? 0);
+  if (md) markdownLevel = md[1]!.length;
+  chars = chars.slice(lead);
+  src = src.slice(lead);
+  const keep = chars.map((c, i) => !((c === '*' || c === '_') && (chars[i + 1] === c || chars[i - 1] === c)));
+  chars = chars.filter((_, i) => keep[i]);
+  src = src.filter((_, i) => keep[i]);
+  if (markdownLevel) {
+    while (chars.length && chars[chars.length - 1] === '#') (chars.pop(), src.pop());
+  }
+  // Whitespace: dropped next to Chinese text, folded to one space between Latin words, trimmed.
+  const outC: string[] = [];
+  const outS: number[] = [];
+  for (let i = 0; i < chars.length; i++) {
+    if (chars[i] !== ' ') {
+      outC.push(chars[i]!);
+      outS.push(src[i]!);
+      continue;
+    }
+    let j = i;
+    while (j < chars.length && chars[j] === ' ') j++;
+    const left = outC[outC.length - 1];
+    const right = chars[j];
+    if (left !== undefined && right !== undefined && !CJK.test(left) && !CJK.test(right)) {
+      outC.push(' ');
+      outS.push(src[i]!);
+    }
+    i = j - 1;
+  }
+  return { chars: outC, src: outS, markdownLevel };
+}
+
+/** Cleans raw report text into blocks with offsets back to the raw text. */
+export function cleanReport(raw: string): CleanedReport {
+  const lines: Line[] = [];
+  const re = /\r\n|\r|\n|\u2028|\u2029/g;
+  let at = 0;
+  for (let m = re.exec(raw); ; m = re.exec(raw)) {
+    const end = m ? m.index : raw.length;
+    const line = cleanLine(raw.slice(at, end), at);
+    const text = line.chars.join('');
+    lines.push(PAGE_NUMBER.test(text) && text.length > 0 ? { chars: [], src: [], markdownLevel: 0 } : line);
+    if (!m) break;
+    at = m.index + m[0].length;
+  }
+
+  // Group lines into blocks. A paragraph line that does not end a sentence continues on the next
+  // non-blank line unless that is a heading (PDF exports break lines, and even leave blank lines, mid-sentence).
+  type Pending = { kind: 'heading' | 'para'; chars: string[]; src: number[]; heading?: Heading };
+  const pending: Pending[] = [];
+  let open: Pending | null = null;
+  for (const line of lines) {
+    if (line.chars.length === 0) continue;
+    const text = line.chars.join('');
+    const heading = parseHeading(text, line.markdownLevel);
+    if (heading) {
+      open = null;
+      pending.push({ kind: 'heading', chars: line.chars.slice(0, heading.length), src: line.src.slice(0, heading.length), heading });
+      let rest = heading.length;
+      while (rest < line.chars.length && /[。；;\s]/.test(line.chars[rest]!)) rest++;
+      if (rest < line.chars.length) {
+        open = { kind: 'para', chars: line.chars.slice(rest), src: line.src.slice(rest) };
+        pending.push(open);
+      }
+    } else if (open && !LINE_END.test(open.chars.join('')) && open.chars.length >= MIN_JOINABLE_CHARS) {
+      // Join without a space between Chinese characters, with one between Latin words.
+      const last = open.chars[open.chars.length - 1]!;
+      if (!CJK.test(last) && !CJK.test(line.chars[0]!)) {
+        open.chars.push(' ');
+        open.src.push(line.src[0]!);
+      }
+      for (let i = 0; i < line.chars.length; i++) (open.chars.push(line.chars[i]!), open.src.push(line.src[i]!));
+    } else {
+      open = { kind: 'para', chars: [...line.chars], src: [...line.src] };
+      pending.push(open);
+    }
+  }
+
+  const blocks: Block[] = [];
+  const textParts: string[] = [];
+  const toSource: number[] = [];
+  let offset = 0;
+  for (const p of pending) {
+    if (blocks.length) {
+      textParts.push('\n');
+      toSource.push(toSource.length ? toSource[toSource.length - 1]! + 1 : 0);
+      offset += 1;
+    }
+    const text = p.chars.join('');
+    blocks.push({ kind: p.kind, text, start: offset, end: offset + text.length, heading: p.heading });
+    textParts.push(text);
+    for (const s of p.src) toSource.push(s);
+    offset += text.length;
+  }
+  const last = pending.length ? pending[pending.length - 1]!.src : [];
+  toSource.push(last.length ? last[last.length - 1]! + 1 : 0);
+  return { text: textParts.join(''), blocks, toSource: Int32Array.from(toSource) };
+}

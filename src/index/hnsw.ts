@@ -1,0 +1,71 @@
+/**
+ * Dense retrieval: an hnswlib-node graph in cosine space. Labels are passage ids (0..n-1).
+ * hnswlib-node searches with ef = 10 unless told otherwise, which loses recall: ef is always set,
+ * and raised to the number of neighbours asked for.
+ */
+import hnswlib from 'hnswlib-node';
+import { IndexError } from './store.js';
+
+const { HierarchicalNSW } = hnswlib;
+type Graph = InstanceType<typeof HierarchicalNSW>;
+
+export interface DenseHit {
+  id: number;
+  /** Cosine similarity. */
+  similarity: number;
+}
+
+export interface HnswParams {
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+}
+
+/** Fixed seed: the same vectors give the same graph. */
+const RANDOM_SEED = 100;
+
+export class DenseIndex {
+  private constructor(
+    private readonly graph: Graph,
+    readonly dim: number,
+    private efSearch: number,
+  ) {}
+
+  static build(vectors: Float32Array[], dim: number, params: HnswParams): DenseIndex {
+    const graph = new HierarchicalNSW('cosine', dim);
+    graph.initIndex({ maxElements: Math.max(1, vectors.length), m: params.m, efConstruction: params.efConstruction, randomSeed: RANDOM_SEED });
+    vectors.forEach((v, id) => graph.addPoint(Array.from(v), id));
+    return new DenseIndex(graph, dim, params.efSearch);
+  }
+
+  static load(file: string, dim: number, expectedCount: number, efSearch: number): DenseIndex {
+    const graph = new HierarchicalNSW('cosine', dim);
+    try {
+      graph.readIndexSync(file);
+    } catch (err) {
+      throw new IndexError(`HNSW graph is missing or corrupt (${(err as Error).message}); run \`npm run ingest\` to rebuild the index`);
+    }
+    if (graph.getNumDimensions() !== dim || graph.getCurrentCount() !== expectedCount) {
+      throw new IndexError(
+        `HNSW graph does not match the passage store (${graph.getCurrentCount()} vectors of ${graph.getNumDimensions()} dims, expected ${expectedCount} of ${dim}); run \`npm run ingest\` to rebuild the index`,
+      );
+    }
+    return new DenseIndex(graph, dim, efSearch);
+  }
+
+  save(file: string): void {
+    this.graph.writeIndexSync(file);
+  }
+
+  get size(): number {
+    return this.graph.getCurrentCount();
+  }
+
+  search(query: Float32Array, k: number, filter?: (id: number) => boolean): DenseHit[] {
+    const n = Math.min(k, this.size);
+    if (n === 0) return [];
+    this.graph.setEf(Math.max(this.efSearch, n));
+    const { neighbors, distances } = this.graph.searchKnn(Array.from(query), n, filter);
+    return neighbors.map((id, i) => ({ id, similarity: 1 - distances[i]! }));
+  }
+}

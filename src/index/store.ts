@@ -1,0 +1,182 @@
+/**
+ * The index on disk. Every ingest writes a complete new generation folder, then switches the
+ * `CURRENT` pointer to it with an atomic rename, so a reader (or a running bot) always sees either the
+ * old index or the new one, never half of each, and an ingest killed half way leaves the old one intact.
+ *
+ *   index/CURRENT                 name of the live generation
+ *   index/gen-<time>-<pid>/       manifest.json, passages.json, vectors.f32, hnsw.bin, lexical.json, terms.json
+ *   index/.ingest.lock            held by a running ingest
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const FORMAT_VERSION = 1;
+
+export class IndexError extends Error {
+  override name = 'IndexError';
+}
+
+export interface ManifestFile {
+  corpusDir: string;
+  source: string;
+  sha256: string;
+  bytes: number;
+  mtimeMs: number;
+  encoding: string;
+  title: string;
+  /** Index of the file's first passage and how many it has. */
+  firstPassage: number;
+  passages: number;
+}
+
+export interface Manifest {
+  formatVersion: number;
+  generation: string;
+  builtAt: string;
+  chunkerVersion: number;
+  model: { id: string; dim: number; pooling: string; queryPrefix: string; passagePrefix: string; quantized: boolean };
+  hnsw: { m: number; efConstruction: number; space: 'cosine' };
+  corpusDirs: string[];
+  files: ManifestFile[];
+  skipped: { file: string; reason: string }[];
+  passageCount: number;
+}
+
+/** A passage as stored: offsets into its document's cleaned text. */
+export interface StoredPassage {
+  /** Index into `docs`. */
+  doc: number;
+  start: number;
+  end: number;
+  /** Offsets in the raw file. */
+  srcStart: number;
+  srcEnd: number;
+  section: string[];
+  /** Sentence spans as flat [start, end, start, end, …] (cleaned-text offsets). */
+  sentences: number[];
+  /** Hash of the embedded text and model: the embedding cache key. */
+  hash: string;
+}
+
+export interface StoredDoc {
+  corpusDir: string;
+  source: string;
+  title: string;
+  /** The cleaned text; passages are slices of it. */
+  text: string;
+}
+
+export interface PassageStore {
+  docs: StoredDoc[];
+  passages: StoredPassage[];
+}
+
+export const FILES = {
+  manifest: 'manifest.json',
+  passages: 'passages.json',
+  vectors: 'vectors.f32',
+  hnsw: 'hnsw.bin',
+  lexical: 'lexical.json',
+  terms: 'terms.json',
+} as const;
+
+/** Folder of the live generation, or null when there is no index. */
+export function currentGeneration(indexDir: string): string | null {
+  const pointer = path.join(indexDir, 'CURRENT');
+  if (!fs.existsSync(pointer)) return null;
+  const name = fs.readFileSync(pointer, 'utf8').trim();
+  if (!/^gen-[\w-]+$/.test(name)) throw new IndexError(`index at ${indexDir} is corrupt (bad CURRENT pointer); run \`npm run ingest\` to rebuild it`);
+  const dir = path.join(indexDir, name);
+  if (!fs.existsSync(dir)) throw new IndexError(`index at ${indexDir} is corrupt (generation ${name} is missing); run \`npm run ingest\` to rebuild it`);
+  return dir;
+}
+
+export function readJson<T>(file: string): T {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch (err) {
+    throw new IndexError(`index file ${path.basename(file)} is missing or corrupt (${(err as Error).message.split('\n')[0]}); run \`npm run ingest\` to rebuild it`);
+  }
+}
+
+/** Reads the live manifest, or null when there is no index. */
+export function readManifest(indexDir: string): Manifest | null {
+  const dir = currentGeneration(indexDir);
+  if (!dir) return null;
+  const manifest = readJson<Manifest>(path.join(dir, FILES.manifest));
+  if (manifest.formatVersion !== FORMAT_VERSION) {
+    throw new IndexError(`index at ${indexDir} has format ${manifest.formatVersion}, this version reads ${FORMAT_VERSION}; run \`npm run ingest\` to rebuild it`);
+  }
+  return manifest;
+}
+
+/** Writes a file atomically (temp file + fsync + rename). */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+/** Creates a new, empty generation folder. */
+export function newGeneration(indexDir: string): { name: string; dir: string } {
+  fs.mkdirSync(indexDir, { recursive: true });
+  const name = `gen-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
+  const dir = path.join(indexDir, name);
+  fs.mkdirSync(dir);
+  return { name, dir };
+}
+
+/** Makes a fully written generation the live one, then removes all but it and the one before. */
+export function publishGeneration(indexDir: string, name: string): void {
+  const previous = fs.existsSync(path.join(indexDir, 'CURRENT')) ? fs.readFileSync(path.join(indexDir, 'CURRENT'), 'utf8').trim() : null;
+  writeFileAtomic(path.join(indexDir, 'CURRENT'), name + '\n');
+  for (const entry of fs.readdirSync(indexDir)) {
+    if (entry.startsWith('gen-') && entry !== name && entry !== previous) fs.rmSync(path.join(indexDir, entry), { recursive: true, force: true });
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the ingest lock, or throws if another live process holds it. Returns the release function. */
+export function acquireLock(indexDir: string): () => void {
+  fs.mkdirSync(indexDir, { recursive: true });
+  const lock = path.join(indexDir, '.ingest.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(fs.readFileSync(lock, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && pidAlive(holder)) {
+        throw new IndexError(`another ingest (pid ${holder}) is writing ${indexDir}; wait for it to finish`);
+      }
+      fs.rmSync(lock, { force: true }); // left by a process that died
+    }
+  }
+  throw new IndexError(`cannot take the ingest lock in ${indexDir}`);
+}
+
+/** Removes generation folders that were never published (an ingest that died half way). */
+export function removeUnpublished(indexDir: string): void {
+  if (!fs.existsSync(indexDir)) return;
+  const pointer = path.join(indexDir, 'CURRENT');
+  const current = fs.existsSync(pointer) ? fs.readFileSync(pointer, 'utf8').trim() : '';
+  // Generation names sort by creation time: anything newer than the live one was never published.
+  for (const entry of fs.readdirSync(indexDir)) {
+    if (entry.startsWith('gen-') && entry > current) fs.rmSync(path.join(indexDir, entry), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Quotes: the sentences of a passage that best answer, whole sentences only, short enough for a phone.
+ * The best sentence is the one covering most of the question's weight; neighbours are added while the
+ * quote stays within the limit, the more relevant side first (the sentence after by default:
+ * reports state a point, then its figures).
+ */
+import type { Span } from '../corpus/chunk.js';
+import { type Concept, containsForm } from './query.js';
+import { normalize } from './text.js';
+
+export interface Quote extends Span {
+  text: string;
+  /** Spans of the sentences that matched the question (for bold), in document offsets. */
+  highlights: Span[];
+}
+
+function sentenceScore(text: string, concepts: Concept[]): number {
+  let score = 0;
+  for (const c of concepts) if (c.forms.some((f) => containsForm(text, f))) score += c.weight;
+  return score;
+}
+
+/** Picks the quote from a passage's sentences (offsets into `docText`). */
+export function extractQuote(docText: string, sentences: Span[], concepts: Concept[], maxChars: number): Quote {
+  const scores = sentences.map((s) => sentenceScore(normalize(docText.slice(s.start, s.end)), concepts));
+  let best = 0;
+  scores.forEach((s, i) => {
+    if (s > scores[best]!) best = i;
+  });
+  let from = best;
+  let to = best;
+  const length = (a: number, b: number) => sentences[b]!.end - sentences[a]!.start;
+  for (;;) {
+    const canPrev = from > 0 && length(from - 1, to) <= maxChars;
+    const canNext = to < sentences.length - 1 && length(from, to + 1) <= maxChars;
+    if (!canPrev && !canNext) break;
+    if (canNext && (!canPrev || scores[to + 1]! >= scores[from - 1]!)) to++;
+    else from--;
+  }
+  const start = sentences[from]!.start;
+  const end = sentences[to]!.end;
+  const top = scores[best]!;
+  const highlights = top > 0 ? sentences.slice(from, to + 1).filter((_, i) => scores[from + i]! >= top * 0.5) : [];
+  return { start, end, text: docText.slice(start, end), highlights: highlights.map(({ start, end }) => ({ start, end })) };
+}

@@ -1,0 +1,88 @@
+/**
+ * The lexical view of text, shared by the index and the questions (swappable like MiniSearch's tokenizer):
+ * - normalize: traditional → simplified Chinese, full-width ASCII → ASCII, lower case;
+ * - tokenize: jieba words (search mode) plus Chinese character bigrams, plus Latin words and numbers.
+ *   Bigrams make matching independent of how jieba happens to cut a name (柏山镇 vs 柏 / 山镇).
+ */
+import { createRequire } from 'node:module';
+import { Jieba } from '@node-rs/jieba';
+import * as OpenCC from 'opencc-js';
+
+const require = createRequire(import.meta.url);
+let jieba: Jieba | null = null;
+function getJieba(): Jieba {
+  // The dictionary takes ~0.2 s to load: once per process, on first use.
+  jieba ??= Jieba.withDict((require('@node-rs/jieba/dict') as { dict: Uint8Array }).dict);
+  return jieba;
+}
+
+let toSimplified: ((s: string) => string) | null = null;
+
+/** Characters of Chinese text (CJK ideographs) — bigrams are made of runs of these. */
+export const HAN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
+const HAN_RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
+const WORDLIKE = /[\p{L}\p{N}]/u;
+
+/**
+ * Function words and question words: never a reason to match a passage.
+ * Kept small on purpose: IDF already discounts what is merely common.
+ */
+export const STOP_WORDS = new Set(
+  (
+    '的 了 是 在 和 与 及 或 等 对 把 被 将 就 也 都 而 并 其 之 以 于 为 由 从 向 到 给 让 这 那 有 个 些 吗 呢 吧 啊 ' +
+    '多少 哪些 哪个 哪里 什么 怎样 怎么 如何 是否 为何 为什么 几 多 分别 有何 何 谁 哪 请问 请 一下 告诉 我 你 我们 你们 他们 ' +
+    '一个 这个 那个 这些 那些 方面 情况 有关 相关 进行 开展 工作'
+  ).split(' '),
+);
+/** English words that carry no topic. */
+export const ENGLISH_STOP_WORDS = new Set(
+  (
+    'a an the of in on at to for from by with about as into over under and or but not no is are was were be been being ' +
+    'do does did done have has had can could will would shall should may might must what which who whom whose when where why how ' +
+    'many much there here this that these those it its they them their he she his her i me my we our you your ' +
+    'please tell show give find any some all each every more most other such than then so very just also only get got ' +
+    'did does according report reports say said'
+  ).split(' '),
+);
+
+/** Traditional → simplified, full-width ASCII → ASCII, lower case. Keeps the length of the text unchanged. */
+export function normalize(text: string): string {
+  const convert = (toSimplified ??= OpenCC.Converter({ from: 'tw', to: 'cn' }));
+  let base = convert(text);
+  // OpenCC converts phrase by phrase; if a phrase changed length, convert character by character so offsets hold.
+  if (base.length !== text.length) {
+    base = text.replace(/[^\x00-\x7f]/g, (c) => {
+      const s = convert(c);
+      return s.length === 1 ? s : c;
+    });
+  }
+  return base.replace(/[\uff01-\uff5e]/g, (c: string) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).toLowerCase();
+}
+
+/** Character bigrams of each run of Chinese characters (a lone character stands as itself). */
+export function bigrams(text: string): string[] {
+  const out: string[] = [];
+  for (const run of text.match(HAN_RUN) ?? []) {
+    const chars = [...run];
+    if (chars.length === 1) out.push(run);
+    for (let i = 0; i + 1 < chars.length; i++) out.push(chars[i]! + chars[i + 1]!);
+  }
+  return out;
+}
+
+/** Words of normalized text (jieba, HMM on), without punctuation and spaces. */
+export function words(text: string, forSearch = false): string[] {
+  const j = getJieba();
+  const raw = forSearch ? j.cutForSearch(text, true) : j.cut(text, true);
+  return raw.filter((w) => WORDLIKE.test(w)).map((w) => w.trim()).filter(Boolean);
+}
+
+/**
+ * Index tokens of normalized text: search-mode words of two or more characters (or Latin/number tokens)
+ * and Chinese bigrams. Single Chinese characters are covered by the bigrams.
+ */
+export function indexTokens(text: string): string[] {
+  const tokens = words(text, true).filter((w) => !STOP_WORDS.has(w) && !(w.length === 1 && HAN.test(w)));
+  for (const b of bigrams(text)) tokens.push(b);
+  return tokens;
+}
