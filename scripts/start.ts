@@ -1,0 +1,46 @@
+/**
+ * `npm start`: the chat bot when BOT_TOKEN is set (long polling, or webhook with WEBHOOK_URL),
+ * otherwise a terminal chat. The index is built first when missing or stale.
+ * Settings come from the environment and `.env` (see .env.example).
+ */
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { ConfigError, loadConfig, PROJECT_ROOT } from '../src/config.js';
+import { createBot } from '../src/bot/bot.js';
+import { ensureIndex } from '../src/bot/ensure-index.js';
+import { createLogger, describeError } from '../src/bot/log.js';
+import { startBot, stopOnSignals } from '../src/bot/run.js';
+import { runTerminal } from '../src/bot/terminal.js';
+import { openSearcher } from '../src/search/searcher.js';
+
+dotenv.config({ path: path.join(PROJECT_ROOT, '.env'), quiet: true });
+
+async function main(): Promise<number> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, [config.bot.token, config.bot.webhookSecret]);
+  await ensureIndex(config);
+  const searcher = await openSearcher(config);
+
+  if (!config.bot.token) {
+    process.stderr.write('No BOT_TOKEN set: starting the terminal chat. (Set BOT_TOKEN in .env to run the Telegram bot.)\n');
+    await runTerminal(searcher, config);
+    return 0;
+  }
+
+  const bot = createBot(config, searcher, { log });
+  const running = await startBot(bot, config, { log });
+  stopOnSignals(running, log);
+  await running.done; // rejects when polling dies (e.g. the token was revoked)
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    // One readable line; the token is never part of what is printed.
+    const token = process.env.BOT_TOKEN ?? '';
+    const line = err instanceof ConfigError ? `Configuration error: ${err.message}` : `Could not start: ${describeError(err)}`;
+    process.stderr.write(`${token.length >= 4 ? line.split(token).join('***') : line}\n`);
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  },
+);

@@ -1,0 +1,297 @@
+/**
+ * The Telegram bot: every handler, wired onto a grammY Bot. Creating it has no side effects
+ * (no network call until it is started, see run.ts), so tests drive the very same object.
+ *
+ * What it answers:
+ * - private chats: any text is a question; commands /start /help /sources /ask;
+ * - groups: only when mentioned, replied to, or asked with /ask;
+ * - inline mode: "@bot question" offers the top results as articles;
+ * - buttons under an answer: page, full passage, all from this report (callback data in format.ts).
+ */
+import { autoRetry } from '@grammyjs/auto-retry';
+import { limit } from '@grammyjs/ratelimiter';
+import { Bot, type Context, GrammyError, InlineQueryResultBuilder } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import type { Config } from '../config.js';
+import type { Searcher } from '../search/searcher.js';
+import type { Answer } from '../search/types.js';
+import { AnswerStore, type StoredAnswer } from './answers.js';
+import {
+  answerKeyboard,
+  clip,
+  decodeButton,
+  html,
+  renderGreeting,
+  renderHelp,
+  renderNoAnswer,
+  renderResult,
+  renderSources,
+  shortRef,
+  type ViewMode,
+} from './format.js';
+import { langOf, type Lang, stringsFor, type Strings } from './i18n.js';
+import { createLogger, describeError, type Logger } from './log.js';
+
+export type BotContext = Context & { lang: Lang; s: Strings };
+
+/** Counts updates being handled, so that shutdown can wait for answers under way. */
+export class InFlight {
+  private count = 0;
+  private waiters: (() => void)[] = [];
+
+  async track<T>(work: Promise<T>): Promise<T> {
+    this.count++;
+    try {
+      return await work;
+    } finally {
+      if (--this.count === 0) for (const wake of this.waiters.splice(0)) wake();
+    }
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Resolves true once nothing is in flight, or false after timeoutMs. */
+  idle(timeoutMs: number): Promise<boolean> {
+    if (this.count === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+}
+
+/** A grammY Bot that also knows which updates it is still handling. */
+export class QuoteBot extends Bot<BotContext> {
+  readonly inflight = new InFlight();
+}
+
+export interface CreateBotOptions {
+  log?: Logger;
+  /** Skips getMe (tests that drive the bot through handleUpdate). */
+  botInfo?: UserFromGetMe;
+}
+
+/** Updates the bot asks Telegram for; everything else (edits, channel posts, …) is not even sent. */
+export const ALLOWED_UPDATES = ['message', 'callback_query', 'inline_query'] as const;
+
+/** Inline queries come while the user types: allow more of them than of questions. */
+const INLINE_RATE_FACTOR = 3;
+
+export function createBot(config: Config, searcher: Searcher, opts: CreateBotOptions = {}): QuoteBot {
+  const { bot: cfg } = config;
+  const log = opts.log ?? createLogger(config.logLevel, [cfg.token, cfg.webhookSecret]);
+  const bot = new QuoteBot(cfg.token, { client: { apiRoot: cfg.apiRoot }, botInfo: opts.botInfo });
+  // Waits out Telegram's flood limits (429) and retries its 5xx answers a few times.
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
+
+  const answers = new AnswerStore(cfg.answerCacheSize);
+  const allowed = new Set(cfg.allowedIds);
+  const windowSeconds = Math.ceil(cfg.rateWindowMs / 1000);
+
+  // --- plumbing ------------------------------------------------------------------------------
+
+  bot.use((ctx, next) => bot.inflight.track(next()));
+  // Not ours to answer: edits (we answered the original), channel posts, membership changes.
+  bot.on(['edited_message', 'channel_post', 'edited_channel_post', 'my_chat_member', 'chat_member'], () => {});
+  bot.use((ctx, next) => {
+    ctx.lang = langOf(ctx.from?.language_code);
+    ctx.s = stringsFor(ctx.lang);
+    return next();
+  });
+
+  bot.use(async (ctx, next) => {
+    if (allowed.size === 0 || allowed.has(ctx.from?.id ?? NaN) || allowed.has(ctx.chat?.id ?? NaN)) return next();
+    log.info(`refused update from user ${ctx.from?.id ?? '?'} in chat ${ctx.chat?.id ?? '?'} (not in ALLOWED_IDS)`);
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.s.notAllowed, show_alert: true });
+    else if (ctx.inlineQuery) await ctx.answerInlineQuery([], { cache_time: 0, is_personal: true });
+    else if (ctx.message && (ctx.chat?.type === 'private' || isCommand(ctx) || questionIn(ctx) !== undefined)) await ctx.reply(ctx.s.notAllowed);
+  });
+
+  /** Per-user limit on searches (questions, /ask, "all from this report"); says so once per window. */
+  const onLimit = async (ctx: BotContext) => {
+    log.info(`rate limit reached by user ${ctx.from?.id}`);
+    const text = ctx.s.rateLimited(windowSeconds);
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text, show_alert: true });
+    else if (ctx.inlineQuery) await ctx.answerInlineQuery([], { cache_time: 0, is_personal: true });
+    else await ctx.reply(text, replyTo(ctx));
+  };
+  const limiter = limit<BotContext, never>({ timeFrame: cfg.rateWindowMs, limit: cfg.rateLimit, onLimitExceeded: onLimit });
+  const inlineLimiter = limit<BotContext, never>({
+    timeFrame: cfg.rateWindowMs,
+    limit: cfg.rateLimit * INLINE_RATE_FACTOR,
+    onLimitExceeded: onLimit,
+    keyPrefix: 'INLINE',
+  });
+
+  // --- answering -----------------------------------------------------------------------------
+
+  /** Runs a search while the chat shows "typing…" (renewed, as Telegram clears it after ~5 s). */
+  async function searchTyping(ctx: BotContext, question: string, sourceFilter?: string): Promise<Answer> {
+    const typing = () => {
+      ctx.replyWithChatAction('typing').catch((err) => log.debug('sendChatAction failed', err));
+    };
+    typing();
+    const timer = setInterval(typing, 4500);
+    try {
+      return await searcher.search(question, { k: cfg.resultsPerAnswer, sourceFilter });
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /** Text and buttons of one result of a stored answer. */
+  function view(ctx: BotContext, stored: StoredAnswer, key: string, index: number, mode: ViewMode) {
+    const header = stored.onlySource ? ctx.s.fromReport(stored.onlySource.title) : undefined;
+    return {
+      text: renderResult(stored.answer, index, { s: ctx.s, markup: html, mode, header }),
+      reply_markup: answerKeyboard(stored.answer, key, index, mode, ctx.s, { sameReport: !stored.onlySource }),
+    };
+  }
+
+  /** Searches and replies with the best result (or says plainly that the reports do not answer). */
+  async function answer(ctx: BotContext, question: string, onlySource?: StoredAnswer['onlySource']): Promise<void> {
+    let result: Answer;
+    try {
+      result = await searchTyping(ctx, question, onlySource?.source);
+    } catch (err) {
+      log.error('search failed', err);
+      await ctx.reply(ctx.s.searchFailed, replyTo(ctx));
+      return;
+    }
+    log.debug(`answered ${JSON.stringify(clip(question, 80))}: ${result.abstained ? 'abstained' : `${result.results.length} results`}`);
+    if (result.abstained || result.results.length === 0) {
+      const text = onlySource ? html.esc(ctx.s.noMoreFromReport) : renderNoAnswer(result, ctx.s, html);
+      await ctx.reply(text, { parse_mode: 'HTML', ...replyTo(ctx) });
+      return;
+    }
+    const stored: StoredAnswer = { answer: result, onlySource };
+    const key = answers.put(stored);
+    const { text, reply_markup } = view(ctx, stored, key, 0, 'quote');
+    await ctx.reply(text, { parse_mode: 'HTML', reply_markup, link_preview_options: { is_disabled: true }, ...replyTo(ctx) });
+  }
+
+  // --- commands ------------------------------------------------------------------------------
+
+  bot.command('start', (ctx) => ctx.reply(renderGreeting(ctx.from?.first_name ?? '', ctx.s, html), { parse_mode: 'HTML' }));
+  bot.command('help', (ctx) => ctx.reply(renderHelp(ctx.s, html), { parse_mode: 'HTML' }));
+  bot.command('sources', (ctx) => ctx.reply(renderSources(searcher.sources(), ctx.s, html), { parse_mode: 'HTML' }));
+  bot.command('ask', async (ctx) => {
+    const question = ctx.match.trim();
+    if (!question) return void (await ctx.reply(ctx.s.askWhat, replyTo(ctx)));
+    await limiter(ctx, () => answer(ctx, question));
+  });
+  // Any other command: say so in private chats; in groups it may be meant for another bot.
+  bot.on('message', async (ctx, next) => {
+    if (!isCommand(ctx)) return next();
+    if (ctx.chat.type === 'private') await ctx.reply(ctx.s.unknownCommand);
+  });
+
+  // --- buttons -------------------------------------------------------------------------------
+
+  bot.on('callback_query:data', async (ctx) => {
+    const data = decodeButton(ctx.callbackQuery.data);
+    if (!data) return void (await ctx.answerCallbackQuery({ text: ctx.s.badButton }));
+    if (data.action === 'n') return void (await ctx.answerCallbackQuery()); // the "2/5" label
+    const stored = answers.get(data.key);
+    const result = stored?.answer.results[data.index];
+    if (!stored || !result) return void (await ctx.answerCallbackQuery({ text: ctx.s.expired, show_alert: true }));
+
+    if (data.action === 's') {
+      await ctx.answerCallbackQuery(); // stops the button's spinner; the answer comes as a new message
+      await limiter(ctx, () => answer(ctx, stored.answer.q, { source: result.source, title: result.title || shortRef(result) }));
+      return;
+    }
+    const { text, reply_markup } = view(ctx, stored, data.key, data.index, data.action === 'f' ? 'full' : 'quote');
+    try {
+      await ctx.editMessageText(text, { parse_mode: 'HTML', reply_markup, link_preview_options: { is_disabled: true } });
+    } catch (err) {
+      // A double tap asks for the view already shown: Telegram refuses the no-op edit.
+      if (!(err instanceof GrammyError && /message is not modified/i.test(err.description))) throw err;
+    }
+    await ctx.answerCallbackQuery();
+  });
+
+  // --- inline mode ---------------------------------------------------------------------------
+
+  bot.on('inline_query', inlineLimiter, async (ctx) => {
+    const question = ctx.inlineQuery.query.trim();
+    if (!question) {
+      await ctx.answerInlineQuery([], { cache_time: 300, button: { text: ctx.s.inlineHint, start_parameter: 'inline' } });
+      return;
+    }
+    const result = await searcher.search(question, { k: Math.min(cfg.resultsPerAnswer, 10) });
+    if (result.abstained || result.results.length === 0) {
+      await ctx.answerInlineQuery([], { cache_time: 60, button: { text: ctx.s.inlineNoAnswer, start_parameter: 'help' } });
+      return;
+    }
+    const articles = result.results.map((r, i) =>
+      InlineQueryResultBuilder.article(`r${i}-${r.passageId}`, clip(r.quote.replace(/\s+/g, ' '), 80), {
+        description: `${shortRef(r)} ${r.title}`,
+      }).text(renderResult(result, i, { s: ctx.s, markup: html }), { parse_mode: 'HTML', link_preview_options: { is_disabled: true } }),
+    );
+    await ctx.answerInlineQuery(articles, { cache_time: 60 });
+  });
+
+  // --- plain messages ------------------------------------------------------------------------
+
+  bot.on('message:text', async (ctx, next) => {
+    const question = questionIn(ctx);
+    if (question === undefined) return next(); // a group message not meant for us
+    if (!question) return void (await ctx.reply(ctx.s.askWhat, replyTo(ctx)));
+    await limiter(ctx, () => answer(ctx, question));
+  });
+  // Stickers, photos, voice…: only in private chats is a word about it useful.
+  bot.on('message', async (ctx) => {
+    if (ctx.chat.type === 'private' && !ctx.message.text) await ctx.reply(ctx.s.onlyText);
+  });
+
+  // --- errors --------------------------------------------------------------------------------
+
+  bot.catch(async (err) => {
+    const ctx = err.ctx;
+    log.error(`update ${ctx.update.update_id} failed`, err.error);
+    // Tell the user something short; never the error itself.
+    try {
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.s?.searchFailed ?? stringsFor('en').searchFailed });
+      else if (ctx.chat?.type === 'private') await ctx.reply((ctx.s ?? stringsFor('en')).searchFailed);
+    } catch (again) {
+      log.debug(`could not tell the user about the failure: ${describeError(again)}`);
+    }
+  });
+
+  return bot;
+}
+
+// --- helpers ---------------------------------------------------------------------------------
+
+/** True when the message starts with a bot command ("/help", "/help@bot"). */
+function isCommand(ctx: BotContext): boolean {
+  return (ctx.message?.entities ?? []).some((e) => e.type === 'bot_command' && e.offset === 0);
+}
+
+/**
+ * The question in a text message meant for the bot, or undefined when it is not meant for it:
+ * in private chats every text; in groups only when the bot is mentioned or replied to.
+ */
+function questionIn(ctx: BotContext): string | undefined {
+  const text = ctx.message?.text;
+  if (text === undefined || !ctx.chat) return undefined;
+  if (ctx.chat.type === 'private') return text.trim();
+  const mention = new RegExp(`@${ctx.me.username.replace(/[^A-Za-z0-9_]/g, '')}\\b`, 'gi');
+  const mentioned = text.search(mention) >= 0;
+  const repliedToMe = ctx.message?.reply_to_message?.from?.id === ctx.me.id;
+  if (!mentioned && !repliedToMe) return undefined;
+  return text.replace(mention, ' ').trim();
+}
+
+/** In groups, answers quote the question they answer. */
+function replyTo(ctx: BotContext): { reply_parameters?: { message_id: number; allow_sending_without_reply: boolean } } {
+  const id = ctx.message?.message_id ?? ctx.callbackQuery?.message?.message_id;
+  if (id === undefined || ctx.chat?.type === 'private') return {};
+  return { reply_parameters: { message_id: id, allow_sending_without_reply: true } };
+}

@@ -1,0 +1,170 @@
+/**
+ * The bot's own words, in Chinese and English. Quotes from the reports are never translated.
+ * Strings here are plain text: the formatter escapes them, so they may contain < > &.
+ */
+
+export type Lang = 'zh' | 'en';
+
+/** Telegram's language_code ("zh-hans", "zh-TW", "en", …) or a locale ("zh_CN.UTF-8") → UI language. */
+export function langOf(code: string | undefined | null): Lang {
+  return code && /^zh\b|^zh[-_]/i.test(code.trim()) ? 'zh' : 'en';
+}
+
+/** A command shown in Telegram's menu (setMyCommands) and in /help. */
+export interface CommandText {
+  command: 'start' | 'help' | 'sources' | 'ask';
+  description: string;
+}
+
+export interface Strings {
+  greeting(name: string): string;
+  examplesTitle: string;
+  examples: string[];
+  help: string;
+  commands: CommandText[];
+  sourcesTitle: string;
+  sourceLine(title: string, source: string, passages: number): string;
+  sourcesEmpty: string;
+  /** The reply when the reports do not answer, with advice on asking. */
+  noAnswer: string;
+  noAnswerTips: string[];
+  /** /ask with nothing after it. */
+  askWhat: string;
+  rateLimited(seconds: number): string;
+  notAllowed: string;
+  expired: string;
+  badButton: string;
+  searchFailed: string;
+  onlyText: string;
+  unknownCommand: string;
+  prev: string;
+  next: string;
+  fullPassage: string;
+  shortQuote: string;
+  sameReport: string;
+  position(index: number, total: number): string;
+  fromReport(title: string): string;
+  noMoreFromReport: string;
+  truncated: string;
+  inlineHint: string;
+  inlineNoAnswer: string;
+  /** Terminal chat only. */
+  terminalBanner: string;
+  terminalHelp: string;
+  terminalFooter(index: number, total: number): string;
+  terminalNoPrevious: string;
+}
+
+const zh: Strings = {
+  greeting: (name) =>
+    `${name ? `${name}，你好！` : '你好！'}我回答关于这批政府工作报告的问题：找出能回答问题的原文段落，连同出处一起引用给你。直接把问题发给我就行。`,
+  examplesTitle: '可以这样问：',
+  examples: ['柏山镇组织了多少次普法宣传？', '史村镇为多少个行政村配齐了法律明白人？', '柏山镇召开了几次防范电信诈骗专项会议？'],
+  help: [
+    '直接发问题，我会引用报告原文并注明出处（报告、章节和一个可复制的引用标记）。',
+    '答案下方的按钮：翻看其他结果、展开整段原文、只看同一份报告的结果。',
+    '在群组里：@我 提问、回复我的消息，或者用 /ask 问题。',
+    '在任意聊天中输入 @机器人用户名 问题，可以把引文直接发到那个聊天里。',
+  ].join('\n'),
+  commands: [
+    { command: 'start', description: '开始，附提问示例' },
+    { command: 'help', description: '使用说明' },
+    { command: 'sources', description: '收录的报告' },
+    { command: 'ask', description: '提问（群组中使用）' },
+  ],
+  sourcesTitle: '收录的报告：',
+  sourceLine: (title, source, n) => `${title}（${source}，${n} 段）`,
+  sourcesEmpty: '索引里还没有报告。',
+  noAnswer: '这些报告里没有找到能回答这个问题的段落。',
+  noAnswerTips: [
+    '用报告里的说法提问，比如“普法宣传”“法律顾问”“信访”；',
+    '点明是哪个镇、哪一年；',
+    '一次只问一件事；',
+    '/sources 可以查看收录了哪些报告。',
+  ],
+  askWhat: '请在 /ask 后面写上问题，例如：/ask 柏山镇组织了多少次普法宣传？',
+  rateLimited: (s) => `提问太频繁了，请 ${s} 秒后再试。`,
+  notAllowed: '抱歉，这个机器人只对特定用户开放。',
+  expired: '这条回答已过期，请重新提问。',
+  badButton: '这个按钮无效，请重新提问。',
+  searchFailed: '抱歉，查找时出了点问题，请稍后再试。',
+  onlyText: '我只能读文字问题，请用文字提问。',
+  unknownCommand: '没有这个命令。发送 /help 查看用法。',
+  prev: '‹ 上一条',
+  next: '下一条 ›',
+  fullPassage: '展开全段',
+  shortQuote: '只看摘录',
+  sameReport: '本报告全部结果',
+  position: (i, n) => `${i}/${n}`,
+  fromReport: (title) => `只看《${title}》：`,
+  noMoreFromReport: '这份报告里没有更多相关段落。',
+  truncated: '（后文过长，已截断）',
+  inlineHint: '输入问题，引用报告原文',
+  inlineNoAnswer: '报告里没有找到答案：换个说法试试',
+  terminalBanner: '报告问答（终端版）。输入问题后回车；/help 查看命令，Ctrl+D 退出。',
+  terminalHelp: '/next 下一条  /prev 上一条  /full 展开全段  /sources 收录的报告  /quit 退出',
+  terminalFooter: (i, n) => `第 ${i}/${n} 条${n > 1 ? ' · /next 下一条' : ''} · /full 展开全段`,
+  terminalNoPrevious: '先问一个问题。',
+};
+
+const en: Strings = {
+  greeting: (name) =>
+    `Hello${name ? `, ${name}` : ''}! I answer questions about a set of government reports by quoting the passage that answers, with its source. Just send me a question.`,
+  examplesTitle: 'For example:',
+  examples: [
+    '柏山镇组织了多少次普法宣传？',
+    'How many times did Baishan town hold legal publicity activities?',
+    '史村镇为多少个行政村配齐了法律明白人？',
+  ],
+  help: [
+    'Send a question and I quote the passage of the reports that answers it, with its source (report, section and a short reference you can copy).',
+    'Buttons under an answer: page through other results, show the whole passage, or keep only results from the same report.',
+    'In groups: mention me, reply to my message, or use /ask <question>.',
+    'In any chat, type @botusername and a question to send a quote into that chat.',
+  ].join('\n'),
+  commands: [
+    { command: 'start', description: 'Start, with example questions' },
+    { command: 'help', description: 'How to use this bot' },
+    { command: 'sources', description: 'The reports I know' },
+    { command: 'ask', description: 'Ask a question (in groups)' },
+  ],
+  sourcesTitle: 'The reports I know:',
+  sourceLine: (title, source, n) => `${title} (${source}, ${n} passages)`,
+  sourcesEmpty: 'The index holds no reports yet.',
+  noAnswer: 'The reports do not answer this question.',
+  noAnswerTips: [
+    'use the words the reports use (they are in Chinese: 普法宣传, 法律顾问, 信访 …);',
+    'name the town and the year;',
+    'ask one thing at a time;',
+    '/sources lists the reports.',
+  ],
+  askWhat: 'Write the question after /ask, for example: /ask 柏山镇组织了多少次普法宣传？',
+  rateLimited: (s) => `Too many questions. Please try again in ${s} s.`,
+  notAllowed: 'Sorry, this bot is only open to certain users.',
+  expired: 'This answer has expired. Please ask again.',
+  badButton: 'This button is not valid. Please ask again.',
+  searchFailed: 'Sorry, something went wrong while searching. Please try again later.',
+  onlyText: 'I can only read text questions. Please type your question.',
+  unknownCommand: 'I do not know that command. Send /help to see what I can do.',
+  prev: '‹ Previous',
+  next: 'Next ›',
+  fullPassage: 'Full passage',
+  shortQuote: 'Short quote',
+  sameReport: 'All from this report',
+  position: (i, n) => `${i}/${n}`,
+  fromReport: (title) => `Only from “${title}”:`,
+  noMoreFromReport: 'This report has no other passages on this.',
+  truncated: '(too long, cut here)',
+  inlineHint: 'Type a question to quote the reports',
+  inlineNoAnswer: 'The reports do not answer this: try other words',
+  terminalBanner: 'Report Q&A (terminal). Type a question and press Enter; /help lists commands, Ctrl+D quits.',
+  terminalHelp: '/next next result  /prev previous  /full whole passage  /sources reports  /quit quit',
+  terminalFooter: (i, n) => `Result ${i} of ${n}${n > 1 ? ' · /next for more' : ''} · /full for the whole passage`,
+  terminalNoPrevious: 'Ask a question first.',
+};
+
+export const STRINGS: Record<Lang, Strings> = { zh, en };
+
+export function stringsFor(lang: Lang): Strings {
+  return STRINGS[lang];
+}

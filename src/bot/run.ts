@@ -1,0 +1,139 @@
+/**
+ * Running the bot: long polling through @grammyjs/runner, or a webhook server when WEBHOOK_URL is
+ * set; menu commands registered at start; graceful stop (no new updates, answers under way
+ * finished, bounded by a deadline).
+ */
+import http from 'node:http';
+import { type RunnerHandle, run, type RunOptions } from '@grammyjs/runner';
+import { webhookCallback } from 'grammy';
+import type { Update } from 'grammy/types';
+import type { Config } from '../config.js';
+import { ALLOWED_UPDATES, type QuoteBot } from './bot.js';
+import { STRINGS } from './i18n.js';
+import type { Logger } from './log.js';
+
+export interface RunningBot {
+  mode: 'polling' | 'webhook';
+  /** Stops taking updates and waits (at most the deadline) for answers under way. */
+  stop(): Promise<void>;
+  /** Settles when the bot stops: rejects if polling died (bad token, another instance polling). */
+  done: Promise<void>;
+}
+
+export interface StartOptions {
+  log: Logger;
+  /** Longest wait for answers under way on stop. */
+  drainTimeoutMs?: number;
+  /** Extra runner options (tests pace polling against an emulator without long polling). */
+  runner?: RunOptions<Update>;
+}
+
+/** Registers /start /help /sources /ask in Telegram's menu, in English and Chinese. Failure only warns. */
+export async function registerCommands(bot: QuoteBot, log: Logger): Promise<void> {
+  const toMenu = (lang: keyof typeof STRINGS) => STRINGS[lang].commands.map(({ command, description }) => ({ command, description }));
+  try {
+    await bot.api.setMyCommands(toMenu('en'));
+    await bot.api.setMyCommands(toMenu('zh'), { language_code: 'zh' });
+  } catch (err) {
+    log.warn('could not register the command menu (setMyCommands); the commands still work', err);
+  }
+}
+
+/** Starts the bot in the mode the configuration asks for. Resolves once it is taking updates. */
+export async function startBot(bot: QuoteBot, config: Config, opts: StartOptions): Promise<RunningBot> {
+  const { log } = opts;
+  await bot.init(); // getMe: fails here, clearly, on a wrong token or an unreachable API
+  log.info(`bot @${bot.botInfo.username} starting (${config.bot.webhookUrl ? 'webhook' : 'long polling'})`);
+  await registerCommands(bot, log);
+  return config.bot.webhookUrl ? startWebhook(bot, config, opts) : startPolling(bot, opts);
+}
+
+async function drain(bot: QuoteBot, log: Logger, timeoutMs: number): Promise<void> {
+  if (bot.inflight.size > 0) log.info(`finishing ${bot.inflight.size} answer(s) under way`);
+  if (!(await bot.inflight.idle(timeoutMs))) log.warn(`gave up waiting for ${bot.inflight.size} answer(s) after ${timeoutMs} ms`);
+}
+
+export async function startPolling(bot: QuoteBot, opts: StartOptions): Promise<RunningBot> {
+  const { log, drainTimeoutMs = 10_000 } = opts;
+  await bot.api.deleteWebhook(); // polling is refused while a webhook is set
+  const runnerOpts = opts.runner ?? {};
+  const handle: RunnerHandle = run(bot, {
+    ...runnerOpts,
+    runner: { ...runnerOpts.runner, fetch: { allowed_updates: [...ALLOWED_UPDATES], ...runnerOpts.runner?.fetch } },
+  });
+  const done = Promise.resolve(handle.task());
+  done.catch(() => {}); // observed by whoever awaits `done`; never an unhandled rejection
+  let stopping: Promise<void> | undefined;
+  return {
+    mode: 'polling',
+    done,
+    stop: () =>
+      (stopping ??= (async () => {
+        if (handle.isRunning()) await handle.stop();
+        await drain(bot, log, drainTimeoutMs);
+        log.info('bot stopped');
+      })()),
+  };
+}
+
+export async function startWebhook(bot: QuoteBot, config: Config, opts: StartOptions): Promise<RunningBot> {
+  const { log, drainTimeoutMs = 10_000 } = opts;
+  const { webhookUrl, webhookPort, webhookHost, webhookSecret } = config.bot;
+  const path = new URL(webhookUrl).pathname;
+  // Searches are quick; should one be slow, Telegram still gets its 200 and the answer follows.
+  const handleUpdate = webhookCallback(bot, 'http', { onTimeout: 'return', timeoutMilliseconds: 20_000, secretToken: webhookSecret || undefined });
+  const server = http.createServer((req, res) => {
+    if (req.method === 'POST' && req.url?.split('?')[0] === path) {
+      handleUpdate(req, res).catch((err) => {
+        log.error('webhook request failed', err);
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(webhookPort, webhookHost, resolve));
+  await bot.api.setWebhook(webhookUrl, { secret_token: webhookSecret || undefined, allowed_updates: [...ALLOWED_UPDATES] });
+  log.info(`webhook server listening on ${webhookHost}:${webhookPort}${path}`);
+
+  let closed!: () => void;
+  const done = new Promise<void>((resolve) => (closed = resolve));
+  let stopping: Promise<void> | undefined;
+  return {
+    mode: 'webhook',
+    done,
+    stop: () =>
+      (stopping ??= (async () => {
+        // No new requests; those under way finish (their answers are in flight below).
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await drain(bot, log, drainTimeoutMs);
+        server.closeAllConnections();
+        await serverClosed;
+        log.info('bot stopped');
+        closed();
+      })()),
+  };
+}
+
+/** Stops the bot on SIGINT/SIGTERM (a second signal exits at once). Returns a function removing the handlers. */
+export function stopOnSignals(running: RunningBot, log: Logger, exit: (code: number) => void = (code) => process.exit(code)): () => void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) return exit(130);
+    signalled = true;
+    log.info(`${signal} received, stopping`);
+    running.stop().then(
+      () => exit(0),
+      (err) => {
+        log.error('error while stopping', err);
+        exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}

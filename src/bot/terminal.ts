@@ -1,0 +1,96 @@
+/**
+ * The terminal chat: `npm start` without a bot token. Same answers and formatter as the bot,
+ * rendered as plain text. Works with a TTY (prompt, banner, bold in ANSI) and without one
+ * (stdin piped: each line is a question, answered in order; ends at EOF).
+ */
+import readline from 'node:readline';
+import type { Config } from '../config.js';
+import type { Searcher } from '../search/searcher.js';
+import type { Answer } from '../search/types.js';
+import { plainMarkup, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
+import { langOf, type Lang, stringsFor } from './i18n.js';
+import { describeError } from './log.js';
+
+export interface TerminalOptions {
+  input?: NodeJS.ReadableStream & { isTTY?: boolean };
+  output?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** UI language; by default from LC_ALL / LC_MESSAGES / LANG. */
+  lang?: Lang;
+}
+
+export function terminalLang(env: NodeJS.ProcessEnv = process.env): Lang {
+  return langOf(env.LC_ALL || env.LC_MESSAGES || env.LANG);
+}
+
+export async function runTerminal(searcher: Searcher, config: Config, opts: TerminalOptions = {}): Promise<void> {
+  const input = opts.input ?? process.stdin;
+  const output = opts.output ?? process.stdout;
+  const interactive = Boolean(input.isTTY && output.isTTY);
+  const s = stringsFor(opts.lang ?? terminalLang());
+  const m = plainMarkup(interactive && !process.env.NO_COLOR);
+  const say = (text: string) => output.write(`${text}\n\n`);
+
+  let current: { answer: Answer; index: number; mode: ViewMode } | undefined;
+  const show = () => {
+    if (!current) return say(s.terminalNoPrevious);
+    const { answer, index, mode } = current;
+    const footer = s.terminalFooter(index + 1, answer.results.length);
+    say(renderResult(answer, index, { s, markup: m, mode, maxLength: Infinity, footer }));
+  };
+
+  /** One line of input: a command or a question. Returns false to quit. */
+  const handle = async (line: string): Promise<boolean> => {
+    const text = line.trim();
+    if (!text) return true;
+    if (!interactive) output.write(`› ${text}\n`); // piped: make the output read as a transcript
+    switch (text.toLowerCase()) {
+      case '/quit':
+      case '/exit':
+        return false;
+      case '/help':
+      case '/start':
+        say(`${renderGreeting('', s, m)}\n\n${s.terminalHelp}`);
+        return true;
+      case '/sources':
+        say(renderSources(searcher.sources(), s, m, Infinity));
+        return true;
+      case '/next':
+      case '/prev':
+        if (current) current.index = Math.max(0, Math.min(current.answer.results.length - 1, current.index + (text === '/next' ? 1 : -1)));
+        show();
+        return true;
+      case '/full':
+        if (current) current.mode = current.mode === 'full' ? 'quote' : 'full';
+        show();
+        return true;
+    }
+    try {
+      const answer = await searcher.search(text, { k: config.bot.resultsPerAnswer });
+      if (answer.abstained || answer.results.length === 0) {
+        current = undefined;
+        say(renderNoAnswer(answer, s, m));
+      } else {
+        current = { answer, index: 0, mode: 'quote' };
+        show();
+      }
+    } catch (err) {
+      process.stderr.write(`search failed: ${describeError(err)}\n`);
+      say(s.searchFailed);
+    }
+    return true;
+  };
+
+  const rl = readline.createInterface({ input, output: interactive ? output : undefined, terminal: interactive });
+  rl.on('SIGINT', () => rl.close());
+  if (interactive) {
+    say(`${s.terminalBanner}\n\n${renderGreeting('', s, m)}`);
+    rl.setPrompt('› ');
+    rl.prompt();
+  }
+  // Lines are handled one after another, in order, even when piped in faster than answered.
+  for await (const line of rl) {
+    if (!(await handle(line))) break;
+    if (interactive) rl.prompt();
+  }
+  rl.close();
+}
