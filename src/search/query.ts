@@ -28,7 +28,11 @@ export interface AnalyzedQuery {
   terms: Map<string, number>;
   /** Text to embed for dense retrieval. */
   denseText: string;
+  /** The question asks for a number (多少, 几次, how many): quotes with figures are preferred. */
+  asksQuantity: boolean;
 }
+
+const ASKS_QUANTITY = /多少|几[个次人项起处名家件场份年天]|how (?:many|much)|number of|what percentage/i;
 
 /** Removes control and zero-width characters and folds whitespace; the question stays as written otherwise. */
 export function cleanQuestion(text: string): string {
@@ -38,10 +42,12 @@ export function cleanQuestion(text: string): string {
     .trim();
 }
 
+const ALL_HAN = /^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$/;
+
 /** The document frequency of a form: its own, or for a Chinese word the rarest of its bigrams (jieba may cut it differently). */
 function formDf(form: string, df: DocumentFrequencies): number {
   const own = df.get(form);
-  if (own > 0 || form.length < 2 || !HAN.test(form)) return own;
+  if (own > 0 || form.length < 2 || !ALL_HAN.test(form)) return own;
   const parts = bigrams(form);
   return parts.length ? Math.min(...parts.map((b) => df.get(b))) : 0;
 }
@@ -49,7 +55,7 @@ function formDf(form: string, df: DocumentFrequencies): number {
 /** True when a normalized text contains the form (or, for long Chinese words, all of its bigrams). */
 export function containsForm(text: string, form: string): boolean {
   if (text.includes(form)) return true;
-  if (form.length < 3 || !HAN.test(form)) return false;
+  if (form.length < 3 || !ALL_HAN.test(form)) return false;
   return bigrams(form).every((b) => text.includes(b));
 }
 
@@ -64,15 +70,41 @@ export function coverage(text: string, concepts: Concept[]): number {
   return total > 0 ? hit / total : 0;
 }
 
+/** Numbers with a measure word (三道, 两个, 10次): the answer rarely repeats them as asked. */
+const QUANTITY = /^[一二三四五六七八九十百千万两几\d]+[\u4e00-\u9fff]?$/;
+const QUANTITY_WEIGHT = 0.3;
+
+/**
+ * Question words, with single characters glued to a neighbour when the corpus knows the result:
+ * jieba may cut a name differently in a question than in the reports (柏 / 山镇 → 柏山镇).
+ */
+function questionWords(normalized: string, df: DocumentFrequencies): string[] {
+  const out: string[] = [];
+  const raw = words(normalized).filter((w) => !STOP_WORDS.has(w));
+  for (let i = 0; i < raw.length; i++) {
+    const w = raw[i]!;
+    const single = w.length === 1 && HAN.test(w);
+    const next = raw[i + 1];
+    if (single && next && HAN.test(next) && formDf(w + next, df) > 0 && normalized.includes(w + next)) {
+      out.push(w + next);
+      i++;
+    } else if (single && out.length && normalized.includes(out[out.length - 1]! + w) && formDf(out[out.length - 1]! + w, df) > 0) {
+      out[out.length - 1] += w;
+    } else out.push(w);
+  }
+  return out;
+}
+
 function chineseConcepts(normalized: string, df: DocumentFrequencies): Concept[] {
   const concepts: Concept[] = [];
   const seen = new Set<string>();
-  for (const w of words(normalized)) {
-    if (STOP_WORDS.has(w) || seen.has(w)) continue;
+  for (const w of questionWords(normalized, df)) {
+    if (seen.has(w)) continue;
     // Single Chinese characters carry little meaning alone; kept only if the question has nothing else.
     if (w.length === 1 && HAN.test(w)) continue;
     seen.add(w);
-    concepts.push({ label: w, forms: [w], weight: df.idf(formDf(w, df)) });
+    const weight = df.idf(formDf(w, df)) * (QUANTITY.test(w) ? QUANTITY_WEIGHT : 1);
+    concepts.push({ label: w, forms: [w], weight });
   }
   if (concepts.length === 0) {
     for (const ch of [...normalized].filter((c) => HAN.test(c) && !STOP_WORDS.has(c))) {
@@ -86,7 +118,8 @@ function englishConcepts(question: string, bridge: EnglishBridge, df: DocumentFr
   return bridgeEnglish(question, bridge).map(({ english, chinese }) => {
     const forms = chinese.map(([zh]) => zh);
     // An English word with no Chinese counterpart in the corpus weighs like a word the corpus lacks.
-    const weight = forms.length ? Math.max(...forms.map((f) => df.idf(formDf(f, df)))) : df.idf(0);
+    // Weighted by the most direct gloss (listed first).
+    const weight = df.idf(forms.length ? formDf(forms[0]!, df) : 0);
     return { label: english, forms: forms.length ? forms : [english], weight };
   });
 }
@@ -106,5 +139,5 @@ export function analyzeQuery(question: string, df: DocumentFrequencies, bridge: 
     for (const c of concepts) for (const f of c.forms) [f, ...(f.length > 2 ? bigrams(f) : [])].forEach((t) => add(t, 1));
   }
   const denseText = english ? [cleaned, ...concepts.flatMap((c) => c.forms.slice(0, 2))].join(' ') : normalized;
-  return { question: cleaned, normalized, english, concepts, terms, denseText };
+  return { question: cleaned, normalized, english, concepts, terms, denseText, asksQuantity: ASKS_QUANTITY.test(cleaned) };
 }

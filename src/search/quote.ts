@@ -14,15 +14,20 @@ export interface Quote extends Span {
   highlights: Span[];
 }
 
-function sentenceScore(text: string, concepts: Concept[]): number {
+/** A figure with its unit: 30余次, 1000多人次, 114人次, 800余处. */
+const FIGURE = /\d+(?:\.\d+)?\s*[余多]?\s*[万亿千百]?[次人起处个项件份场家户条元名所]|[一二三四五六七八九十百千万两]+[余多]?[次人起处个项件份场家户条名]/;
+
+function sentenceScore(text: string, concepts: Concept[], asksQuantity: boolean): number {
   let score = 0;
   for (const c of concepts) if (c.forms.some((f) => containsForm(text, f))) score += c.weight;
+  // A question asking "how many" is answered by a sentence with a figure in it.
+  if (asksQuantity && score > 0 && FIGURE.test(text)) score *= 1.5;
   return score;
 }
 
 /** Picks the quote from a passage's sentences (offsets into `docText`). */
-export function extractQuote(docText: string, sentences: Span[], concepts: Concept[], maxChars: number): Quote {
-  const scores = sentences.map((s) => sentenceScore(normalize(docText.slice(s.start, s.end)), concepts));
+export function extractQuote(docText: string, sentences: Span[], concepts: Concept[], maxChars: number, asksQuantity = false): Quote {
+  const scores = sentences.map((s) => sentenceScore(normalize(docText.slice(s.start, s.end)), concepts, asksQuantity));
   let best = 0;
   scores.forEach((s, i) => {
     if (s > scores[best]!) best = i;

@@ -34,6 +34,9 @@ export interface OpenOptions {
   embedder?: Embedder;
 }
 
+/** Share of the final score that comes from how much of the question a passage covers. */
+const COVERAGE_WEIGHT = 0.5;
+
 /** A ranked candidate before quoting. */
 interface Candidate {
   id: number;
@@ -119,7 +122,16 @@ class IndexSearcher implements Searcher {
 
     const fused = await this.rank(query, 'hybrid', Math.max(s.candidates, k), this.filterFor(options.sourceFilter));
     // Evidence: how much of the question's weight a passage (with its title and headings) covers.
-    const scored = fused.slice(0, Math.max(s.candidates, k)).map((c) => ({ ...c, coverage: coverage(this.matchText(c.id), query.concepts) }));
+    // Rerank: fused rank evidence and coverage together (coverage alone ties too often; rank alone
+    // lets a passage that matches one rare word beat one that answers the whole question).
+    const best = fused[0]?.score ?? 1;
+    const scored = fused
+      .slice(0, Math.max(s.candidates, k))
+      .map((c) => {
+        const cov = coverage(this.matchText(c.id), query.concepts);
+        return { id: c.id, coverage: cov, score: (1 - COVERAGE_WEIGHT) * (c.score / best) + COVERAGE_WEIGHT * cov };
+      })
+      .sort((a, b) => b.score - a.score || a.id - b.id);
     const top = scored.slice(0, k);
     const confidence = top.reduce((m, c) => Math.max(m, c.coverage), 0);
     if (top.length === 0 || confidence < s.abstainBelow) return { ...none, confidence };
@@ -133,7 +145,7 @@ class IndexSearcher implements Searcher {
     const doc = this.store.docs[p.doc]!;
     const sentences: Span[] = [];
     for (let i = 0; i < p.sentences.length; i += 2) sentences.push({ start: p.sentences[i]!, end: p.sentences[i + 1]! });
-    const quote = extractQuote(doc.text, sentences, query.concepts, this.config.search.quoteMaxChars);
+    const quote = extractQuote(doc.text, sentences, query.concepts, this.config.search.quoteMaxChars, query.asksQuantity);
     return {
       rank,
       score: Number(c.score.toFixed(6)),

@@ -1,0 +1,27 @@
+/** Shared test fixtures: configs that use the bundled stand-in model and temporary index folders. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Config, type ConfigOverrides, loadConfig, PROJECT_ROOT, STANDIN_MODEL_ID } from '../src/config.js';
+
+export const SEED_CORPUS = path.join(PROJECT_ROOT, 'corpus');
+export const SHARED = path.resolve(PROJECT_ROOT, '..', 'shared');
+export const DEV_SET = path.join(SHARED, 'eval', 'dev.jsonl');
+
+/** Environment for child processes and configs: the stand-in model, never the network. */
+export const STANDIN_ENV = { EMBED_MODEL: STANDIN_MODEL_ID, ALLOW_REMOTE_MODELS: 'false' };
+
+export function tempDir(prefix = 'rqb-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function testConfig(overrides: ConfigOverrides = {}): Config {
+  return loadConfig({ corpusDirs: [SEED_CORPUS], ...overrides }, { ...STANDIN_ENV });
+}
+
+/** A copy of the seed corpus that a test may change. */
+export function copyOfSeeds(): string {
+  const dir = tempDir('rqb-corpus-');
+  for (const f of fs.readdirSync(SEED_CORPUS)) fs.copyFileSync(path.join(SEED_CORPUS, f), path.join(dir, f));
+  return dir;
+}
