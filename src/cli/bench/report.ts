@@ -1,0 +1,108 @@
+/**
+ * Turns the figures of `npm run bench` into terminal tables, and writes the end-to-end section
+ * of docs/PERFORMANCE.md (between markers, so the hand-written rest of the page is kept).
+ */
+import fs from 'node:fs';
+import type { BenchFigures, CorpusFigures } from './index.js';
+import type { QualityFigures } from './quality.js';
+import { formatScale } from './scale.js';
+import type { LatencySummary } from './stats.js';
+import { formatTable, type Cell } from './table.js';
+
+export const DOC_START = '<!-- bench:e2e:start -->';
+export const DOC_END = '<!-- bench:e2e:end -->';
+
+const latencyRow = (corpus: string, what: string, l: LatencySummary | undefined): Cell[] => [corpus, what, l?.n, l?.p50, l?.p95, l?.p99];
+const qualityRow = (corpus: string, what: string, q: QualityFigures | undefined): Cell[] => [
+  corpus,
+  what,
+  q?.hit1,
+  q?.hit3,
+  q?.hit5,
+  q?.mrr10,
+  q ? `${q.abstainCorrect}/${q.unanswerable}` : null,
+  q?.abstainWrong,
+];
+
+function ingestRows(c: CorpusFigures): Cell[][] {
+  const ph = c.ingest.phaseSeconds;
+  return [
+    [c.name, 'ours', c.ingest.files, c.ingest.passages, c.ingest.seconds, c.ingest.passagesPerSecond, ph.embed, ph.index, c.ingest.indexDiskMb, c.ingest.peakRssMb],
+    [c.name, 'peer', c.peer.files, c.peer.chunks, c.peer.ingestSeconds, c.peer.chunksPerSecond, c.peer.embedSeconds, null, c.peer.indexDiskMb, c.peer.peakRssMb],
+  ];
+}
+
+/** The sections of the report as [title, table] pairs (shared by the terminal and the doc). */
+export function benchSections(fig: BenchFigures): [string, string][] {
+  const cs = fig.corpora;
+  return [
+    [
+      'Ingest (fresh index; ours in its own process, peer = LangChain RecursiveCharacterTextSplitter 1000/200 + HNSWLib)',
+      formatTable(
+        ['corpus', 'system', 'files', 'passages', 'seconds', 'passages/s', 'embed s', 'index s', 'disk MB', 'peak RSS MB'],
+        cs.flatMap(ingestRows),
+      ),
+    ],
+    [
+      'Query latency, ms (dev questions; ours: search = retrieve + fuse + abstain + quote; dense/lexical/hybrid = ranking only)',
+      formatTable(
+        ['corpus', 'what', 'n', 'p50', 'p95', 'p99'],
+        cs.flatMap((c) => [
+          latencyRow(c.name, 'ours search', c.queryMs.search),
+          ...(['dense', 'lexical', 'hybrid'] as const).filter((m) => c.queryMs[m]).map((m) => latencyRow(c.name, `ours ${m} only`, c.queryMs[m])),
+          latencyRow(c.name, 'peer', c.peer.queryMs),
+        ]),
+      ),
+    ],
+    [
+      'Dev-set quality (hit = right report and the text contains the expected words; abstain right = of the unanswerable questions)',
+      formatTable(
+        ['corpus', 'system', 'Hit@1', 'Hit@3', 'Hit@5', 'MRR@10', 'abstain right', 'abstain wrong'],
+        cs.flatMap((c) => [
+          qualityRow(c.name, 'ours (quote)', c.quality.quote),
+          qualityRow(c.name, 'ours (passage)', c.quality.passage),
+          ...(['dense', 'lexical', 'hybrid'] as const).filter((m) => c.quality[m]).map((m) => qualityRow(c.name, `ours ${m} only (passage)`, c.quality[m])),
+          qualityRow(c.name, 'peer (1000-char chunk)', c.peer.quality),
+        ]),
+      ),
+    ],
+    [
+      'Cold start (a new process: node + tsx + model + index → first answer)',
+      formatTable(
+        ['corpus', 'start→answer ms', 'open index ms', 'first search ms', 'wall ms', 'peak RSS MB'],
+        cs.map((c) => [c.name, c.coldStart.startToFirstAnswerMs, c.coldStart.openMs, c.coldStart.firstSearchMs, c.coldStart.wallMs, c.coldStart.peakRssMb]),
+      ),
+    ],
+    [
+      'Ours vs peer (ratios ours ÷ peer: below 1 is better; deltas ours − peer on the quote: above 0 is better)',
+      formatTable(['corpus', ...Object.keys(cs[0]?.versusPeer ?? {})], cs.map((c) => [c.name, ...Object.values(c.versusPeer)])),
+    ],
+    [
+      `Embedding cost per passage by batch size (${fig.model.id}, ${fig.embedBatchSweep[0]?.passages ?? 0} passages sampled across the corpus)`,
+      formatTable(['batch', 'ms/passage'], fig.embedBatchSweep.map((b) => [b.batchSize, b.msPerPassage])),
+    ],
+    ['Scale: HNSW alone on synthetic normalized vectors (R@k = recall against exact search)', formatScale(fig.scale)],
+  ];
+}
+
+export function formatBench(fig: BenchFigures): string {
+  return benchSections(fig)
+    .map(([title, table]) => `${title}\n\n${table}\n`)
+    .join('\n');
+}
+
+/** Replaces the text between the markers in `docFile`; returns false when the file or its markers are missing. */
+export function writeDocSection(docFile: string, fig: BenchFigures, machine: string): boolean {
+  if (!fs.existsSync(docFile)) return false;
+  const doc = fs.readFileSync(docFile, 'utf8');
+  const a = doc.indexOf(DOC_START);
+  const b = doc.indexOf(DOC_END);
+  if (a < 0 || b < a) return false;
+  const body = benchSections(fig)
+    .filter(([title]) => !title.startsWith('Scale'))
+    .map(([title, table]) => `**${title}**\n\n\`\`\`\n${table}\n\`\`\`\n`)
+    .join('\n');
+  const text = `${DOC_START}\n\n_Measured by \`npm run bench\` on ${machine}. Model: ${fig.model.id} (${fig.model.dim} dims)._\n\n${body}\n${DOC_END}`;
+  fs.writeFileSync(docFile, doc.slice(0, a) + text + doc.slice(b + DOC_END.length));
+  return true;
+}
