@@ -104,11 +104,13 @@ export async function startWebhook(bot: QuoteBot, config: Config, opts: StartOpt
     done,
     stop: () =>
       (stopping ??= (async () => {
-        // No new requests; those under way finish (their answers are in flight below).
+        // No new requests; those under way finish and get their HTTP response, then the server closes.
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         await drain(bot, log, drainTimeoutMs);
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        const deadline = setTimeout(() => server.closeAllConnections(), 2000);
         await serverClosed;
+        clearTimeout(deadline);
         log.info('bot stopped');
         closed();
       })()),
