@@ -67,11 +67,14 @@ function makeEmbedder(extractor: FeatureExtractionPipeline, modelId: string, set
       return (await run([settings.queryPrefix + text]))[0]!;
     },
     async embedPassages(texts, onBatch) {
-      const out: Float32Array[] = [];
-      for (let i = 0; i < texts.length; i += settings.batchSize) {
-        const batch = texts.slice(i, i + settings.batchSize).map((t) => settings.passagePrefix + t);
-        out.push(...(await run(batch)));
-        onBatch?.(out.length, texts.length);
+      // Batches of similar length: a batch is padded to its longest text, so mixing lengths wastes work.
+      const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
+      const out: Float32Array[] = new Array(texts.length);
+      for (let i = 0; i < order.length; i += settings.batchSize) {
+        const ids = order.slice(i, i + settings.batchSize);
+        const vectors = await run(ids.map((id) => settings.passagePrefix + texts[id]));
+        ids.forEach((id, j) => (out[id] = vectors[j]!));
+        onBatch?.(Math.min(i + settings.batchSize, texts.length), texts.length);
       }
       return out;
     },
