@@ -30,8 +30,11 @@ async function main(): Promise<number> {
   const bot = createBot(config, searcher, { log });
   const running = await startBot(bot, config, { log });
   stopOnSignals(running, log);
-  await running.done; // rejects when polling dies (e.g. the token was revoked)
-  return 0;
+  // Resolves after a signal-initiated stop; rejects (already logged) when polling dies, e.g. a revoked token.
+  return running.done.then(
+    () => 0,
+    () => 1,
+  );
 }
 
 main().then(

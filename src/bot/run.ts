@@ -61,9 +61,20 @@ export async function startPolling(bot: QuoteBot, opts: StartOptions): Promise<R
     ...runnerOpts,
     runner: { ...runnerOpts.runner, fetch: { allowed_updates: [...ALLOWED_UPDATES], ...runnerOpts.runner?.fetch } },
   });
-  const done = Promise.resolve(handle.task());
+  // `done` settles once stop() has finished (drain included), or rejects if polling dies on its own.
+  let settle!: { resolve: () => void; reject: (err: unknown) => void };
+  const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   done.catch(() => {}); // observed by whoever awaits `done`; never an unhandled rejection
   let stopping: Promise<void> | undefined;
+  handle.task()?.then(
+    () => stopping ?? settle.resolve(),
+    (err) => {
+      if (!stopping) {
+        log.error('polling stopped', err);
+        settle.reject(err);
+      }
+    },
+  );
   return {
     mode: 'polling',
     done,
@@ -72,6 +83,7 @@ export async function startPolling(bot: QuoteBot, opts: StartOptions): Promise<R
         if (handle.isRunning()) await handle.stop();
         await drain(bot, log, drainTimeoutMs);
         log.info('bot stopped');
+        settle.resolve();
       })()),
   };
 }

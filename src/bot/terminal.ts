@@ -34,7 +34,7 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
   const show = () => {
     if (!current) return say(s.terminalNoPrevious);
     const { answer, index, mode } = current;
-    const footer = s.terminalFooter(index + 1, answer.results.length);
+    const footer = s.terminalFooter(index + 1, answer.results.length, mode === 'full');
     say(renderResult(answer, index, { s, markup: m, mode, maxLength: Infinity, footer }));
   };
 

@@ -111,7 +111,7 @@ describe('renderResult', () => {
   });
 
   it('renders plain text for the terminal', () => {
-    const text = renderResult(answer, 0, { s: en, markup: plainMarkup(), maxLength: Infinity, footer: en.terminalFooter(1, 1) });
+    const text = renderResult(answer, 0, { s: en, markup: plainMarkup(), maxLength: Infinity, footer: en.terminalFooter(1, 1, false) });
     assert.ok(!text.includes('<'));
     assert.match(text, /^ {2}│ 联合各村/);
     assert.ok(text.includes('〔柏山镇 2023 · 二、（二）2.〕'));

@@ -1,0 +1,110 @@
+/**
+ * `npm start` as a user runs it (scripts/start.ts in a child process): with no token, the terminal
+ * chat over piped stdin, building the missing index first; with a token, the Telegram bot against
+ * the emulator, stopped by SIGTERM; with a bad setting, one clear line.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { stringsFor } from '../../src/bot/i18n.js';
+import { PROJECT_ROOT, STANDIN_MODEL_ID } from '../../src/config.js';
+import { startEmulator, TestUser } from './helpers/emulator.js';
+
+const en = stringsFor('en');
+let tmp: string;
+
+before(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bot-start-'));
+});
+after(async () => {
+  if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+});
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+/** Spawns `npm start`'s script with the stand-in model, an index in the temp folder, and env. */
+function start(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/start.ts')], {
+    cwd: PROJECT_ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? tmp,
+      EMBED_MODEL: STANDIN_MODEL_ID,
+      ALLOW_REMOTE_MODELS: 'false',
+      INDEX_DIR: path.join(tmp, 'index'),
+      BOT_TOKEN: '', // set, so that a developer's .env cannot turn the bot on here
+      LANG: 'en_US.UTF-8',
+      ...env,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+describe('npm start', () => {
+  it('without a token: builds the missing index with progress, then answers questions piped on stdin', async () => {
+    const run = start({});
+    run.child.stdin!.end(['柏山镇组织了多少次普法宣传？', '/next', '/full', '', '今年的高考分数线是多少？', '/sources'].join('\n') + '\n');
+    const code = await run.exit;
+    const out = run.stdout();
+    const err = run.stderr();
+    assert.equal(code, 0, err);
+    assert.match(err, /Index missing: .*\nBuilding the index of .*corpus/);
+    assert.match(err, /\n {2}embed: 19\/19 \(100%\)\n/);
+    assert.match(err, /Index ready: 2 reports, 19 passages/);
+    assert.match(err, /No BOT_TOKEN set: starting the terminal chat/);
+
+    // Answers follow the questions, in order.
+    const [first, next, full, offTopic, sources] = out.split(/^› /m).slice(1);
+    assert.ok(first!.startsWith('柏山镇组织了多少次普法宣传？\n  │ '));
+    assert.ok(first!.includes('30余次') && first!.includes('〔柏山镇 2023 · 二、（二）2.〕'), first);
+    assert.ok(first!.includes('Result 1 of 5 · /next for more'));
+    assert.ok(next!.startsWith('/next\n') && next!.includes('Result 2 of 5'));
+    assert.ok(full!.startsWith('/full\n') && full!.includes('Result 2 of 5'));
+    assert.ok(full!.length > next!.length, 'the whole passage is longer than the quote');
+    assert.ok(offTopic!.includes(en.noAnswer));
+    assert.ok(sources!.includes('柏山镇-2023年法治政府建设情况报告.txt, 12 passages'));
+    assert.ok(!out.includes('<'), 'plain text, no HTML');
+  });
+
+  it('with a token: runs the bot until SIGTERM, then stops cleanly', async () => {
+    const emu = await startEmulator();
+    const token = '100010:start-script-token';
+    try {
+      const run = start({ BOT_TOKEN: token, BOT_API_ROOT: emu.apiRoot, LOG_LEVEL: 'info' });
+      const user = new TestUser(emu, token, { userId: 901, languageCode: 'en' });
+      await user.say('柏山镇组织了多少次普法宣传？'); // queued until the bot polls (the index is built already)
+      const reply = await user.reply(30_000);
+      assert.ok(reply.text.includes('30余次'));
+      run.child.kill('SIGTERM');
+      assert.equal(await run.exit, 0, run.stderr());
+      const err = run.stderr();
+      assert.match(err, /bot @TestNameBot starting \(long polling\)/);
+      assert.match(err, /SIGTERM received, stopping/);
+      assert.match(err, /bot stopped/);
+      assert.ok(!err.includes(token), 'the token is never printed');
+    } finally {
+      await emu.stop();
+    }
+  });
+
+  it('with a bad setting: one clear line and exit code 2', async () => {
+    const run = start({ RATE_LIMIT: 'lots' });
+    run.child.stdin!.end();
+    assert.equal(await run.exit, 2);
+    assert.equal(run.stderr().trim(), 'Configuration error: RATE_LIMIT must be a whole number from 1 to 10000, got "lots"');
+  });
+});
