@@ -5,6 +5,7 @@
  * through dotenv) → explicit overrides (command-line flags, tests).
  * `loadConfig` validates everything and throws a ConfigError with one readable line.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,7 +37,7 @@ export interface ModelConfig {
   passagePrefix: string;
   /** Passages per forward pass; bounded so memory stays flat. */
   batchSize: number;
-  /** Worker threads for ingest embedding (0 = embed in the main thread). */
+  /** Worker threads for ingest embedding (0 or 1 = embed in the main thread). */
   workers: number;
 }
 
@@ -197,7 +198,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     queryPrefix: env.EMBED_QUERY_PREFIX ?? preset.queryPrefix ?? '',
     passagePrefix: env.EMBED_PASSAGE_PREFIX ?? preset.passagePrefix ?? '',
     batchSize: int(env, 'EMBED_BATCH_SIZE', 32, 1, 1024),
-    workers: int(env, 'EMBED_WORKERS', 0, 0, 16),
+    workers: int(env, 'EMBED_WORKERS', Math.min(2, os.availableParallelism()), 0, 16),
     ...overrides.model,
   };
 

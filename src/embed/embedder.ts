@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { env, pipeline, type FeatureExtractionPipeline } from '@xenova/transformers';
 import { MODEL_PRESETS, type ModelConfig } from '../config.js';
+import { embedWithWorkers } from './pool.js';
 
 export interface Embedder {
   /** The model actually loaded (the fallback's id after a fallback). */
@@ -21,6 +22,9 @@ export interface Embedder {
   /** Embeds passages in bounded batches; `onBatch` reports progress. */
   embedPassages(texts: string[], onBatch?: (done: number, total: number) => void): Promise<Float32Array[]>;
 }
+
+/** Fewer passages than this are embedded in this thread: starting workers costs more than it saves. */
+const MIN_TEXTS_FOR_WORKERS = 512;
 
 export class ModelLoadError extends Error {
   override name = 'ModelLoadError';
@@ -69,12 +73,20 @@ function makeEmbedder(extractor: FeatureExtractionPipeline, modelId: string, set
     async embedPassages(texts, onBatch) {
       // Batches of similar length: a batch is padded to its longest text, so mixing lengths wastes work.
       const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
+      const batches: number[][] = [];
+      for (let i = 0; i < order.length; i += settings.batchSize) batches.push(order.slice(i, i + settings.batchSize));
       const out: Float32Array[] = new Array(texts.length);
-      for (let i = 0; i < order.length; i += settings.batchSize) {
-        const ids = order.slice(i, i + settings.batchSize);
-        const vectors = await run(ids.map((id) => settings.passagePrefix + texts[id]));
-        ids.forEach((id, j) => (out[id] = vectors[j]!));
-        onBatch?.(Math.min(i + settings.batchSize, texts.length), texts.length);
+      let done = 0;
+      const collect = (b: number, vectors: Float32Array[]) => {
+        batches[b]!.forEach((id, j) => (out[id] = vectors[j]!));
+        done += vectors.length;
+        onBatch?.(done, texts.length);
+      };
+      const withPrefix = (b: number[]) => b.map((id) => settings.passagePrefix + texts[id]);
+      if (settings.workers > 1 && texts.length >= MIN_TEXTS_FOR_WORKERS) {
+        await embedWithWorkers({ ...settings, id: modelId, passagePrefix: '' }, dim, batches.map(withPrefix), settings.workers, collect);
+      } else {
+        for (let b = 0; b < batches.length; b++) collect(b, await run(withPrefix(batches[b]!)));
       }
       return out;
     },
