@@ -36,6 +36,18 @@ describe('ingest', () => {
     assert.deepEqual(await indexStatus(config), { status: 'ok', reason: 'up to date' });
   });
 
+  it('stores passages whose offsets lead back to the raw report text', () => {
+    const gen = currentGeneration(indexDir)!;
+    const store = JSON.parse(fs.readFileSync(path.join(gen, 'passages.json'), 'utf8'));
+    const squeeze = (t: string) => t.replace(/[\s#*]/g, '');
+    for (const p of store.passages) {
+      const doc = store.docs[p.doc];
+      const raw = fs.readFileSync(path.join(doc.corpusDir, doc.source), 'utf8');
+      assert.equal(squeeze(raw.slice(p.srcStart, p.srcEnd)), squeeze(doc.text.slice(p.start, p.end)));
+      for (let i = 0; i < p.sentences.length; i += 2) assert.ok(p.sentences[i] >= p.start && p.sentences[i + 1] <= p.end);
+    }
+  });
+
   it('does no work when nothing changed', async () => {
     const generation = readManifest(indexDir)!.generation;
     const s = await ingest(config, { embedder, log: quiet });
