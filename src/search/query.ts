@@ -5,7 +5,7 @@
  * - the text to embed for dense search.
  * English questions go through the English bridge (english.ts) to the corpus' Chinese words.
  */
-import { bridgeEnglish, type EnglishBridge, isEnglish } from './english.js';
+import { bridgeEnglish, type BridgedWord, type EnglishBridge, isEnglish } from './english.js';
 import type { DocumentFrequencies } from './lexical.js';
 import { bigrams, HAN, normalize, STOP_WORDS, words } from './text.js';
 
@@ -114,11 +114,11 @@ function chineseConcepts(normalized: string, df: DocumentFrequencies): Concept[]
   return concepts;
 }
 
-function englishConcepts(question: string, bridge: EnglishBridge, df: DocumentFrequencies): Concept[] {
-  return bridgeEnglish(question, bridge).map(({ english, chinese }) => {
+function englishConcepts(bridged: BridgedWord[], df: DocumentFrequencies): Concept[] {
+  return bridged.map(({ english, chinese }) => {
     const forms = chinese.map(([zh]) => zh);
-    // An English word with no Chinese counterpart in the corpus weighs like a word the corpus lacks.
-    // Weighted by the most direct gloss (listed first).
+    // Weighted by the most direct gloss (listed first); an English word with no Chinese counterpart
+    // in the corpus weighs like a word the corpus lacks.
     const weight = df.idf(forms.length ? formDf(forms[0]!, df) : 0);
     return { label: english, forms: forms.length ? forms : [english], weight };
   });
@@ -128,16 +128,14 @@ export function analyzeQuery(question: string, df: DocumentFrequencies, bridge: 
   const cleaned = cleanQuestion(question);
   const normalized = normalize(cleaned);
   const english = isEnglish(cleaned);
-  const concepts = english ? englishConcepts(cleaned, bridge, df) : chineseConcepts(normalized, df);
+  const bridged = english ? bridgeEnglish(cleaned, bridge) : [];
+  const concepts = english ? englishConcepts(bridged, df) : chineseConcepts(normalized, df);
   // Chinese words and their bigrams go to BM25; bridged words weigh less the less direct their gloss.
   const terms = new Map<string, number>();
   const add = (t: string, w: number) => terms.set(t, Math.max(terms.get(t) ?? 0, w));
-  if (english) {
-    for (const { chinese } of bridgeEnglish(cleaned, bridge)) for (const [zh, w] of chinese) [zh, ...bigrams(zh)].forEach((t) => add(t, w));
-    for (const w of normalized.match(/[a-z0-9]+/g) ?? []) add(w, 1);
-  } else {
-    for (const c of concepts) for (const f of c.forms) [f, ...(f.length > 2 ? bigrams(f) : [])].forEach((t) => add(t, 1));
-  }
+  for (const { chinese } of bridged) for (const [zh, w] of chinese) [zh, ...bigrams(zh)].forEach((t) => add(t, w));
+  if (english) for (const w of normalized.match(/[a-z0-9]+/g) ?? []) add(w, 1);
+  else for (const c of concepts) for (const f of c.forms) [f, ...(f.length > 2 ? bigrams(f) : [])].forEach((t) => add(t, 1));
   const denseText = english ? [cleaned, ...concepts.flatMap((c) => c.forms.slice(0, 2))].join(' ') : normalized;
   return { question: cleaned, normalized, english, concepts, terms, denseText, asksQuantity: ASKS_QUANTITY.test(cleaned) };
 }
