@@ -121,6 +121,15 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     else await ctx.reply(text, replyTo(ctx));
   };
   const limiter = limit<BotContext, never>({ timeFrame: cfg.rateWindowMs, limit: cfg.rateLimit, onLimitExceeded: onLimit });
+  /** Runs work within the user's limit; false when over it (the limiter has told the user, once per window). */
+  const withinLimit = async (ctx: BotContext, work: () => Promise<void>): Promise<boolean> => {
+    let ran = false;
+    await limiter(ctx, async () => {
+      ran = true;
+      await work();
+    });
+    return ran;
+  };
   const inlineLimiter = limit<BotContext, never>({
     timeFrame: cfg.rateWindowMs,
     limit: cfg.rateLimit * INLINE_RATE_FACTOR,
@@ -183,7 +192,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   bot.command('ask', async (ctx) => {
     const question = ctx.match.trim();
     if (!question) return void (await ctx.reply(ctx.s.askWhat, replyTo(ctx)));
-    await limiter(ctx, () => answer(ctx, question));
+    await withinLimit(ctx, () => answer(ctx, question));
   });
   // Any other command: say so in private chats; in groups it may be meant for another bot.
   bot.on('message', async (ctx, next) => {
@@ -202,8 +211,12 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     if (!stored || !result) return void (await ctx.answerCallbackQuery({ text: ctx.s.expired, show_alert: true }));
 
     if (data.action === 's') {
-      await ctx.answerCallbackQuery(); // stops the button's spinner; the answer comes as a new message
-      await limiter(ctx, () => answer(ctx, stored.answer.q, { source: result.source, title: result.title || shortRef(result) }));
+      const ran = await withinLimit(ctx, async () => {
+        await ctx.answerCallbackQuery(); // stops the button's spinner; the answer comes as a new message
+        await answer(ctx, stored.answer.q, { source: result.source, title: result.title || shortRef(result) });
+      });
+      // Over the limit: the spinner still has to stop (a no-op if the limiter already answered it).
+      if (!ran) await ctx.answerCallbackQuery().catch(() => {});
       return;
     }
     const { text, reply_markup } = view(ctx, stored, data.key, data.index, data.action === 'f' ? 'full' : 'quote');
@@ -243,7 +256,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     const question = questionIn(ctx);
     if (question === undefined) return next(); // a group message not meant for us
     if (!question) return void (await ctx.reply(ctx.s.askWhat, replyTo(ctx)));
-    await limiter(ctx, () => answer(ctx, question));
+    await withinLimit(ctx, () => answer(ctx, question));
   });
   // Stickers, photos, voice…: only in private chats is a word about it useful.
   bot.on('message', async (ctx) => {

@@ -117,12 +117,15 @@ export async function startWebhook(bot: QuoteBot, config: Config, opts: StartOpt
     stop: () =>
       (stopping ??= (async () => {
         // No new requests; those under way finish and get their HTTP response, then the server closes.
-        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        let serverClosed = false;
+        server.close(() => (serverClosed = true));
         await drain(bot, log, drainTimeoutMs);
-        server.closeIdleConnections();
-        const deadline = setTimeout(() => server.closeAllConnections(), 2000);
-        await serverClosed;
-        clearTimeout(deadline);
+        // Keep-alive connections become idle once their response is written: close them as they do.
+        for (const until = Date.now() + 2000; !serverClosed && Date.now() < until; ) {
+          server.closeIdleConnections();
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        server.closeAllConnections();
         log.info('bot stopped');
         closed();
       })()),

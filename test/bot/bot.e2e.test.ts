@@ -342,26 +342,32 @@ describe('bot lifecycle', () => {
 });
 
 describe('updates the emulator cannot send (through handleUpdate)', () => {
-  let bot: QuoteBot;
-  const calls: Call[] = [];
-  let updateId = 1;
   const from = { id: 701, is_bot: false, first_name: 'Inline', language_code: 'en' };
   const chat = { id: 701, type: 'private' as const, first_name: 'Inline' };
+  let updateId = 1;
 
-  before(() => {
-    bot = createBot(configFor({ token: '100005:inline-token' }), searcher, { log, botInfo: { ...EMULATED_BOT, is_bot: true, first_name: 'Test' } as never });
-    // Nothing leaves the process: every call is captured and answered "ok".
-    bot.api.config.use(async (_prev, method, payload) => {
+  /** The real bot with nothing leaving the process: every API call is recorded and answered "ok". */
+  function offlineBot(bot: ConfigOverrides['bot'], withSearcher: Searcher = searcher) {
+    const calls: Call[] = [];
+    const instance = createBot(configFor(bot), withSearcher, { log, botInfo: { ...EMULATED_BOT, is_bot: true, first_name: 'Test' } as never });
+    instance.api.config.use(async (_prev, method, payload) => {
       calls.push({ method, payload: payload as Record<string, unknown>, ok: true });
       const result = method === 'sendMessage' ? { message_id: 1, date: 0, chat, text: '' } : true;
       return { ok: true, result } as never;
     });
+    /** Handles one update; returns the calls it made. */
+    const send = async (update: Omit<Update, 'update_id'>) => {
+      calls.length = 0;
+      await instance.handleUpdate({ update_id: updateId++, ...update } as Update);
+      return [...calls];
+    };
+    return { bot: instance, send };
+  }
+
+  let send: ReturnType<typeof offlineBot>['send'];
+  before(() => {
+    send = offlineBot({ token: '100005:inline-token' }).send;
   });
-  const send = async (update: Omit<Update, 'update_id'>) => {
-    calls.length = 0;
-    await bot.handleUpdate({ update_id: updateId++, ...update } as Update);
-    return calls;
-  };
 
   it('offers the top results as articles in inline mode', async () => {
     const [call] = await send({ inline_query: { id: 'iq1', from, query: '柏山镇组织了多少次普法宣传？', offset: '', chat_type: 'private' } });
@@ -396,12 +402,19 @@ describe('updates the emulator cannot send (through handleUpdate)', () => {
 
   it('tells the user briefly when search fails, never the error', async () => {
     const broken: Searcher = { ...searcher, search: async () => Promise.reject(new Error(`index exploded at /secret/path ${TOKEN}`)), sources: () => [] };
-    const failing = createBot(configFor({ token: '100006:failing-token' }), broken, { log, botInfo: { ...EMULATED_BOT, is_bot: true, first_name: 'Test' } as never });
-    const sent: Call[] = [];
-    failing.api.config.use(async (_prev, method, payload) => (sent.push({ method, payload: payload as Record<string, unknown> }), { ok: true, result: { message_id: 1, date: 0, chat } } as never));
-    await failing.handleUpdate({ update_id: 1, message: { message_id: 9, date: 0, chat, from, text: 'anything' } } as Update);
-    const texts = sent.filter((c) => c.method === 'sendMessage').map((c) => c.payload.text);
-    assert.deepEqual(texts, [en.searchFailed]);
+    const failing = offlineBot({ token: '100006:failing-token' }, broken);
+    const sent = await failing.send({ message: { message_id: 9, date: 0, chat, from, text: 'anything' } as never });
+    assert.deepEqual(sent.filter((c) => c.method === 'sendMessage').map((c) => c.payload.text), [en.searchFailed]);
     assert.ok(logs.some((l) => l.includes('ERROR search failed') && l.includes('index exploded') && l.includes('***')));
+  });
+
+  it('over the limit, "all from this report" still stops the button spinner', async () => {
+    const limited = offlineBot({ token: '100007:limited-token', rateLimit: 1 });
+    const asked = await limited.send({ message: { message_id: 10, date: 0, chat, from, text: '柏山镇组织了多少次普法宣传？' } as never });
+    const markup = asked.find((c) => c.method === 'sendMessage')!.payload.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] };
+    const data = markup.inline_keyboard.flat().find((b) => b.text === en.sameReport)!.callback_data;
+    const press = () => limited.send({ callback_query: { id: 'cb', from, chat_instance: 'ci', data, message: { message_id: 1, date: 0, chat, text: '' } } as never });
+    assert.deepEqual((await press()).map((c) => [c.method, c.payload.text]), [['answerCallbackQuery', en.rateLimited(60)], ['answerCallbackQuery', undefined]]);
+    assert.deepEqual((await press()).map((c) => [c.method, c.payload.text]), [['answerCallbackQuery', undefined]]);
   });
 });
