@@ -86,8 +86,10 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   const { bot: cfg } = config;
   const log = opts.log ?? createLogger(config.logLevel, [cfg.token, cfg.webhookSecret]);
   const bot = new QuoteBot(cfg.token, { client: { apiRoot: cfg.apiRoot }, botInfo: opts.botInfo });
-  // Waits out Telegram's flood limits (429) and retries its 5xx answers a few times.
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
+  // Waits out Telegram's flood limits (429) and retries its 5xx answers a few times. Network errors
+  // are not retried here (auto-retry would retry them forever, so a start without network would
+  // hang silently): polling has the runner's own backoff, and a lost reply is logged.
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
 
   const answers = new AnswerStore(cfg.answerCacheSize);
   const allowed = new Set(cfg.allowedIds);

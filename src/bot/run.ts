@@ -5,12 +5,12 @@
  */
 import http from 'node:http';
 import { type RunnerHandle, run, type RunOptions } from '@grammyjs/runner';
-import { webhookCallback } from 'grammy';
+import { GrammyError, webhookCallback } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Config } from '../config.js';
 import { ALLOWED_UPDATES, type QuoteBot } from './bot.js';
 import { STRINGS } from './i18n.js';
-import type { Logger } from './log.js';
+import { describeError, type Logger } from './log.js';
 
 export interface RunningBot {
   mode: 'polling' | 'webhook';
@@ -24,6 +24,8 @@ export interface StartOptions {
   log: Logger;
   /** Longest wait for answers under way on stop. */
   drainTimeoutMs?: number;
+  /** getMe attempts before giving up on an unreachable Bot API (1 s, 2 s, … apart). */
+  connectAttempts?: number;
   /** Extra runner options (tests pace polling against an emulator without long polling). */
   runner?: RunOptions<Update>;
 }
@@ -42,10 +44,28 @@ export async function registerCommands(bot: QuoteBot, log: Logger): Promise<void
 /** Starts the bot in the mode the configuration asks for. Resolves once it is taking updates. */
 export async function startBot(bot: QuoteBot, config: Config, opts: StartOptions): Promise<RunningBot> {
   const { log } = opts;
-  await bot.init(); // getMe: fails here, clearly, on a wrong token or an unreachable API
+  await connect(bot, config, log, opts.connectAttempts);
   log.info(`bot @${bot.botInfo.username} starting (${config.bot.webhookUrl ? 'webhook' : 'long polling'})`);
   await registerCommands(bot, log);
   return config.bot.webhookUrl ? startWebhook(bot, config, opts) : startPolling(bot, opts);
+}
+
+/**
+ * getMe, to learn the bot's name. grammY's own bot.init() would retry a network failure forever;
+ * here a start fails within seconds, with one clear line, on a wrong token or an unreachable API.
+ */
+async function connect(bot: QuoteBot, config: Config, log: Logger, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      bot.botInfo = await bot.api.getMe();
+      return;
+    } catch (err) {
+      if (err instanceof GrammyError) throw new Error(`the Bot API refused the bot token (${err.error_code}: ${err.description})`);
+      if (attempt >= attempts) throw new Error(`cannot reach the Bot API at ${config.bot.apiRoot} (${describeError(err)})`);
+      log.warn(`cannot reach the Bot API, trying again (${attempt}/${attempts})`, err);
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
+  }
 }
 
 async function drain(bot: QuoteBot, log: Logger, timeoutMs: number): Promise<void> {

@@ -324,6 +324,11 @@ describe('bot lifecycle', () => {
     await running.done;
   });
 
+  it('fails to start with one clear line when the Bot API cannot be reached', async () => {
+    const config = configFor({ token: '100008:unreachable-token', apiRoot: `http://127.0.0.1:${await freePort()}` });
+    await assert.rejects(startBot(createBot(config, searcher, { log }), config, { log, connectAttempts: 1 }), /^Error: cannot reach the Bot API at http:\/\/127\.0\.0\.1:\d+ \(HttpError: Network request for 'getMe' failed!\)$/);
+  });
+
   it('runs with a webhook when WEBHOOK_URL is set', async () => {
     const token = '100004:webhook-token';
     const port = await freePort();
