@@ -103,7 +103,7 @@ const zh: Strings = {
   inlineNoAnswer: '报告里没有找到答案：换个说法试试',
   terminalBanner: '报告问答（终端版）。输入问题后回车；/help 查看命令，Ctrl+D 退出。',
   terminalHelp: '/next 下一条  /prev 上一条  /full 展开全段  /sources 收录的报告  /quit 退出',
-  terminalFooter: (i, n, full) => `第 ${i}/${n} 条${n > 1 ? ' · /next 下一条' : ''} · /full ${full ? '只看摘录' : '展开全段'}`,
+  terminalFooter: (i, n, full) => `第 ${i}/${n} 条${i < n ? ' · /next 下一条' : ''}${i > 1 ? ' · /prev 上一条' : ''} · /full ${full ? '只看摘录' : '展开全段'}`,
   terminalNoPrevious: '先问一个问题。',
 };
 
@@ -113,7 +113,7 @@ const en: Strings = {
   examplesTitle: 'For example:',
   examples: [
     '柏山镇组织了多少次普法宣传？',
-    'How many times did Baishan town hold legal publicity activities?',
+    'How many special meetings on telecom fraud did Baishan hold?',
     '史村镇为多少个行政村配齐了法律明白人？',
   ],
   help: [
@@ -159,7 +159,8 @@ const en: Strings = {
   inlineNoAnswer: 'The reports do not answer this: try other words',
   terminalBanner: 'Report Q&A (terminal). Type a question and press Enter; /help lists commands, Ctrl+D quits.',
   terminalHelp: '/next next result  /prev previous  /full whole passage  /sources reports  /quit quit',
-  terminalFooter: (i, n, full) => `Result ${i} of ${n}${n > 1 ? ' · /next for more' : ''} · /full for ${full ? 'the short quote' : 'the whole passage'}`,
+  terminalFooter: (i, n, full) =>
+    `Result ${i} of ${n}${i < n ? ' · /next for more' : ''}${i > 1 ? ' · /prev to go back' : ''} · /full for ${full ? 'the short quote' : 'the whole passage'}`,
   terminalNoPrevious: 'Ask a question first.',
 };
 
