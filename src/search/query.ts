@@ -74,42 +74,56 @@ export function coverage(text: string, concepts: Concept[]): number {
 const QUANTITY = /^[一二三四五六七八九十百千万两几\d]+[\u4e00-\u9fff]?$/;
 const QUANTITY_WEIGHT = 0.3;
 
+/** Whether a string is a word of the corpus: an index token, or part of a report title (names). */
+export type KnownWord = (word: string) => boolean;
+
 /**
- * Question words, with single characters glued to a neighbour when the corpus knows the result:
+ * Question words, with single characters glued to a neighbour when the result is a known word:
  * jieba may cut a name differently in a question than in the reports (柏 / 山镇 → 柏山镇).
  */
-function questionWords(normalized: string, df: DocumentFrequencies): string[] {
+function questionWords(normalized: string, known: KnownWord): string[] {
   const out: string[] = [];
   const raw = words(normalized).filter((w) => !STOP_WORDS.has(w));
+  const single = (w: string) => w.length === 1 && HAN.test(w);
   for (let i = 0; i < raw.length; i++) {
     const w = raw[i]!;
-    const single = w.length === 1 && HAN.test(w);
     const next = raw[i + 1];
-    if (single && next && HAN.test(next) && formDf(w + next, df) > 0 && normalized.includes(w + next)) {
+    const prev = out[out.length - 1];
+    if (single(w) && next && HAN.test(next) && normalized.includes(w + next) && known(w + next)) {
       out.push(w + next);
       i++;
-    } else if (single && out.length && normalized.includes(out[out.length - 1]! + w) && formDf(out[out.length - 1]! + w, df) > 0) {
-      out[out.length - 1] += w;
+    } else if (single(w) && prev && normalized.includes(prev + w) && known(prev + w)) {
+      out[out.length - 1] = prev + w;
     } else out.push(w);
   }
   return out;
 }
 
-function chineseConcepts(normalized: string, df: DocumentFrequencies): Concept[] {
+/** Weight of a phrase made of a lone character and its neighbour (微 + 网格): a hint, not a requirement. */
+const PHRASE_WEIGHT = 0.3;
+
+function chineseConcepts(normalized: string, df: DocumentFrequencies, known: KnownWord): Concept[] {
   const concepts: Concept[] = [];
   const seen = new Set<string>();
-  for (const w of questionWords(normalized, df)) {
-    if (seen.has(w)) continue;
-    // Single Chinese characters carry little meaning alone; kept only if the question has nothing else.
-    if (w.length === 1 && HAN.test(w)) continue;
-    seen.add(w);
-    const weight = df.idf(formDf(w, df)) * (QUANTITY.test(w) ? QUANTITY_WEIGHT : 1);
-    concepts.push({ label: w, forms: [w], weight });
-  }
-  if (concepts.length === 0) {
-    for (const ch of [...normalized].filter((c) => HAN.test(c) && !STOP_WORDS.has(c))) {
-      if (!seen.has(ch)) concepts.push({ label: ch, forms: [ch], weight: df.idf(df.get(ch)) }), seen.add(ch);
+  const add = (label: string, weight: number) => {
+    if (seen.has(label)) return;
+    seen.add(label);
+    concepts.push({ label, forms: [label], weight });
+  };
+  const list = questionWords(normalized, known);
+  list.forEach((w, i) => {
+    if (w.length === 1 && HAN.test(w)) {
+      // Single Chinese characters carry little meaning alone, but the phrase they make with a
+      // neighbour, if the corpus has it, tells 微网格 from 网格.
+      for (const phrase of [(list[i - 1] ?? '') + w, w + (list[i + 1] ?? '')]) {
+        if (phrase.length > 1 && ALL_HAN.test(phrase) && normalized.includes(phrase) && formDf(phrase, df) > 0) add(phrase, df.idf(formDf(phrase, df)) * PHRASE_WEIGHT);
+      }
+      return;
     }
+    add(w, df.idf(formDf(w, df)) * (QUANTITY.test(w) ? QUANTITY_WEIGHT : 1));
+  });
+  if (concepts.length === 0) {
+    for (const ch of [...normalized].filter((c) => HAN.test(c) && !STOP_WORDS.has(c))) add(ch, df.idf(df.get(ch)));
   }
   return concepts;
 }
@@ -124,18 +138,20 @@ function englishConcepts(bridged: BridgedWord[], df: DocumentFrequencies): Conce
   });
 }
 
-export function analyzeQuery(question: string, df: DocumentFrequencies, bridge: EnglishBridge): AnalyzedQuery {
+export function analyzeQuery(question: string, df: DocumentFrequencies, bridge: EnglishBridge, inTitles: KnownWord = () => false): AnalyzedQuery {
   const cleaned = cleanQuestion(question);
   const normalized = normalize(cleaned);
   const english = isEnglish(cleaned);
   const bridged = english ? bridgeEnglish(cleaned, bridge) : [];
-  const concepts = english ? englishConcepts(bridged, df) : chineseConcepts(normalized, df);
+  const concepts = english ? englishConcepts(bridged, df) : chineseConcepts(normalized, df, (w) => df.get(w) > 0 || inTitles(w));
   // Chinese words and their bigrams go to BM25; bridged words weigh less the less direct their gloss.
   const terms = new Map<string, number>();
   const add = (t: string, w: number) => terms.set(t, Math.max(terms.get(t) ?? 0, w));
   for (const { chinese } of bridged) for (const [zh, w] of chinese) [zh, ...bigrams(zh)].forEach((t) => add(t, w));
   if (english) for (const w of normalized.match(/[a-z0-9]+/g) ?? []) add(w, 1);
-  else for (const c of concepts) for (const f of c.forms) [f, ...(f.length > 2 ? bigrams(f) : [])].forEach((t) => add(t, 1));
+  else {
+    for (const c of concepts) for (const f of c.forms) [f, ...(f.length > 2 ? bigrams(f) : [])].forEach((t) => add(t, 1));
+  }
   const denseText = english ? [cleaned, ...concepts.flatMap((c) => c.forms.slice(0, 2))].join(' ') : normalized;
   return { question: cleaned, normalized, english, concepts, terms, denseText, asksQuantity: ASKS_QUANTITY.test(cleaned) };
 }
