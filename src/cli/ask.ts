@@ -82,7 +82,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!values.stdin && !question.trim()) throw new UsageError('no question given (try: npm run ask -- "史村镇怎样推进科学决策？")');
 
   const status = await indexStatus(config);
-  if (status.status === 'missing' || status.status === 'incompatible') throw Object.assign(new Error(status.reason), { name: 'IndexError' });
+  if (status.status === 'missing' || status.status === 'incompatible' || status.status === 'corrupt') throw Object.assign(new Error(status.reason), { name: 'IndexError' });
   if (status.status === 'stale') process.stderr.write(`warning: the index is stale (${status.reason}); run \`npm run ingest\` to update it\n`);
   const searcher: Searcher = await openSearcher(config);
 

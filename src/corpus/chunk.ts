@@ -7,10 +7,16 @@ import type { CleanedReport } from './clean.js';
 import type { Heading } from './headings.js';
 
 /** Bump when passages would come out differently: the index is then rebuilt. */
-export const CHUNKER_VERSION = 3;
+export const CHUNKER_VERSION = 4;
 
 export const PASSAGE_MIN_CHARS = 150;
 export const PASSAGE_MAX_CHARS = 400;
+/**
+ * A "sentence" longer than this has no sentence punctuation at all (a table, a broken PDF export):
+ * it is cut, at a comma or a space near the limit when there is one, so that no passage or quote is unbounded.
+ * Real long sentences (a few thousand characters) stay whole.
+ */
+export const SENTENCE_HARD_MAX_CHARS = 10_000;
 
 export interface Span {
   start: number;
@@ -38,9 +44,22 @@ export function splitSentences(text: string, start = 0): Span[] {
     let e = m.index + m[0].length;
     while (s < e && /\s/.test(text[s]!)) s++;
     while (e > s && /\s/.test(text[e - 1]!)) e--;
+    while (e - s > SENTENCE_HARD_MAX_CHARS) {
+      const cut = hardCut(text, s, s + SENTENCE_HARD_MAX_CHARS);
+      spans.push({ start: start + s, end: start + cut });
+      s = cut;
+      while (s < e && /\s/.test(text[s]!)) s++;
+    }
     if (e > s) spans.push({ start: start + s, end: start + e });
   }
   return spans;
+}
+
+/** Where to cut text[from, limit): after the last comma, colon or space in its final tenth, else at the limit (never inside a surrogate pair). */
+function hardCut(text: string, from: number, limit: number): number {
+  for (let i = limit; i > limit - SENTENCE_HARD_MAX_CHARS / 10 && i > from; i--) if (/[，、,：:\s]/.test(text[i - 1]!)) return i;
+  const c = text.charCodeAt(limit);
+  return c >= 0xdc00 && c <= 0xdfff ? limit - 1 : limit;
 }
 
 interface Sentence extends Span {

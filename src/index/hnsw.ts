@@ -4,7 +4,7 @@
  * and raised to the number of neighbours asked for.
  */
 import hnswlib from 'hnswlib-node';
-import { IndexError } from './store.js';
+import { IndexError, readHnswHeader } from './store.js';
 
 const { HierarchicalNSW } = hnswlib;
 type Graph = InstanceType<typeof HierarchicalNSW>;
@@ -39,6 +39,14 @@ export class DenseIndex {
   }
 
   static load(file: string, dim: number, expectedCount: number, efSearch: number): DenseIndex {
+    // hnswlib reads a graph of another dimension without a word and then searches garbage
+    // (getNumDimensions() only echoes the constructor's): check the file's own header first.
+    const header = readHnswHeader(file);
+    if (header && (header.dim !== dim || header.count !== expectedCount)) {
+      throw new IndexError(
+        `HNSW graph does not match the passage store (${header.count} vectors of ${header.dim} dims, expected ${expectedCount} of ${dim}); run \`npm run ingest\` to rebuild the index`,
+      );
+    }
     const graph = new HierarchicalNSW('cosine', dim);
     try {
       graph.readIndexSync(file);
@@ -69,3 +77,4 @@ export class DenseIndex {
     return neighbors.map((id, i) => ({ id, similarity: 1 - distances[i]! }));
   }
 }
+

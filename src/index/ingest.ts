@@ -26,11 +26,13 @@ import {
   type ManifestFile,
   newGeneration,
   type PassageStore,
+  fileSizes,
   publishGeneration,
   readJson,
-  readManifest,
+  readLive,
   removeUnpublished,
   type StoredPassage,
+  verifyGeneration,
   writeFileAtomic,
 } from './store.js';
 
@@ -77,12 +79,14 @@ function readCorpus(config: Config, log: (m: string) => void): { reports: Loaded
       skipped.push(r);
       continue;
     }
-    const twin = seen.get(r.sha256);
+    // Same text, whatever the bytes: a GBK and a UTF-8 copy of one report are duplicates too.
+    const key = sha256(r.text.replace(/\r\n?/g, '\n').trim());
+    const twin = seen.get(key);
     if (twin) {
       skipped.push({ file: r.source, reason: `duplicate of ${twin}` });
       continue;
     }
-    seen.set(r.sha256, r.source);
+    seen.set(key, r.source);
     reports.push(r);
   }
   for (const s of skipped) log(`warning: skipped ${s.file}: ${s.reason}`);
@@ -99,6 +103,8 @@ function incompatibility(previous: Manifest, config: Config, modelId: string, di
 
 function sameContent(previous: Manifest, config: Config, reports: LoadedReport[]): boolean {
   if (previous.chunkerVersion !== CHUNKER_VERSION) return false;
+  // Written before file sizes were recorded: rewritten once (vectors reused), so that damage can be seen.
+  if (!previous.fileBytes) return false;
   if (previous.hnsw.m !== config.hnsw.m || previous.hnsw.efConstruction !== config.hnsw.efConstruction) return false;
   if (JSON.stringify([...previous.corpusDirs].sort()) !== JSON.stringify([...config.corpusDirs].sort())) return false;
   if (previous.files.length !== reports.length) return false;
@@ -138,9 +144,12 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
     let previous: Manifest | null = null;
     let rebuildReason: string | undefined;
     try {
-      previous = readManifest(config.indexDir);
+      const live = readLive(config.indexDir);
+      if (live) verifyGeneration(live.dir, live.manifest);
+      previous = live?.manifest ?? null;
     } catch (err) {
-      rebuildReason = `the previous index is unreadable (${(err as Error).message})`;
+      rebuildReason = `the previous index is unreadable (${(err as Error).message.replace(/; run `npm run ingest`.*$/, '')})`;
+      log(`Rebuilding the whole index: ${rebuildReason}.`);
     }
     if (previous) {
       const why = incompatibility(previous, config, embedder.modelId, embedder.dim);
@@ -247,6 +256,7 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
       files,
       skipped,
       passageCount: passages.length,
+      fileBytes: fileSizes(dir),
     };
     writeFileAtomic(path.join(dir, FILES.manifest), JSON.stringify(manifest, null, 1));
     publishGeneration(config.indexDir, name);
@@ -267,25 +277,37 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
   }
 }
 
-export type IndexStatus = { status: 'ok' | 'missing' | 'stale' | 'incompatible'; reason: string };
+export type IndexStatus = { status: 'ok' | 'missing' | 'stale' | 'incompatible' | 'corrupt'; reason: string };
+
+const REBUILD = 'run `npm run ingest` to rebuild it';
 
 /**
  * Whether the index matches the corpus, without loading the model: 'stale' when reports were added,
  * changed or removed; 'incompatible' when it was built by another chunker or a model that is neither
- * the configured one nor its fallback.
+ * the configured one nor its fallback; 'corrupt' when its files are unreadable, missing or cut short.
+ * Every reason but 'ok' says what to run.
  */
 export async function indexStatus(config: Config): Promise<IndexStatus> {
-  let manifest: Manifest | null;
+  let live: ReturnType<typeof readLive>;
   try {
-    manifest = readManifest(config.indexDir);
+    live = readLive(config.indexDir);
   } catch (err) {
-    return { status: 'incompatible', reason: (err as Error).message };
+    return { status: 'corrupt', reason: (err as Error).message };
   }
-  if (!manifest) return { status: 'missing', reason: `no index at ${config.indexDir}; run \`npm run ingest\`` };
-  if (manifest.chunkerVersion !== CHUNKER_VERSION) return { status: 'incompatible', reason: 'the index was built by another version of the chunker' };
+  if (!live) return { status: 'missing', reason: `no index at ${config.indexDir}; run \`npm run ingest\`` };
+  const { manifest } = live;
+  if (manifest.chunkerVersion !== CHUNKER_VERSION) {
+    return { status: 'incompatible', reason: `the index was built by another version of the chunker (${manifest.chunkerVersion}, this one is ${CHUNKER_VERSION}); ${REBUILD}` };
+  }
   if (manifest.model.id !== config.model.id && manifest.model.id !== config.model.fallbackId) {
-    return { status: 'incompatible', reason: `the index was built with model ${manifest.model.id}, the configured model is ${config.model.id}` };
+    return { status: 'incompatible', reason: `the index was built with model ${manifest.model.id}, the configured model is ${config.model.id}; ${REBUILD}` };
   }
+  try {
+    verifyGeneration(live.dir, manifest);
+  } catch (err) {
+    return { status: 'corrupt', reason: (err as Error).message };
+  }
+  if (!manifest.fileBytes) return { status: 'stale', reason: 'the index was written by an older version, without file sizes; run `npm run ingest` to update it' };
   if (JSON.stringify([...manifest.corpusDirs].sort()) !== JSON.stringify([...config.corpusDirs].sort())) {
     return { status: 'stale', reason: 'the index was built from other corpus folders' };
   }

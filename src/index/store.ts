@@ -40,6 +40,8 @@ export interface Manifest {
   files: ManifestFile[];
   skipped: { file: string; reason: string }[];
   passageCount: number;
+  /** Size in bytes of every file of the generation (absent in indexes built before it was added). */
+  fileBytes?: Record<string, number>;
 }
 
 /** A passage as stored: offsets into its document's cleaned text. */
@@ -101,14 +103,88 @@ export function readJson<T>(file: string): T {
 
 /** Reads the live manifest, or null when there is no index. */
 export function readManifest(indexDir: string): Manifest | null {
+  return readLive(indexDir)?.manifest ?? null;
+}
+
+/**
+ * The live generation: its folder and manifest, read through one look at CURRENT, so that the files
+ * opened next come from the very generation the manifest describes. Null when there is no index.
+ */
+export function readLive(indexDir: string): { dir: string; manifest: Manifest } | null {
   const dir = currentGeneration(indexDir);
   if (!dir) return null;
   const manifest = readJson<Manifest>(path.join(dir, FILES.manifest));
-  if (manifest.formatVersion !== FORMAT_VERSION) {
-    throw new IndexError(`index at ${indexDir} has format ${manifest.formatVersion}, this version reads ${FORMAT_VERSION}; run \`npm run ingest\` to rebuild it`);
+  if (manifest === null || typeof manifest !== 'object' || manifest.formatVersion !== FORMAT_VERSION) {
+    throw new IndexError(`index at ${indexDir} has format ${manifest?.formatVersion}, this version reads ${FORMAT_VERSION}; run \`npm run ingest\` to rebuild it`);
   }
-  return manifest;
+  if (!manifest.model || !Array.isArray(manifest.files) || !Number.isInteger(manifest.passageCount)) {
+    throw new IndexError(`index file ${FILES.manifest} is incomplete; run \`npm run ingest\` to rebuild it`);
+  }
+  return { dir, manifest };
 }
+
+/** Sizes of a generation's files, as recorded in its manifest. */
+export function fileSizes(dir: string): Record<string, number> {
+  const sizes: Record<string, number> = {};
+  for (const name of Object.values(FILES)) if (name !== FILES.manifest) sizes[name] = fs.statSync(path.join(dir, name)).size;
+  return sizes;
+}
+
+/**
+ * Checks that every file of a generation is there, whole (the sizes its manifest recorded), and that
+ * the vectors match the passage count and dimension. Throws IndexError saying what is wrong and how to repair it.
+ * Cheap: it only stats files.
+ */
+export function verifyGeneration(dir: string, manifest: Manifest): void {
+  const damaged = (name: string, detail: string) =>
+    new IndexError(`index file ${name} is missing or corrupt (the ${FILE_ROLES[name] ?? name} ${detail}); run \`npm run ingest\` to rebuild it`);
+  for (const name of Object.values(FILES)) {
+    let size: number;
+    try {
+      size = fs.statSync(path.join(dir, name)).size;
+    } catch {
+      throw damaged(name, 'is not there');
+    }
+    const expected = manifest.fileBytes?.[name];
+    if (expected !== undefined && size !== expected) throw damaged(name, `has ${size} bytes, ${expected} were written`);
+    if (name === FILES.vectors && size !== manifest.passageCount * manifest.model.dim * 4) {
+      throw damaged(name, `has ${size} bytes, not ${manifest.passageCount} vectors of ${manifest.model.dim} dims as the manifest says`);
+    }
+  }
+  const header = readHnswHeader(path.join(dir, FILES.hnsw));
+  if (header && (header.count !== manifest.passageCount || header.dim !== manifest.model.dim)) {
+    throw damaged(FILES.hnsw, `holds ${header.count} vectors of ${header.dim} dims, not ${manifest.passageCount} of ${manifest.model.dim}`);
+  }
+}
+
+/**
+ * Vector count and dimension from an hnswlib index file's header (size_t fields: offsetLevel0, maxElements,
+ * curElementCount, sizeDataPerElement, labelOffset, offsetData; a vector takes labelOffset - offsetData
+ * bytes). Null when the file is too short to have one (reading it then fails with its own message).
+ */
+export function readHnswHeader(file: string): { count: number; dim: number } | null {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const buf = Buffer.alloc(48);
+    if (fs.readSync(fd, buf, 0, 48, 0) < 48) return null;
+    const field = (i: number) => Number(buf.readBigUInt64LE(i * 8));
+    return { count: field(2), dim: (field(4) - field(5)) / Float32Array.BYTES_PER_ELEMENT };
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+const FILE_ROLES: Record<string, string> = {
+  [FILES.manifest]: 'manifest',
+  [FILES.passages]: 'passage store',
+  [FILES.vectors]: 'vector file',
+  [FILES.hnsw]: 'HNSW graph',
+  [FILES.lexical]: 'lexical index',
+  [FILES.terms]: 'term statistics',
+};
 
 /** Writes a file atomically (temp file + fsync + rename). */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {

@@ -49,6 +49,11 @@ export class LexicalIndex {
     return JSON.stringify(this.mini);
   }
 
+  /** Passages indexed. */
+  get size(): number {
+    return this.mini.documentCount;
+  }
+
   /** Top passages for weighted query terms (a term's weight multiplies its BM25 contribution). */
   search(terms: Map<string, number>, limit: number, filter?: (id: number) => boolean): LexicalHit[] {
     if (terms.size === 0) return [];

@@ -10,10 +10,10 @@ import type { Config } from '../config.js';
 import type { Span } from '../corpus/chunk.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { DenseIndex } from '../index/hnsw.js';
-import { FILES, IndexError, type Manifest, type PassageStore, readJson, readManifest } from '../index/store.js';
+import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, verifyGeneration } from '../index/store.js';
 import { EMPTY_BRIDGE, type EnglishBridge } from './english.js';
 import { DocumentFrequencies, LexicalIndex } from './lexical.js';
-import { type AnalyzedQuery, analyzeQuery, coverage } from './query.js';
+import { type AnalyzedQuery, analyzeQuery, containsForm, coverage } from './query.js';
 import { extractQuote } from './quote.js';
 import { normalize } from './text.js';
 import type { Answer, Result, SearchOptions, SourceInfo } from './types.js';
@@ -37,6 +37,9 @@ export interface OpenOptions {
 /** Share of the final score that comes from how much of the question a passage covers. */
 const COVERAGE_WEIGHT = 0.5;
 
+/** A concept names reports when it matches at most this share of the titles (and at least one). */
+const NAMED_DOCS_SHARE = 0.05;
+
 /** A ranked candidate before quoting. */
 interface Candidate {
   id: number;
@@ -52,6 +55,8 @@ export function fuse(lists: { ids: number[]; weight: number }[], k: number): Can
 
 class IndexSearcher implements Searcher {
   private readonly normalizedCache = new Map<number, string>();
+  /** Normalized report titles, by doc index (computed on first use). */
+  private titles: string[] | undefined;
 
   constructor(
     private readonly config: Config,
@@ -92,18 +97,46 @@ class IndexSearcher implements Searcher {
     return (id) => docs.has(this.store.passages[id]!.doc);
   }
 
+  private normalizedTitles(): string[] {
+    return (this.titles ??= this.store.docs.map((d) => normalize(d.title)));
+  }
+
+  private analyze(question: string): AnalyzedQuery {
+    const titles = this.normalizedTitles();
+    return analyzeQuery(question, this.df, this.bridge, (w) => titles.some((t) => t.includes(w)));
+  }
+
+  /**
+   * Reports the question names by their title (a town, a year with a place …): the concepts that
+   * match the titles of only a few reports. Their passages are searched a second time on their own,
+   * so that a report named in the question is not drowned by hundreds of reports on the same topic.
+   */
+  private namedDocs(query: AnalyzedQuery): Set<number> {
+    const titles = this.normalizedTitles();
+    const few = Math.max(1, Math.floor(titles.length * NAMED_DOCS_SHARE));
+    const named = new Set<number>();
+    for (const c of query.concepts) {
+      const docs = titles.flatMap((t, i) => (c.forms.some((f) => containsForm(t, f)) ? [i] : []));
+      if (docs.length > 0 && docs.length <= few) docs.forEach((d) => named.add(d));
+    }
+    return named;
+  }
+
   private async rank(query: AnalyzedQuery, mode: 'dense' | 'lexical' | 'hybrid', candidates: number, filter?: (id: number) => boolean): Promise<Candidate[]> {
     const lists: { ids: number[]; weight: number }[] = [];
-    if (mode !== 'lexical' && query.denseText) {
-      const vector = await this.embedder.embedQuery(query.denseText);
-      lists.push({ ids: this.dense.search(vector, candidates, filter).map((h) => h.id), weight: 1 });
-    }
-    if (mode !== 'dense') lists.push({ ids: this.lexical.search(query.terms, candidates, filter).map((h) => h.id), weight: this.config.search.lexicalWeight });
+    const vector = mode !== 'lexical' && query.denseText ? await this.embedder.embedQuery(query.denseText) : null;
+    const retrieve = (only?: (id: number) => boolean) => {
+      if (vector) lists.push({ ids: this.dense.search(vector, candidates, only).map((h) => h.id), weight: 1 });
+      if (mode !== 'dense') lists.push({ ids: this.lexical.search(query.terms, candidates, only).map((h) => h.id), weight: this.config.search.lexicalWeight });
+    };
+    retrieve(filter);
+    const named = mode === 'hybrid' ? this.namedDocs(query) : new Set<number>();
+    if (named.size > 0) retrieve((id) => named.has(this.store.passages[id]!.doc) && (filter?.(id) ?? true));
     return fuse(lists, this.config.search.rrfK);
   }
 
   async retrieve(question: string, mode: 'dense' | 'lexical' | 'hybrid', k: number): Promise<number[]> {
-    const query = analyzeQuery(question, this.df, this.bridge);
+    const query = this.analyze(question);
     return (await this.rank(query, mode, k)).slice(0, k).map((c) => c.id);
   }
 
@@ -116,7 +149,7 @@ class IndexSearcher implements Searcher {
       asked = asked.slice(0, s.maxQuestionChars);
       notices.push(`question shortened to ${s.maxQuestionChars} characters`);
     }
-    const query = analyzeQuery(asked, this.df, this.bridge);
+    const query = this.analyze(asked);
     const none: Answer = { q: query.question, abstained: true, results: [], notices, confidence: 0 };
     if (query.concepts.length === 0) return none;
 
@@ -165,21 +198,24 @@ class IndexSearcher implements Searcher {
   }
 }
 
-/** Opens the live index in config.indexDir. Throws IndexError with a one-line reason when it cannot. */
+/**
+ * Opens the live index in config.indexDir. Throws IndexError with a one-line reason (and what to run)
+ * when it cannot: missing, damaged, built with another model, or parts out of step with each other.
+ */
 export async function openSearcher(config: Config, options: OpenOptions = {}): Promise<Searcher> {
-  const manifest = readManifest(config.indexDir);
-  if (!manifest) throw new IndexError(`no index at ${config.indexDir}; run \`npm run ingest\` first`);
-  const dir = path.join(config.indexDir, manifest.generation);
+  const live = readLive(config.indexDir);
+  if (!live) throw new IndexError(`no index at ${config.indexDir}; run \`npm run ingest\` first`);
+  const { dir, manifest } = live;
   const embedder = options.embedder ?? (await loadEmbedder(config.model, options.log));
   if (embedder.modelId !== manifest.model.id || embedder.dim !== manifest.model.dim) {
     throw new IndexError(
       `the index was built with model ${manifest.model.id} (${manifest.model.dim} dims) but the model now is ${embedder.modelId} (${embedder.dim} dims); run \`npm run ingest\` to rebuild it`,
     );
   }
+  verifyGeneration(dir, manifest);
+  const outOfStep = (what: string) => new IndexError(`the index is damaged (${what} does not match the manifest); run \`npm run ingest\` to rebuild it`);
   const store = readJson<PassageStore>(path.join(dir, FILES.passages));
-  if (!Array.isArray(store.passages) || store.passages.length !== manifest.passageCount) {
-    throw new IndexError('the passage store does not match the manifest; run `npm run ingest` to rebuild the index');
-  }
+  if (!Array.isArray(store?.passages) || !Array.isArray(store.docs) || store.passages.length !== manifest.passageCount) throw outOfStep('the passage store');
   const dense = DenseIndex.load(path.join(dir, FILES.hnsw), manifest.model.dim, manifest.passageCount, config.hnsw.efSearch);
   let lexical: LexicalIndex;
   try {
@@ -187,7 +223,9 @@ export async function openSearcher(config: Config, options: OpenOptions = {}): P
   } catch (err) {
     throw err instanceof IndexError ? err : new IndexError(`the lexical index is corrupt (${(err as Error).message}); run \`npm run ingest\` to rebuild it`);
   }
+  if (lexical.size !== manifest.passageCount) throw outOfStep('the lexical index');
   const terms = readJson<{ df: { total: number; df: Record<string, number> }; bridge: EnglishBridge }>(path.join(dir, FILES.terms));
+  if (terms?.df?.total !== manifest.passageCount) throw outOfStep('the term statistics');
   return new IndexSearcher(config, manifest, store, dense, lexical, DocumentFrequencies.fromJSON(terms.df), terms.bridge ?? EMPTY_BRIDGE, embedder);
 }
 
