@@ -11,7 +11,7 @@ import { ensureIndex } from '../src/bot/ensure-index.js';
 import { createLogger, describeError } from '../src/bot/log.js';
 import { startBot, stopOnSignals } from '../src/bot/run.js';
 import { runTerminal } from '../src/bot/terminal.js';
-import { openSearcher } from '../src/search/searcher.js';
+import { openLiveSearcher } from '../src/search/live.js';
 
 dotenv.config({ path: path.join(PROJECT_ROOT, '.env'), quiet: true });
 
@@ -19,7 +19,7 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, [config.bot.token, config.bot.webhookSecret]);
   await ensureIndex(config);
-  const searcher = await openSearcher(config);
+  const searcher = await openLiveSearcher(config, { log: (m) => log.info(m) }); // follows re-ingests while running
 
   if (!config.bot.token) {
     process.stderr.write('No BOT_TOKEN set: starting the terminal chat. (Set BOT_TOKEN in .env to run the Telegram bot.)\n');
