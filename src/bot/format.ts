@@ -7,6 +7,7 @@
  * trimming plain text *before* escaping, so an entity or a tag is never cut in half.
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
+import { headingLabel } from '../corpus/headings.js';
 import type { Answer, Result, SourceInfo } from '../search/types.js';
 import type { Strings } from './i18n.js';
 
@@ -153,26 +154,12 @@ function markSpans(m: Markup, text: string, window: Span, bold: Span[]): string 
 // ---------------------------------------------------------------------------------------------
 // Citation: "title · section › subsection" and a short copyable reference 〔柏山镇 2023 · 二、（三）〕.
 
-const ENUMERATOR = [
-  /^第[一二三四五六七八九十百千零〇\d]+[章节部分篇条款]/,
-  /^[一二三四五六七八九十百千零〇]+[、.．]/,
-  /^[（(][一二三四五六七八九十百千零〇\d]+[）)]/,
-  /^\d+(?:\.\d+)*[.．、]?/,
-];
-
 function cleanHeading(h: string): string {
   return h.replace(/^[#*\s]+|[*\s]+$/g, '').trim();
 }
 
-/** The numbering of a heading ("二、", "（三）", "1."), or '' when it has none. */
-export function headingNumber(heading: string): string {
-  const h = cleanHeading(heading);
-  for (const re of ENUMERATOR) {
-    const m = re.exec(h);
-    if (m) return m[0];
-  }
-  return '';
-}
+/** The numbering of a heading ("二、", "（三）", "1."), or '' when it has none: the chunker's own rule. */
+export const headingNumber = headingLabel;
 
 function baseName(source: string): string {
   return (source.split(/[\\/]/).pop() ?? source).replace(/\.[A-Za-z0-9]{1,5}$/, '');

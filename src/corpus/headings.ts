@@ -61,10 +61,13 @@ export function parseHeading(line: string, markdownLevel = 0): Heading | null {
   return null;
 }
 
+/** The numbering label of one heading ("二、", "（三）", "1."), or '' when it has none. */
+export function headingLabel(heading: string): string {
+  const h = heading.replace(/^[#*\s]+/, '');
+  return PATTERNS.map((p) => h.match(p.re)?.[0]).find(Boolean) ?? '';
+}
+
 /** The short reference of a heading path: its labels, e.g. ["二、…", "（三）…"] → "二、（三）". */
 export function sectionLabel(path: string[]): string {
-  return path
-    .map((h) => PATTERNS.map((p) => h.match(p.re)?.[0]).find(Boolean) ?? '')
-    .filter(Boolean)
-    .join('');
+  return path.map(headingLabel).join('');
 }
