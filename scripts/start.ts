@@ -37,13 +37,26 @@ async function main(): Promise<number> {
   );
 }
 
+/** The token is never part of what is printed. */
+function redact(line: string): string {
+  const token = process.env.BOT_TOKEN ?? '';
+  return token.length >= 4 ? line.split(token).join('***') : line;
+}
+
+// A crash anywhere (an error no handler caught) prints one redacted line, not Node's dump of the error.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (err) => {
+    process.stderr.write(`${redact(`Crashed: ${describeError(err)}`)}\n`);
+    process.exit(1);
+  });
+}
+
 main().then(
   (code) => process.exit(code),
   (err) => {
-    // One readable line; the token is never part of what is printed.
-    const token = process.env.BOT_TOKEN ?? '';
+    // One readable line.
     const line = err instanceof ConfigError ? `Configuration error: ${err.message}` : `Could not start: ${describeError(err)}`;
-    process.stderr.write(`${token.length >= 4 ? line.split(token).join('***') : line}\n`);
+    process.stderr.write(`${redact(line)}\n`);
     process.exit(err instanceof ConfigError ? 2 : 1);
   },
 );

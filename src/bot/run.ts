@@ -79,7 +79,9 @@ export async function startPolling(bot: QuoteBot, opts: StartOptions): Promise<R
   const runnerOpts = opts.runner ?? {};
   const handle: RunnerHandle = run(bot, {
     ...runnerOpts,
-    runner: { ...runnerOpts.runner, fetch: { allowed_updates: [...ALLOWED_UPDATES], ...runnerOpts.runner?.fetch } },
+    // silent: the runner would print fetch errors with console.error, unredacted (an error description
+    // can quote the request path, which holds the token); a fatal one reaches our logger through task().
+    runner: { silent: true, ...runnerOpts.runner, fetch: { allowed_updates: [...ALLOWED_UPDATES], ...runnerOpts.runner?.fetch } },
   });
   // `done` settles once stop() has finished (drain included), or rejects if polling dies on its own.
   let settle!: { resolve: () => void; reject: (err: unknown) => void };
