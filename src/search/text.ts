@@ -1,20 +1,11 @@
 /**
  * The lexical view of text, shared by the index and the questions (swappable like MiniSearch's tokenizer):
  * - normalize: traditional → simplified Chinese, full-width ASCII → ASCII, lower case;
- * - tokenize: jieba words (search mode) plus Chinese character bigrams, plus Latin words and numbers.
+ * - tokenize: jieba words (search mode, jieba-wasm: portable, no native binary) plus Chinese character bigrams, plus Latin words and numbers.
  *   Bigrams make matching independent of how jieba happens to cut a name (柏山镇 vs 柏 / 山镇).
  */
-import { createRequire } from 'node:module';
-import { Jieba } from '@node-rs/jieba';
+import * as jieba from 'jieba-wasm';
 import * as OpenCC from 'opencc-js';
-
-const require = createRequire(import.meta.url);
-let jieba: Jieba | null = null;
-function getJieba(): Jieba {
-  // The dictionary takes ~0.2 s to load: once per process, on first use.
-  jieba ??= Jieba.withDict((require('@node-rs/jieba/dict') as { dict: Uint8Array }).dict);
-  return jieba;
-}
 
 let toSimplified: ((s: string) => string) | null = null;
 
@@ -72,8 +63,7 @@ export function bigrams(text: string): string[] {
 
 /** Words of normalized text (jieba, HMM on), without punctuation and spaces. */
 export function words(text: string, forSearch = false): string[] {
-  const j = getJieba();
-  const raw = forSearch ? j.cutForSearch(text, true) : j.cut(text, true);
+  const raw = forSearch ? jieba.cut_for_search(text, true) : jieba.cut(text, true);
   return raw.filter((w) => WORDLIKE.test(w)).map((w) => w.trim()).filter(Boolean);
 }
 
