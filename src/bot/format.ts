@@ -203,13 +203,18 @@ export interface RenderOptions {
   footer?: string;
 }
 
+/** Notes for the user in their language (search's own notices are English, for the CLI). */
+function noticesOf(answer: Answer, s: Strings): string[] {
+  return answer.shortenedTo ? [s.questionShortened(answer.shortenedTo)] : [];
+}
+
 /** One result as a message: notices, the quote in a blockquote, the citation and the reference. */
 export function renderResult(answer: Answer, index: number, opts: RenderOptions): string {
   const { s, markup: m, mode = 'quote', maxLength = TELEGRAM_TEXT_LIMIT } = opts;
   const r = answer.results[index];
   if (!r) throw new RangeError(`no result ${index} in this answer`);
 
-  const top = [...answer.notices.slice(0, 5).map((n) => m.italic(m.esc(clip(n, 300)))), ...(opts.header ? [m.esc(clip(opts.header, 300))] : [])];
+  const top = [...noticesOf(answer, s).map((n) => m.italic(m.esc(n))), ...(opts.header ? [m.esc(clip(opts.header, 300))] : [])];
   const bottom = [m.esc(citation(r)), m.code(m.esc(shortRef(r))), ...(opts.footer ? [m.italic(m.esc(clip(opts.footer, 300)))] : [])];
   const { text, quote, highlights } = locate(r);
   // Short view: the quote, its answering sentences in bold. Full view: the passage, same bold
@@ -242,7 +247,7 @@ export function renderResult(answer: Answer, index: number, opts: RenderOptions)
 
 /** The reply when the reports do not answer: says so plainly, then how to ask better. */
 export function renderNoAnswer(answer: Answer, s: Strings, m: Markup): string {
-  const notices = answer.notices.slice(0, 5).map((n) => m.italic(m.esc(clip(n, 300))));
+  const notices = noticesOf(answer, s).map((n) => m.italic(m.esc(n)));
   const tips = s.noAnswerTips.map((t) => `• ${m.esc(t)}`);
   return [...notices, m.bold(m.esc(s.noAnswer)), ...tips].join('\n');
 }

@@ -46,6 +46,7 @@ export interface Strings {
   fromReport(title: string): string;
   noMoreFromReport: string;
   truncated: string;
+  questionShortened(chars: number): string;
   inlineHint: string;
   inlineNoAnswer: string;
   /** Terminal chat only. */
@@ -99,6 +100,7 @@ const zh: Strings = {
   fromReport: (title) => `只看《${title}》：`,
   noMoreFromReport: '这份报告里没有更多相关段落。',
   truncated: '（后文过长，已截断）',
+  questionShortened: (chars) => `问题太长，只按前 ${chars} 个字搜索。`,
   inlineHint: '输入问题，引用报告原文',
   inlineNoAnswer: '报告里没有找到答案：换个说法试试',
   terminalBanner: '报告问答（终端版）。输入问题后回车；/help 查看命令，Ctrl+D 退出。',
@@ -155,6 +157,7 @@ const en: Strings = {
   fromReport: (title) => `Only from “${title}”:`,
   noMoreFromReport: 'This report has no other passages on this.',
   truncated: '(too long, cut here)',
+  questionShortened: (chars) => `Your question was long: only its first ${chars} characters were searched.`,
   inlineHint: 'Type a question to quote the reports',
   inlineNoAnswer: 'The reports do not answer this: try other words',
   terminalBanner: 'Report Q&A (terminal). Type a question and press Enter; /help lists commands, Ctrl+D quits.',

@@ -150,7 +150,8 @@ class IndexSearcher implements Searcher {
       notices.push(`question shortened to ${s.maxQuestionChars} characters`);
     }
     const query = this.analyze(asked);
-    const none: Answer = { q: query.question, abstained: true, results: [], notices, confidence: 0 };
+    const shortenedTo = asked.length < question.length ? asked.length : undefined;
+    const none: Answer = { q: query.question, abstained: true, results: [], notices, confidence: 0, shortenedTo };
     if (query.concepts.length === 0) return none;
 
     const fused = await this.rank(query, 'hybrid', Math.max(s.candidates, k), this.filterFor(options.sourceFilter));
@@ -170,7 +171,7 @@ class IndexSearcher implements Searcher {
     if (top.length === 0 || confidence < s.abstainBelow) return { ...none, confidence };
 
     const results: Result[] = top.map((c, i) => this.toResult(c, i + 1, query));
-    return { q: query.question, abstained: false, results, notices, confidence };
+    return { q: query.question, abstained: false, results, notices, confidence, shortenedTo };
   }
 
   private toResult(c: Candidate, rank: number, query: AnalyzedQuery): Result {

@@ -36,6 +36,8 @@ export interface Answer {
   results: Result[];
   /** Notes for the user, such as "question shortened to 500 characters". */
   notices: string[];
+  /** Set when the question was cut to this many characters (for a notice in the user's language). */
+  shortenedTo?: number;
   /** How sure the best result is, from 0 to 1 (what the abstain rule compares). */
   confidence: number;
 }

@@ -51,7 +51,7 @@ describe('renderResult', () => {
     assert.ok(renderResult(none, 0, { ...opts, mode: 'full' }).includes(`<b>${PUFA_QUOTE}</b>`));
   });
 
-  it('escapes HTML in passages, titles, sections and notices', () => {
+  it("escapes HTML in passages, titles and sections; says in the user's language when the question was cut", () => {
     const evil = makeAnswer(
       [
         {
@@ -63,8 +63,8 @@ describe('renderResult', () => {
         },
       ],
       'q',
-      ['notice <u>x</u>'],
     );
+    evil.shortenedTo = 500;
     for (const mode of ['quote', 'full'] as const) {
       const text = renderResult(evil, 0, { ...opts, mode });
       const visible = checkHtml(text);
@@ -72,7 +72,7 @@ describe('renderResult', () => {
       assert.ok(text.includes('5 &lt; 6 &amp;&amp; 7 &gt; 3'));
       assert.ok(text.includes('Report &lt;b&gt;bold&lt;/b&gt; &amp; "co"'));
       assert.ok(text.includes('&lt;script&gt;'));
-      assert.ok(text.startsWith('<i>notice &lt;u&gt;x&lt;/u&gt;</i>\n'));
+      assert.ok(text.startsWith(`<i>${opts.s.questionShortened(500)}</i>\n`));
     }
     assert.ok(renderResult(evil, 0, { ...opts, mode: 'full' }).includes('Tail &amp;amp; more.'));
   });
