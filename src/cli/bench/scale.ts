@@ -67,6 +67,8 @@ export interface BuildFigures {
   m: number;
   efConstruction: number;
   buildSeconds: number;
+  /** CPU time of the build: unlike wall time, not inflated when other work shares the cores. */
+  buildCpuSeconds: number;
   insertsPerSecond: number;
   /** Resident memory the built index added (after a full GC on both sides). */
   rssDeltaMb: number;
@@ -140,8 +142,10 @@ async function measureBuild(base: VectorSet, queries: number[][], truth: Int32Ar
   await settle();
   const rss0 = process.memoryUsage.rss();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let index: InstanceType<typeof HierarchicalNSW> | null = buildIndex(base, m, opts.efConstruction, log);
   const buildSeconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await settle();
   const rssDelta = process.memoryUsage.rss() - rss0;
   const fileBytes = indexFileBytes(index);
@@ -156,6 +160,7 @@ async function measureBuild(base: VectorSet, queries: number[][], truth: Int32Ar
     m,
     efConstruction: opts.efConstruction,
     buildSeconds: round(buildSeconds, 2),
+    buildCpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
     insertsPerSecond: Math.round(base.count / buildSeconds),
     rssDeltaMb: toMb(rssDelta),
     indexFileMb: toMb(fileBytes),
@@ -165,7 +170,7 @@ async function measureBuild(base: VectorSet, queries: number[][], truth: Int32Ar
     recommendedEf: best ? best.ef : null,
   };
   log(
-    `  ${fig.dataset} n=${fig.size} M=${m}: build ${fig.buildSeconds}s, +${fig.rssDeltaMb} MB RSS, file ${fig.indexFileMb} MB; ` +
+    `  ${fig.dataset} n=${fig.size} M=${m}: build ${fig.buildSeconds}s (cpu ${fig.buildCpuSeconds}s), +${fig.rssDeltaMb} MB RSS, file ${fig.indexFileMb} MB; ` +
       points.map((p) => `ef${p.ef} r=${p.recall} p50=${p.latencyMs.p50}ms`).join(', '),
   );
   return fig;
@@ -197,12 +202,13 @@ export async function runScale(partial: Partial<ScaleOptions> = {}): Promise<Sca
 /** Main table: one row per (dataset, size, M), recall and p50/p95 per ef. */
 export function formatScale(fig: ScaleFigures): string {
   const efs = fig.options.efs;
-  const headers = ['data', 'n', 'M', 'build s', 'ins/s', '+RSS MB', 'file MB', 'B/vec', 'exact ms', ...efs.map((ef) => `ef${ef} R@${fig.options.k}`), ...efs.map((ef) => `ef${ef} p50/p95 ms`), 'ef≥' + fig.options.targetRecall];
+  const headers = ['data', 'n', 'M', 'build s', 'cpu s', 'ins/s', '+RSS MB', 'file MB', 'B/vec', 'exact ms', ...efs.map((ef) => `ef${ef} R@${fig.options.k}`), ...efs.map((ef) => `ef${ef} p50/p95 ms`), 'ef≥' + fig.options.targetRecall];
   const rows: Cell[][] = fig.builds.map((b) => [
     b.dataset,
     b.size,
     b.m,
     b.buildSeconds,
+    b.buildCpuSeconds,
     b.insertsPerSecond,
     b.rssDeltaMb,
     b.indexFileMb,
