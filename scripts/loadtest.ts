@@ -1,0 +1,5 @@
+#!/usr/bin/env -S npx tsx
+import { runMain } from '../src/cli/options.js';
+import { main } from '../src/cli/loadtest.js';
+
+runMain(() => main(process.argv.slice(2)));
