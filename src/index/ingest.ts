@@ -236,7 +236,7 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
     writeFileAtomic(path.join(dir, FILES.vectors), new Uint8Array(matrix.buffer));
     dense.save(path.join(dir, FILES.hnsw));
     writeFileAtomic(path.join(dir, FILES.passages), JSON.stringify(store));
-    writeFileAtomic(path.join(dir, FILES.lexical), lexical.toJSON());
+    writeFileAtomic(path.join(dir, FILES.lexical), lexical.toBuffer());
     writeFileAtomic(path.join(dir, FILES.terms), JSON.stringify({ df: df.toJSON(), bridge }));
     const manifest: Manifest = {
       formatVersion: FORMAT_VERSION,

@@ -4,13 +4,14 @@
  * old index or the new one, never half of each, and an ingest killed half way leaves the old one intact.
  *
  *   index/CURRENT                 name of the live generation
- *   index/gen-<time>-<pid>/       manifest.json, passages.json, vectors.f32, hnsw.bin, lexical.json, terms.json
+ *   index/gen-<time>-<pid>/       manifest.json, passages.json, vectors.f32, hnsw.bin, lexical.bin, terms.json
  *   index/.ingest.lock            held by a running ingest
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const FORMAT_VERSION = 1;
+/** Bump when the files of a generation change shape: older indexes are then rebuilt. */
+export const FORMAT_VERSION = 2;
 
 export class IndexError extends Error {
   override name = 'IndexError';
@@ -78,7 +79,7 @@ export const FILES = {
   passages: 'passages.json',
   vectors: 'vectors.f32',
   hnsw: 'hnsw.bin',
-  lexical: 'lexical.json',
+  lexical: 'lexical.bin',
   terms: 'terms.json',
 } as const;
 

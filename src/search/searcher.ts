@@ -220,7 +220,7 @@ export async function openSearcher(config: Config, options: OpenOptions = {}): P
   const dense = DenseIndex.load(path.join(dir, FILES.hnsw), manifest.model.dim, manifest.passageCount, config.hnsw.efSearch);
   let lexical: LexicalIndex;
   try {
-    lexical = LexicalIndex.load(readFileText(path.join(dir, FILES.lexical)));
+    lexical = LexicalIndex.fromBuffer(readIndexFile(path.join(dir, FILES.lexical)));
   } catch (err) {
     throw err instanceof IndexError ? err : new IndexError(`the lexical index is corrupt (${(err as Error).message}); run \`npm run ingest\` to rebuild it`);
   }
@@ -230,9 +230,9 @@ export async function openSearcher(config: Config, options: OpenOptions = {}): P
   return new IndexSearcher(config, manifest, store, dense, lexical, DocumentFrequencies.fromJSON(terms.df), terms.bridge ?? EMPTY_BRIDGE, embedder);
 }
 
-function readFileText(file: string): string {
+function readIndexFile(file: string): Buffer {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file);
   } catch (err) {
     throw new IndexError(`index file ${path.basename(file)} is missing (${(err as Error).message}); run \`npm run ingest\` to rebuild it`);
   }

@@ -14,7 +14,7 @@ import { CHUNKER_VERSION } from '../../src/corpus/chunk.js';
 import { type Embedder, loadEmbedder } from '../../src/embed/embedder.js';
 import { DenseIndex } from '../../src/index/hnsw.js';
 import { indexStatus, ingest } from '../../src/index/ingest.js';
-import { currentGeneration, type Manifest, readManifest } from '../../src/index/store.js';
+import { currentGeneration, FORMAT_VERSION, type Manifest, readManifest } from '../../src/index/store.js';
 import { openSearcher } from '../../src/search/searcher.js';
 import { copyOfSeeds, tempDir, testConfig } from '../helpers.js';
 
@@ -116,7 +116,7 @@ describe('index faults', () => {
   it('parts from another generation (lexical index, term statistics, graph) are refused, never mixed in', async () => {
     const otherGen = currentGeneration(other.indexDir)!;
     const cases: [string, RegExp][] = [
-      ['lexical.json', /the lexical index does not match the manifest/],
+      ['lexical.bin', /the lexical index does not match the manifest/],
       ['terms.json', /the term statistics does not match the manifest/],
       ['hnsw.bin', /the HNSW graph holds 2 vectors of 256 dims, not 19 of 256/],
     ];
@@ -163,9 +163,9 @@ describe('index faults', () => {
   it('another index format, an empty manifest, an empty CURRENT: a clear message', async () => {
     const f = copyOfGood();
     f.setManifest({ ...f.manifest(), formatVersion: 99 });
-    await assert.rejects(openSearcher(f.config, { embedder }), /has format 99, this version reads 1; run `npm run ingest`/);
+    await assert.rejects(openSearcher(f.config, { embedder }), new RegExp(`has format 99, this version reads ${FORMAT_VERSION}; run \`npm run ingest\``));
     assert.equal((await indexStatus(f.config)).status, 'corrupt');
-    fs.writeFileSync(f.file('manifest.json'), '{"formatVersion": 1}');
+    fs.writeFileSync(f.file('manifest.json'), JSON.stringify({ formatVersion: FORMAT_VERSION }));
     await assert.rejects(openSearcher(f.config, { embedder }), /manifest\.json is incomplete; run `npm run ingest`/);
     fs.writeFileSync(path.join(f.config.indexDir, 'CURRENT'), '');
     await assert.rejects(openSearcher(f.config, { embedder }), /bad CURRENT pointer\); run `npm run ingest`/);

@@ -29,7 +29,7 @@ describe('ingest', () => {
     assert.equal(m.model.id, 'local/zh-char-bigram-hash-256');
     assert.equal(m.model.dim, 256);
     assert.equal(m.files.length, 2);
-    for (const f of ['manifest.json', 'passages.json', 'vectors.f32', 'hnsw.bin', 'lexical.json', 'terms.json']) {
+    for (const f of ['manifest.json', 'passages.json', 'vectors.f32', 'hnsw.bin', 'lexical.bin', 'terms.json']) {
       assert.ok(fs.existsSync(path.join(currentGeneration(indexDir)!, f)), f);
     }
     assert.equal(fs.statSync(path.join(currentGeneration(indexDir)!, 'vectors.f32')).size, s.passages * 256 * 4);
