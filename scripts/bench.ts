@@ -27,6 +27,7 @@ const { values } = parseArgs({
     eval: { type: 'string' },
     'no-large': { type: 'boolean', default: false },
     'scale-1m': { type: 'boolean', default: false },
+    'no-scale': { type: 'boolean', default: false },
     out: { type: 'string' },
     'no-docs': { type: 'boolean', default: false },
   },
@@ -40,6 +41,7 @@ const figures = await runBench({
   eval: values.eval,
   noLarge: values['no-large'],
   scale1m: values['scale-1m'],
+  noScale: values['no-scale'],
   out: values.out,
   log: (m) => console.error(m),
 });

@@ -43,6 +43,7 @@ test('npm run bench -- --quick writes the expected figures', { timeout: 180_000 
     assert.deepEqual(fig.embedBatchSweep.map((b: any) => b.batchSize), [1, 8, 32, 128]);
     assert.ok(fig.embedBatchSweep.every((b: any) => b.msPerPassage > 0));
 
+    assert.ok(fig.scale);
     assert.deepEqual(fig.scale.options.sizes, [2000]);
     assert.deepEqual(fig.scale.builds.map((b: any) => b.dataset).sort(), ['clustered', 'uniform']);
     for (const b of fig.scale.builds) {

@@ -35,6 +35,8 @@ export interface BenchFlags {
   quick?: boolean;
   noLarge?: boolean;
   scale1m?: boolean;
+  /** Skip the synthetic HNSW scale benchmark (it does not depend on the corpus or the search code). */
+  noScale?: boolean;
   /** Folder for the JSON results (default bench/results). */
   out?: string;
   log?: (msg: string) => void;
@@ -75,7 +77,7 @@ export interface BenchFigures {
   model: { id: string; dim: number };
   corpora: CorpusFigures[];
   embedBatchSweep: { batchSize: number; passages: number; msPerPassage: number }[];
-  scale: ScaleFigures;
+  scale?: ScaleFigures;
 }
 
 /** Query passes over the dev set for latency percentiles (after one warm-up pass). */
@@ -206,8 +208,11 @@ export async function runBench(flags: BenchFlags): Promise<BenchFigures> {
     const sweepConfig = loadConfig({ corpusDirs: sets[sets.length - 1]!.dirs, indexDir: path.join(root, sets[0]!.name) });
     const embedBatchSweep = await batchSweep(sweepConfig, quick ? SWEEP_PASSAGES.quick : SWEEP_PASSAGES.full);
 
-    log('scale (HNSW alone, synthetic vectors)…');
-    const scale = (await runChild<ScaleFigures>('scale', scaleOptionsFromFlags({ quick, 'scale-1m': flags.scale1m }), log)).figures;
+    let scale: ScaleFigures | undefined;
+    if (!flags.noScale) {
+      log('scale (HNSW alone, synthetic vectors)…');
+      scale = (await runChild<ScaleFigures>('scale', scaleOptionsFromFlags({ quick, 'scale-1m': flags.scale1m }), log)).figures;
+    }
 
     const { log: _log, ...flagValues } = flags;
     return { flags: flagValues, model: corpora[0]!.model, corpora, embedBatchSweep, scale };

@@ -81,7 +81,7 @@ export function benchSections(fig: BenchFigures): [string, string][] {
       `Embedding cost per passage by batch size (${fig.model.id}, ${fig.embedBatchSweep[0]?.passages ?? 0} passages sampled across the corpus)`,
       formatTable(['batch', 'ms/passage'], fig.embedBatchSweep.map((b) => [b.batchSize, b.msPerPassage])),
     ],
-    ['Scale: HNSW alone on synthetic normalized vectors (R@k = recall against exact search)', formatScale(fig.scale)],
+    ...(fig.scale ? [['Scale: HNSW alone on synthetic normalized vectors (R@k = recall against exact search)', formatScale(fig.scale)] as [string, string]] : []),
   ];
 }
 
