@@ -178,7 +178,8 @@ async function longPollFront(emu: Emulator, emuPort: number): Promise<{ root: st
         return attempt();
       }
       if (m && ['sendChatAction', 'setMyCommands', 'deleteMyCommands'].includes(m[2]!)) return reply(true);
-      const upstream = http.request({ host: HOST, port: emuPort, path: req.url, method: req.method, headers: req.headers }, (up) => {
+      // A fresh connection each time: a reused one that the emulator has just closed would fail the call.
+      const upstream = http.request({ host: HOST, port: emuPort, path: req.url, method: req.method, headers: req.headers, agent: false }, (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       });
@@ -186,6 +187,8 @@ async function longPollFront(emu: Emulator, emuPort: number): Promise<{ root: st
       upstream.end(body);
     });
   });
+  // Like Telegram's servers, keep the bot's idle connections open (Node's 5 s default races with reuse).
+  server.keepAliveTimeout = 10 * 60_000;
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, HOST, resolve));
   return {
