@@ -95,7 +95,8 @@ export interface LoadFigures {
   samples: string[];
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on the loopback address (also used by the bot tests). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);

@@ -4,10 +4,10 @@
  * bot sent is read from its storage (edits update the stored message in place).
  */
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import type { TelegramServer as Server } from 'telegram-test-api/lib/telegramServer.js';
 import type { Transformer } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
+import { freePort } from '../../../src/cli/loadtest.js';
 
 // The package is CommonJS with `module.exports = TelegramServer`, which its typings describe as a default export.
 const TelegramServer = createRequire(import.meta.url)('telegram-test-api') as typeof Server;
@@ -16,16 +16,7 @@ export const HOST = '127.0.0.1';
 /** What the emulator's getMe answers. */
 export const EMULATED_BOT = { id: 666, username: 'TestNameBot' };
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface Emulator {
   server: Server;
