@@ -10,7 +10,7 @@
  */
 import { autoRetry } from '@grammyjs/auto-retry';
 import { limit } from '@grammyjs/ratelimiter';
-import { Bot, type Context, GrammyError, InlineQueryResultBuilder } from 'grammy';
+import { Bot, type Context, GrammyError, HttpError, InlineQueryResultBuilder, type Transformer } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Config } from '../config.js';
 import type { Searcher } from '../search/searcher.js';
@@ -82,14 +82,33 @@ export const ALLOWED_UPDATES = ['message', 'callback_query', 'inline_query'] as 
 /** Inline queries come while the user types: allow more of them than of questions. */
 const INLINE_RATE_FACTOR = 3;
 
+/** Methods that deliver an answer: worth a retry when the network drops (a rare duplicate beats a lost answer). */
+const REPLY_METHODS = new Set(['sendMessage', 'editMessageText', 'answerInlineQuery']);
+const REPLY_RETRIES = 2;
+
+/** Retries a reply a couple of times, with a short pause, when the request failed on the network. */
+function retryReplies(): Transformer {
+  return async (prev, method, payload, signal) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await prev(method, payload, signal);
+      } catch (err) {
+        if (!(err instanceof HttpError) || !REPLY_METHODS.has(method) || attempt >= REPLY_RETRIES || signal?.aborted) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 300 * (attempt + 1)));
+      }
+    }
+  };
+}
+
 export function createBot(config: Config, searcher: Searcher, opts: CreateBotOptions = {}): QuoteBot {
   const { bot: cfg } = config;
   const log = opts.log ?? createLogger(config.logLevel, [cfg.token, cfg.webhookSecret]);
   const bot = new QuoteBot(cfg.token, { client: { apiRoot: cfg.apiRoot }, botInfo: opts.botInfo });
   // Waits out Telegram's flood limits (429) and retries its 5xx answers a few times. Network errors
   // are not retried here (auto-retry would retry them forever, so a start without network would
-  // hang silently): polling has the runner's own backoff, and a lost reply is logged.
+  // hang silently): polling has the runner's own backoff, and replies get a few bounded retries below.
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
+  bot.api.config.use(retryReplies());
 
   const answers = new AnswerStore(cfg.answerCacheSize);
   const allowed = new Set(cfg.allowedIds);

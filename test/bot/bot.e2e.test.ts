@@ -8,6 +8,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Transformer } from 'grammy';
 import type { InlineQueryResultArticle, InputTextMessageContent, Update } from 'grammy/types';
 import { createBot, type QuoteBot } from '../../src/bot/bot.js';
@@ -372,6 +374,27 @@ describe('updates the emulator cannot send (through handleUpdate)', () => {
   let send: ReturnType<typeof offlineBot>['send'];
   before(() => {
     send = offlineBot({ token: '100005:inline-token' }).send;
+  });
+
+  it('retries a reply that failed on the network, so the answer is not lost', async () => {
+    // A Bot API on 127.0.0.1 that drops the connection of the first sendMessage, then answers.
+    let attempts = 0;
+    const server = http.createServer((req, res) => {
+      if (!req.url?.endsWith('/sendMessage')) return void res.end(JSON.stringify({ ok: true, result: true }));
+      if (++attempts === 1) return void req.socket.destroy();
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ ok: true, result: { message_id: 1, date: 0, chat, text: '' } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const apiRoot = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const instance = createBot(configFor({ token: '100009:flaky-token', apiRoot }), searcher, { log, botInfo: { ...EMULATED_BOT, is_bot: true, first_name: 'Test' } as never });
+      await instance.handleUpdate({ update_id: updateId++, message: { message_id: 9, date: 0, chat, from, text: '柏山镇组织了多少次普法宣传？' } } as Update);
+      assert.equal(attempts, 2, 'one dropped request, one retry that delivered the answer');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('offers the top results as articles in inline mode', async () => {
