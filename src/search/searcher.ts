@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Span } from '../corpus/chunk.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
-import { DenseIndex } from '../index/hnsw.js';
+import { DenseIndex, exactSearch } from '../index/hnsw.js';
 import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, verifyGeneration } from '../index/store.js';
 import { EMPTY_BRIDGE, type EnglishBridge } from './english.js';
 import { DocumentFrequencies, LexicalIndex } from './lexical.js';
@@ -67,7 +67,15 @@ class IndexSearcher implements Searcher {
     private readonly df: DocumentFrequencies,
     private readonly bridge: EnglishBridge,
     private readonly embedder: Embedder,
+    /** All passage vectors, row by row (for exact search among the passages of named reports). */
+    private readonly vectors: Float32Array,
   ) {}
+
+  /** Passage ids of a report (a report's passages are contiguous). */
+  private passagesOf(doc: number): number[] {
+    const f = this.manifest.files[doc]!;
+    return Array.from({ length: f.passages }, (_, i) => f.firstPassage + i);
+  }
 
   info() {
     const m = this.manifest;
@@ -131,7 +139,12 @@ class IndexSearcher implements Searcher {
     };
     retrieve(filter);
     const named = mode === 'hybrid' ? this.namedDocs(query) : new Set<number>();
-    if (named.size > 0) retrieve((id) => named.has(this.store.passages[id]!.doc) && (filter?.(id) ?? true));
+    if (named.size > 0) {
+      const only = (id: number) => named.has(this.store.passages[id]!.doc) && (filter?.(id) ?? true);
+      const ids = [...named].flatMap((d) => this.passagesOf(d)).filter(only);
+      if (vector) lists.push({ ids: exactSearch(this.vectors, this.dense.dim, vector, ids, candidates).map((h) => h.id), weight: 1 });
+      if (mode !== 'dense') lists.push({ ids: this.lexical.search(query.terms, candidates, only).map((h) => h.id), weight: this.config.search.lexicalWeight });
+    }
     return fuse(lists, this.config.search.rrfK);
   }
 
@@ -227,7 +240,10 @@ export async function openSearcher(config: Config, options: OpenOptions = {}): P
   if (lexical.size !== manifest.passageCount) throw outOfStep('the lexical index');
   const terms = readJson<{ df: { total: number; df: Record<string, number> }; bridge: EnglishBridge }>(path.join(dir, FILES.terms));
   if (terms?.df?.total !== manifest.passageCount) throw outOfStep('the term statistics');
-  return new IndexSearcher(config, manifest, store, dense, lexical, DocumentFrequencies.fromJSON(terms.df), terms.bridge ?? EMPTY_BRIDGE, embedder);
+  const vectorBytes = readIndexFile(path.join(dir, FILES.vectors));
+  if (vectorBytes.byteLength !== manifest.passageCount * manifest.model.dim * 4) throw outOfStep('the vector file');
+  const vectors = new Float32Array(vectorBytes.buffer.slice(vectorBytes.byteOffset, vectorBytes.byteOffset + vectorBytes.byteLength));
+  return new IndexSearcher(config, manifest, store, dense, lexical, DocumentFrequencies.fromJSON(terms.df), terms.bridge ?? EMPTY_BRIDGE, embedder, vectors);
 }
 
 function readIndexFile(file: string): Buffer {
