@@ -99,10 +99,10 @@ class IndexSearcher implements Searcher {
     return text;
   }
 
-  private filterFor(sourceFilter?: string): ((id: number) => boolean) | undefined {
+  /** Reports whose path contains `sourceFilter`, or undefined for all. */
+  private docsMatching(sourceFilter?: string): Set<number> | undefined {
     if (!sourceFilter) return undefined;
-    const docs = new Set(this.store.docs.map((d, i) => (d.source.includes(sourceFilter) ? i : -1)).filter((i) => i >= 0));
-    return (id) => docs.has(this.store.passages[id]!.doc);
+    return new Set(this.store.docs.flatMap((d, i) => (d.source.includes(sourceFilter) ? [i] : [])));
   }
 
   private normalizedTitles(): string[] {
@@ -130,20 +130,26 @@ class IndexSearcher implements Searcher {
     return named;
   }
 
-  private async rank(query: AnalyzedQuery, mode: 'dense' | 'lexical' | 'hybrid', candidates: number, filter?: (id: number) => boolean): Promise<Candidate[]> {
+  /**
+   * Dense and lexical rankings, fused. Within a few reports (a source filter, or the reports the
+   * question names) dense search is an exact scan of their vectors: HNSW with a filter that keeps
+   * 0.1 % of the points has to walk most of the graph.
+   */
+  private async rank(query: AnalyzedQuery, mode: 'dense' | 'lexical' | 'hybrid', candidates: number, only?: Set<number>): Promise<Candidate[]> {
     const lists: { ids: number[]; weight: number }[] = [];
     const vector = mode !== 'lexical' && query.denseText ? await this.embedder.embedQuery(query.denseText) : null;
-    const retrieve = (only?: (id: number) => boolean) => {
-      if (vector) lists.push({ ids: this.dense.search(vector, candidates, only).map((h) => h.id), weight: 1 });
-      if (mode !== 'dense') lists.push({ ids: this.lexical.search(query.terms, candidates, only).map((h) => h.id), weight: this.config.search.lexicalWeight });
+    const retrieve = (docs?: Set<number>) => {
+      const inDocs = docs && ((id: number) => docs.has(this.store.passages[id]!.doc));
+      if (vector) {
+        const hits = docs ? exactSearch(this.vectors, this.dense.dim, vector, [...docs].flatMap((d) => this.passagesOf(d)), candidates) : this.dense.search(vector, candidates);
+        lists.push({ ids: hits.map((h) => h.id), weight: 1 });
+      }
+      if (mode !== 'dense') lists.push({ ids: this.lexical.search(query.terms, candidates, inDocs).map((h) => h.id), weight: this.config.search.lexicalWeight });
     };
-    retrieve(filter);
-    const named = mode === 'hybrid' ? this.namedDocs(query) : new Set<number>();
-    if (named.size > 0) {
-      const only = (id: number) => named.has(this.store.passages[id]!.doc) && (filter?.(id) ?? true);
-      const ids = [...named].flatMap((d) => this.passagesOf(d)).filter(only);
-      if (vector) lists.push({ ids: exactSearch(this.vectors, this.dense.dim, vector, ids, candidates).map((h) => h.id), weight: 1 });
-      if (mode !== 'dense') lists.push({ ids: this.lexical.search(query.terms, candidates, only).map((h) => h.id), weight: this.config.search.lexicalWeight });
+    retrieve(only);
+    if (mode === 'hybrid') {
+      const named = [...this.namedDocs(query)].filter((d) => !only || only.has(d));
+      if (named.length > 0) retrieve(new Set(named));
     }
     return fuse(lists, this.config.search.rrfK);
   }
@@ -167,7 +173,7 @@ class IndexSearcher implements Searcher {
     const none: Answer = { q: query.question, abstained: true, results: [], notices, confidence: 0, shortenedTo };
     if (query.concepts.length === 0) return none;
 
-    const fused = await this.rank(query, 'hybrid', Math.max(s.candidates, k), this.filterFor(options.sourceFilter));
+    const fused = await this.rank(query, 'hybrid', Math.max(s.candidates, k), this.docsMatching(options.sourceFilter));
     // Evidence: how much of the question's weight a passage (with its title and headings) covers.
     // Rerank: fused rank evidence and coverage together (coverage alone ties too often; rank alone
     // lets a passage that matches one rare word beat one that answers the whole question).
