@@ -99,7 +99,21 @@ function settingsFor(model: ModelConfig, id: string): ModelConfig {
 }
 
 /** Loads the configured model, or the fallback with one warning. */
-export async function loadEmbedder(model: ModelConfig, log: Log = (m) => process.stderr.write(m + '\n')): Promise<Embedder> {
+export function loadEmbedder(model: ModelConfig, log: Log = (m) => process.stderr.write(m + '\n')): Promise<Embedder> {
+  // One model per process and settings: loaded once, and a fallback warned about once.
+  const key = JSON.stringify(model);
+  let loading = loaded.get(key);
+  if (!loading) {
+    loading = load(model, log);
+    loaded.set(key, loading);
+    loading.catch(() => loaded.delete(key)); // a failure may be retried (e.g. after fixing MODELS_DIR)
+  }
+  return loading;
+}
+
+const loaded = new Map<string, Promise<Embedder>>();
+
+async function load(model: ModelConfig, log: Log): Promise<Embedder> {
   let id = model.id;
   let extractor: FeatureExtractionPipeline;
   let isFallback = false;
