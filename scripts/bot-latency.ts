@@ -10,18 +10,16 @@
  * offline stand-in model: EMBED_MODEL=local/zh-char-bigram-hash-256 ALLOW_REMOTE_MODELS=false.
  */
 import { parseArgs } from 'node:util';
-import path from 'node:path';
-import dotenv from 'dotenv';
 import { createBot } from '../src/bot/bot.js';
 import { ensureIndex } from '../src/bot/ensure-index.js';
 import { stringsFor } from '../src/bot/i18n.js';
 import { silentLogger } from '../src/bot/log.js';
 import { startBot } from '../src/bot/run.js';
-import { loadConfig, PROJECT_ROOT } from '../src/config.js';
+import { loadConfig, loadDotenv } from '../src/config.js';
 import { openSearcher } from '../src/search/searcher.js';
 import { buttonData, emulateLongPolling, startEmulator, TestUser } from '../test/bot/helpers/emulator.js';
 
-dotenv.config({ path: path.join(PROJECT_ROOT, '.env'), quiet: true });
+loadDotenv();
 
 const QUESTIONS = [
   '柏山镇组织了多少次普法宣传？',

@@ -3,9 +3,7 @@
  * otherwise a terminal chat. The index is built first when missing or stale.
  * Settings come from the environment and `.env` (see .env.example).
  */
-import path from 'node:path';
-import dotenv from 'dotenv';
-import { ConfigError, loadConfig, PROJECT_ROOT } from '../src/config.js';
+import { ConfigError, loadConfig, loadDotenv } from '../src/config.js';
 import { createBot } from '../src/bot/bot.js';
 import { ensureIndex } from '../src/bot/ensure-index.js';
 import { createLogger, describeError } from '../src/bot/log.js';
@@ -13,7 +11,7 @@ import { startBot, stopOnSignals } from '../src/bot/run.js';
 import { runTerminal } from '../src/bot/terminal.js';
 import { openLiveSearcher } from '../src/search/live.js';
 
-dotenv.config({ path: path.join(PROJECT_ROOT, '.env'), quiet: true });
+loadDotenv();
 
 async function main(): Promise<number> {
   const config = loadConfig();

@@ -5,6 +5,7 @@
  * through dotenv) → explicit overrides (command-line flags, tests).
  * `loadConfig` validates everything and throws a ConfigError with one readable line.
  */
+import dotenv from 'dotenv';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -264,7 +265,6 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
 }
 
 /** Reads `.env` from the project root into process.env (existing variables win). Quiet: stdout stays clean. */
-export async function loadDotenv(file = path.join(PROJECT_ROOT, '.env')): Promise<void> {
-  const dotenv = await import('dotenv');
+export function loadDotenv(file = path.join(PROJECT_ROOT, '.env')): void {
   dotenv.config({ path: file, quiet: true });
 }

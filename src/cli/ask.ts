@@ -8,6 +8,7 @@
 import readline from 'node:readline';
 import { citation, shortRef } from '../bot/format.js';
 import { indexStatus } from '../index/ingest.js';
+import { IndexError } from '../index/store.js';
 import { openSearcher, type Searcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
 import { parseCommandLine, SHARED_HELP, UsageError } from './options.js';
@@ -82,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!values.stdin && !question.trim()) throw new UsageError('no question given (try: npm run ask -- "史村镇怎样推进科学决策？")');
 
   const status = await indexStatus(config);
-  if (status.status === 'missing' || status.status === 'incompatible' || status.status === 'corrupt') throw Object.assign(new Error(status.reason), { name: 'IndexError' });
+  if (status.status === 'missing' || status.status === 'incompatible' || status.status === 'corrupt') throw new IndexError(status.reason);
   if (status.status === 'stale') process.stderr.write(`warning: the index is stale (${status.reason}); run \`npm run ingest\` to update it\n`);
   const searcher: Searcher = await openSearcher(config);
 

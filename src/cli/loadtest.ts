@@ -460,7 +460,7 @@ function positive(value: unknown, name: string, fallback: number, max: number): 
 
 export async function main(argv: string[]): Promise<number> {
   // The offline stand-in unless a model is configured; never a download (only 127.0.0.1 is used).
-  await loadDotenv();
+  loadDotenv();
   process.env.EMBED_MODEL ??= STANDIN_MODEL_ID;
   process.env.ALLOW_REMOTE_MODELS = 'false';
   const { values, config } = await parseCommandLine(argv, {

@@ -24,7 +24,7 @@ export class UsageError extends Error {
 
 /** Parses argv with the shared options plus a tool's own, and builds the Config. */
 export async function parseCommandLine<O extends ParseArgsConfig['options']>(argv: string[], own: O) {
-  await loadDotenv();
+  loadDotenv();
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: { ...SHARED_OPTIONS, ...own }, allowPositionals: true, strict: true });

@@ -69,11 +69,11 @@ export class DenseIndex {
     return this.graph.getCurrentCount();
   }
 
-  search(query: Float32Array, k: number, filter?: (id: number) => boolean): DenseHit[] {
+  search(query: Float32Array, k: number): DenseHit[] {
     const n = Math.min(k, this.size);
     if (n === 0) return [];
     this.graph.setEf(Math.max(this.efSearch, n));
-    const { neighbors, distances } = this.graph.searchKnn(Array.from(query), n, filter);
+    const { neighbors, distances } = this.graph.searchKnn(Array.from(query), n);
     return neighbors.map((id, i) => ({ id, similarity: 1 - distances[i]! }));
   }
 }

@@ -21,7 +21,6 @@ import {
   currentGeneration,
   FILES,
   FORMAT_VERSION,
-  IndexError,
   type Manifest,
   type ManifestFile,
   newGeneration,
@@ -30,6 +29,7 @@ import {
   publishGeneration,
   readJson,
   readLive,
+  readVectors,
   removeUnpublished,
   type StoredPassage,
   verifyGeneration,
@@ -106,10 +106,16 @@ function sameContent(previous: Manifest, config: Config, reports: LoadedReport[]
   // Written before file sizes were recorded: rewritten once (vectors reused), so that damage can be seen.
   if (!previous.fileBytes) return false;
   if (previous.hnsw.m !== config.hnsw.m || previous.hnsw.efConstruction !== config.hnsw.efConstruction) return false;
-  if (JSON.stringify([...previous.corpusDirs].sort()) !== JSON.stringify([...config.corpusDirs].sort())) return false;
+  if (!sameFolders(previous.corpusDirs, config.corpusDirs)) return false;
   if (previous.files.length !== reports.length) return false;
   const byKey = new Map(previous.files.map((f) => [`${f.corpusDir}\0${f.source}`, f.sha256]));
   return reports.every((r) => byKey.get(`${r.corpusDir}\0${r.source}`) === r.sha256);
+}
+
+/** True when two lists name the same corpus folders, in any order. */
+function sameFolders(a: string[], b: string[]): boolean {
+  const [sa, sb] = [[...a].sort(), [...b].sort()];
+  return sa.length === sb.length && sa.every((d, i) => d === sb[i]);
 }
 
 /** Vectors of the previous generation by cache key, when they can be reused. */
@@ -118,10 +124,8 @@ function previousVectors(indexDir: string, manifest: Manifest): Map<string, Floa
   const cache = new Map<string, Float32Array>();
   try {
     const store = readJson<PassageStore>(path.join(dir, FILES.passages));
-    const buf = fs.readFileSync(path.join(dir, FILES.vectors));
     const dim = manifest.model.dim;
-    if (buf.byteLength !== store.passages.length * dim * 4) return cache;
-    const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+    const all = readVectors(dir, store.passages.length, dim);
     store.passages.forEach((p, i) => cache.set(p.hash, all.slice(i * dim, (i + 1) * dim)));
   } catch {
     // An unreadable previous index only means nothing is reused.
@@ -308,7 +312,7 @@ export async function indexStatus(config: Config): Promise<IndexStatus> {
     return { status: 'corrupt', reason: (err as Error).message };
   }
   if (!manifest.fileBytes) return { status: 'stale', reason: 'the index was written by an older version, without file sizes; run `npm run ingest` to update it' };
-  if (JSON.stringify([...manifest.corpusDirs].sort()) !== JSON.stringify([...config.corpusDirs].sort())) {
+  if (!sameFolders(manifest.corpusDirs, config.corpusDirs)) {
     return { status: 'stale', reason: 'the index was built from other corpus folders' };
   }
   const { files } = listCorpusFiles(config.corpusDirs);
@@ -329,4 +333,3 @@ export async function indexStatus(config: Config): Promise<IndexStatus> {
   return { status: 'ok', reason: 'up to date' };
 }
 
-export { IndexError };

@@ -257,3 +257,18 @@ export function removeUnpublished(indexDir: string): void {
     if (entry.startsWith('gen-') && entry > current) fs.rmSync(path.join(indexDir, entry), { recursive: true, force: true });
   }
 }
+
+/** The vectors of a generation, row by row; IndexError when the file is missing or not count × dim. */
+export function readVectors(dir: string, count: number, dim: number): Float32Array {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(path.join(dir, FILES.vectors));
+  } catch (err) {
+    throw new IndexError(`index file ${FILES.vectors} is missing (${(err as Error).message}); run \`npm run ingest\` to rebuild it`);
+  }
+  if (buf.byteLength !== count * dim * 4) {
+    throw new IndexError(`the index is damaged (the vector file does not match the manifest); run \`npm run ingest\` to rebuild it`);
+  }
+  // A copy: a small file's buffer may sit at an offset a Float32Array cannot start at.
+  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}

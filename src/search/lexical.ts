@@ -30,6 +30,11 @@ const FIELD_NAMES = Object.keys(FIELD_BOOSTS) as FieldName[];
 
 const MAGIC = 'BM25v1\n';
 
+/** BM25's inverse document frequency (always positive): rare terms weigh more. */
+export function bm25Idf(total: number, df: number): number {
+  return Math.log(1 + (total - df + 0.5) / (df + 0.5));
+}
+
 /** Postings of one field, compressed-row: term t's documents are docIds[offsets[t]..offsets[t+1]]. */
 interface FieldPostings {
   docLength: Uint32Array;
@@ -170,7 +175,7 @@ export class LexicalIndex {
         const to = p.offsets[t + 1]!;
         if (from === to) continue;
         const df = to - from;
-        const idf = Math.log(1 + (this.docCount - df + 0.5) / (df + 0.5));
+        const idf = bm25Idf(this.docCount, df);
         const boost = weight * FIELD_BOOSTS[f] * idf;
         for (let i = from; i < to; i++) {
           const d = p.docIds[i]!;
@@ -209,7 +214,7 @@ export class DocumentFrequencies {
 
   /** Inverse document frequency (BM25's form, always positive). */
   idf(df: number): number {
-    return Math.log(1 + (this.total - df + 0.5) / (df + 0.5));
+    return bm25Idf(this.total, df);
   }
 
   toJSON(): { total: number; df: Record<string, number> } {

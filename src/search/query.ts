@@ -61,13 +61,15 @@ export function containsForm(text: string, form: string): boolean {
 
 /** Share of the question's weight that a text (normalized) covers: 0..1. */
 export function coverage(text: string, concepts: Concept[]): number {
-  let total = 0;
+  const total = concepts.reduce((sum, c) => sum + c.weight, 0);
+  return total > 0 ? matchedWeight(text, concepts) / total : 0;
+}
+
+/** Summed weight of the concepts a text (normalized) contains. */
+export function matchedWeight(text: string, concepts: Concept[]): number {
   let hit = 0;
-  for (const c of concepts) {
-    total += c.weight;
-    if (c.forms.some((f) => containsForm(text, f))) hit += c.weight;
-  }
-  return total > 0 ? hit / total : 0;
+  for (const c of concepts) if (c.forms.some((f) => containsForm(text, f))) hit += c.weight;
+  return hit;
 }
 
 /** Numbers with a measure word (三道, 两个, 10次): the answer rarely repeats them as asked. */

@@ -5,7 +5,7 @@
  * reports state a point, then its figures).
  */
 import type { Span } from '../corpus/chunk.js';
-import { type Concept, containsForm } from './query.js';
+import { type Concept, matchedWeight } from './query.js';
 import { normalize } from './text.js';
 
 export interface Quote extends Span {
@@ -18,11 +18,9 @@ export interface Quote extends Span {
 const FIGURE = /\d+(?:\.\d+)?\s*[余多]?\s*[万亿千百]?[次人起处个项件份场家户条元名所]|[一二三四五六七八九十百千万两]+[余多]?[次人起处个项件份场家户条名]/;
 
 function sentenceScore(text: string, concepts: Concept[], asksQuantity: boolean): number {
-  let score = 0;
-  for (const c of concepts) if (c.forms.some((f) => containsForm(text, f))) score += c.weight;
+  const score = matchedWeight(text, concepts);
   // A question asking "how many" is answered by a sentence with a figure in it.
-  if (asksQuantity && score > 0 && FIGURE.test(text)) score *= 1.5;
-  return score;
+  return asksQuantity && score > 0 && FIGURE.test(text) ? score * 1.5 : score;
 }
 
 /** Picks the quote from a passage's sentences (offsets into `docText`). */

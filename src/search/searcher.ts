@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
 import type { Span } from '../corpus/chunk.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { DenseIndex, exactSearch } from '../index/hnsw.js';
-import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, verifyGeneration } from '../index/store.js';
+import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, readVectors, verifyGeneration } from '../index/store.js';
 import { EMPTY_BRIDGE, type EnglishBridge } from './english.js';
 import { DocumentFrequencies, LexicalIndex } from './lexical.js';
 import { type AnalyzedQuery, analyzeQuery, containsForm, coverage } from './query.js';
@@ -246,9 +246,7 @@ export async function openSearcher(config: Config, options: OpenOptions = {}): P
   if (lexical.size !== manifest.passageCount) throw outOfStep('the lexical index');
   const terms = readJson<{ df: { total: number; df: Record<string, number> }; bridge: EnglishBridge }>(path.join(dir, FILES.terms));
   if (terms?.df?.total !== manifest.passageCount) throw outOfStep('the term statistics');
-  const vectorBytes = readIndexFile(path.join(dir, FILES.vectors));
-  if (vectorBytes.byteLength !== manifest.passageCount * manifest.model.dim * 4) throw outOfStep('the vector file');
-  const vectors = new Float32Array(vectorBytes.buffer.slice(vectorBytes.byteOffset, vectorBytes.byteOffset + vectorBytes.byteLength));
+  const vectors = readVectors(dir, manifest.passageCount, manifest.model.dim);
   return new IndexSearcher(config, manifest, store, dense, lexical, DocumentFrequencies.fromJSON(terms.df), terms.bridge ?? EMPTY_BRIDGE, embedder, vectors);
 }
 
