@@ -215,6 +215,15 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     if (!question) return void (await ctx.reply(ctx.s.askWhat, replyTo(ctx)));
     await withinLimit(ctx, () => answer(ctx, question));
   });
+  // /in PLACE [YEAR] QUESTION: the place (and year) go first in the question, which names the report.
+  bot.command('in', async (ctx) => {
+    const [where = '', ...rest] = ctx.match.trim().split(/\s+/);
+    const year = /^(?:19|20)\d\d$/.test(rest[0] ?? '') ? rest.shift()! : '';
+    const question = rest.join(' ');
+    if (!where || !question) return void (await ctx.reply(ctx.s.inWhat, replyTo(ctx)));
+    if (searcher.reportsNamed(`${where} ${year}`).length === 0) return void (await ctx.reply(ctx.s.noSuchReport(`${where} ${year}`.trim()), replyTo(ctx)));
+    await withinLimit(ctx, () => answer(ctx, `${where} ${year} ${question}`.replace(/\s+/g, ' ')));
+  });
   // Any other command: say so in private chats; in groups it may be meant for another bot.
   bot.on('message', async (ctx, next) => {
     if (!isCommand(ctx)) return next();

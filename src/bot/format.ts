@@ -8,8 +8,9 @@
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { headingLabel } from '../corpus/headings.js';
+import { reportMeta } from '../corpus/report-meta.js';
 import type { Answer, Result, SourceInfo } from '../search/types.js';
-import type { Strings } from './i18n.js';
+import { STRINGS, type Strings } from './i18n.js';
 
 /** Telegram's limit on a message's text (we count the HTML source, which is never shorter). */
 export const TELEGRAM_TEXT_LIMIT = 4096;
@@ -214,7 +215,12 @@ export function renderResult(answer: Answer, index: number, opts: RenderOptions)
   const r = answer.results[index];
   if (!r) throw new RangeError(`no result ${index} in this answer`);
 
-  const top = [...noticesOf(answer, s).map((n) => m.italic(m.esc(n))), ...(opts.header ? [m.esc(clip(opts.header, 300))] : [])];
+  const top = [
+    ...noticesOf(answer, s).map((n) => m.italic(m.esc(n))),
+    ...(answer.namedReports?.length ? [m.italic(m.esc(clip(s.searchedIn(answer.namedReports), 300)))] : []),
+    ...(answer.level === 'low' ? [m.italic(m.esc(s.lowConfidence))] : []),
+    ...(opts.header ? [m.esc(clip(opts.header, 300))] : []),
+  ];
   const bottom = [m.esc(citation(r)), m.code(m.esc(shortRef(r))), ...(opts.footer ? [m.italic(m.esc(clip(opts.footer, 300)))] : [])];
   const { text, quote, highlights } = locate(r);
   // Short view: the quote, its answering sentences in bold. Full view: the passage, same bold
@@ -248,6 +254,8 @@ export function renderResult(answer: Answer, index: number, opts: RenderOptions)
 /** The reply when the reports do not answer: says so plainly, then how to ask better. */
 export function renderNoAnswer(answer: Answer, s: Strings, m: Markup): string {
   const notices = noticesOf(answer, s).map((n) => m.italic(m.esc(n)));
+  const missing = answer.missingReport;
+  if (missing) return [...notices, m.bold(m.esc(clip(s.noReportFor(missing.place, missing.year, missing.available), 1500)))].join('\n');
   const tips = s.noAnswerTips.map((t) => `• ${m.esc(t)}`);
   return [...notices, m.bold(m.esc(s.noAnswer)), ...tips].join('\n');
 }
@@ -263,9 +271,25 @@ function linesWithin(lines: string[], maxLength: number): string {
   return out;
 }
 
+/** The reports, grouped by place with their years (深圳市罗湖区：2017、2020（2 份）); reports with no place one by one. */
 export function renderSources(sources: SourceInfo[], s: Strings, m: Markup, maxLength = TELEGRAM_TEXT_LIMIT): string {
   if (sources.length === 0) return m.esc(s.sourcesEmpty);
-  const lines = sources.map((src, i) => `${i + 1}. ${m.esc(clip(s.sourceLine(src.title || baseName(src.source), src.source, src.passages), 300))}`);
+  const groups = new Map<string, SourceInfo[]>();
+  const single: SourceInfo[] = [];
+  for (const src of sources) {
+    const meta = reportMeta(src.source, src.title);
+    const place = meta.places.map((p) => p.name).join('');
+    if (place) groups.set(place, [...(groups.get(place) ?? []), src]);
+    else single.push(src);
+  }
+  const yearOf = (src: SourceInfo) => reportMeta(src.source, src.title).year;
+  const lines = [
+    ...[...groups].map(([place, list]) => {
+      const years = [...new Set(list.map(yearOf).filter((y) => y !== undefined))].sort().join(s === STRINGS.zh ? '、' : ', ');
+      return `• ${m.esc(clip(s.placeLine(place, years || '—', list.length), 300))}`;
+    }),
+    ...single.map((src) => `• ${m.esc(clip(s.sourceLine(src.title || baseName(src.source), src.source, src.passages), 300))}`),
+  ];
   return linesWithin([m.bold(m.esc(s.sourcesTitle)), ...lines], maxLength);
 }
 

@@ -64,8 +64,17 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
         show();
         return true;
     }
+    let question = text;
+    if (/^\/in(\s|$)/i.test(text)) {
+      // /in PLACE [YEAR] QUESTION, as in the bot: the place (and year) go first in the question.
+      const [, where = '', ...rest] = text.split(/\s+/);
+      const year = /^(?:19|20)\d\d$/.test(rest[0] ?? '') ? rest.shift()! : '';
+      if (!where || rest.length === 0) { say(s.inWhat); return true; }
+      if (searcher.reportsNamed(`${where} ${year}`).length === 0) { say(s.noSuchReport(`${where} ${year}`.trim())); return true; }
+      question = `${where} ${year} ${rest.join(' ')}`.replace(/\s+/g, ' ');
+    }
     try {
-      const answer = await searcher.search(text, { k: config.bot.resultsPerAnswer });
+      const answer = await searcher.search(question, { k: config.bot.resultsPerAnswer });
       if (answer.abstained || answer.results.length === 0) {
         current = undefined;
         say(renderNoAnswer(answer, s, m));

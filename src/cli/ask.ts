@@ -24,6 +24,12 @@ export interface JsonAnswer {
   id: unknown;
   q: string;
   abstained: boolean;
+  /** `high`: the quote answers; `low`: closest passages, shown with a caveat; absent when abstained. */
+  confidence?: 'high' | 'low';
+  /** Reports the question named by place/year, searched on their own. */
+  reports?: string[];
+  /** A place/year with no report: what exists for that place. */
+  missingReport?: { place: string; year: number; available: string[] };
   results: { rank: number; score: number; source: string; title: string; section: string; quote: string; start: number; end: number }[];
 }
 
@@ -32,6 +38,9 @@ export function toJson(id: unknown, answer: Answer): JsonAnswer {
     id: id ?? null,
     q: answer.q,
     abstained: answer.abstained,
+    ...(answer.level !== 'none' ? { confidence: answer.level } : {}),
+    ...(answer.namedReports ? { reports: answer.namedReports } : {}),
+    ...(answer.missingReport ? { missingReport: answer.missingReport } : {}),
     results: answer.results.map(({ rank, score, source, title, section, quote, start, end }) => ({ rank, score, source, title, section, quote, start, end })),
   };
 }
@@ -39,10 +48,17 @@ export function toJson(id: unknown, answer: Answer): JsonAnswer {
 export function toText(answer: Answer): string {
   const lines: string[] = [];
   for (const n of answer.notices) lines.push(`(note: ${n})`);
+  if (answer.missingReport) {
+    const { place, year, available } = answer.missingReport;
+    lines.push(`No ${year} report for ${place}. Reports for ${place}: ${available.join(', ')}`);
+    return lines.join('\n');
+  }
   if (answer.abstained) {
     lines.push('Not found in the reports. Try naming the town, the topic or the figure you are looking for.');
     return lines.join('\n');
   }
+  if (answer.namedReports) lines.push(`(searched: ${answer.namedReports.join(', ')})`);
+  if (answer.level === 'low') lines.push('The closest passages — they may not answer exactly:', '');
   for (const r of answer.results) {
     lines.push(`${r.rank}. ${shortRef(r)}  score ${r.score.toFixed(4)}`);
     lines.push(`   ${r.source}  ${citation(r)}`);

@@ -53,10 +53,17 @@ export interface Scores {
   unanswerable: number;
   abstainedRight: number;
   falseAbstain: number;
+  /** Outcomes of all questions: answered (high), answered with a caveat (low), refused. */
+  high: number;
+  low: number;
+  refused: number;
+  /** Unanswerable questions answered as (high): the confident wrong answers. */
+  unanswerableHigh: number;
   meanQuoteChars: number;
 }
 
-export function score(rows: { question: EvalQuestion; answer: Pick<Answer, 'abstained' | 'results'> }[]): Scores {
+export function score(rows: { question: EvalQuestion; answer: Pick<Answer, 'abstained' | 'results'> & Partial<Pick<Answer, 'level'>> }[]): Scores {
+  const levelOf = (a: (typeof rows)[number]['answer']) => (a.abstained || a.results.length === 0 ? 'none' : (a.level ?? 'high'));
   const answerable = rows.filter((r) => r.question.doc !== null);
   const unanswerable = rows.filter((r) => r.question.doc === null);
   const ranks = answerable.map((r) => firstHit(r.question, r.answer));
@@ -71,6 +78,10 @@ export function score(rows: { question: EvalQuestion; answer: Pick<Answer, 'abst
     unanswerable: unanswerable.length,
     abstainedRight: unanswerable.filter((r) => r.answer.abstained || r.answer.results.length === 0).length,
     falseAbstain: answerable.filter((r) => r.answer.abstained).length,
+    high: rows.filter((r) => levelOf(r.answer) === 'high').length,
+    low: rows.filter((r) => levelOf(r.answer) === 'low').length,
+    refused: rows.filter((r) => levelOf(r.answer) === 'none').length,
+    unanswerableHigh: unanswerable.filter((r) => levelOf(r.answer) === 'high').length,
     meanQuoteChars: quotes.length ? quotes.reduce((a, b) => a + b, 0) / quotes.length : 0,
   };
 }
@@ -93,7 +104,7 @@ export function readQuestions(file: string): EvalQuestion[] {
 export function formatScores(label: string, s: Scores): string {
   const f = (x: number) => x.toFixed(3);
   const abstain = s.unanswerable ? `${s.abstainedRight}/${s.unanswerable}` : '—';
-  return `${label.padEnd(10)} n=${String(s.answerable).padEnd(3)} Hit@1 ${f(s.hit1)}  Hit@3 ${f(s.hit3)}  Hit@5 ${f(s.hit5)}  MRR ${f(s.mrr)}  abstain ${abstain}  false-abstain ${s.falseAbstain}  quote ${s.meanQuoteChars.toFixed(0)} chars`;
+  return `${label.padEnd(10)} n=${String(s.answerable).padEnd(3)} Hit@1 ${f(s.hit1)}  Hit@3 ${f(s.hit3)}  Hit@5 ${f(s.hit5)}  MRR ${f(s.mrr)}  abstain ${abstain}  false-abstain ${s.falseAbstain}  outcomes high/low/refused ${s.high}/${s.low}/${s.refused}  unanswerable-high ${s.unanswerableHigh}  quote ${s.meanQuoteChars.toFixed(0)} chars`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -113,7 +124,7 @@ export async function main(argv: string[]): Promise<number> {
       if (values.verbose) {
         const rank = question.doc === null ? (answer.abstained ? 'abstained ✓' : 'answered ✗') : String(firstHit(question, answer) || '✗');
         const top = answer.results[0];
-        process.stderr.write(`${question.id} [${question.lang}] ${rank.padEnd(11)} conf ${answer.confidence.toFixed(2)} ${question.q}\n    → ${top ? `${top.source.slice(0, 24)} ${top.quote.slice(0, 70)}` : '(none)'}\n`);
+        process.stderr.write(`${question.id} [${question.lang}] ${rank.padEnd(11)} ${answer.level.padEnd(4)} cov ${answer.confidence.toFixed(2)} dense ${(answer.signals?.dense ?? 0).toFixed(3)} ${question.q}\n    → ${top ? `${top.source.slice(0, 24)} ${top.quote.slice(0, 70)}` : '(none)'}\n`);
       }
     }
     const langs = [...new Set(set.questions.map((q) => q.lang))];

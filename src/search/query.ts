@@ -7,7 +7,7 @@
  */
 import { bridgeEnglish, type BridgedWord, type EnglishBridge, isEnglish } from './english.js';
 import type { DocumentFrequencies } from './lexical.js';
-import { bigrams, HAN, normalize, STOP_WORDS, words } from './text.js';
+import { bigrams, FUTURE, FUTURE_FORMS, HAN, normalize, PAST_OR_PRESENT, STOP_WORDS, words } from './text.js';
 
 export interface Concept {
   /** The word as asked (English word, or Chinese word). */
@@ -85,7 +85,7 @@ export type KnownWord = (word: string) => boolean;
  */
 function questionWords(normalized: string, known: KnownWord): string[] {
   const out: string[] = [];
-  const raw = words(normalized).filter((w) => !STOP_WORDS.has(w));
+  const raw = words(normalized).filter((w) => !STOP_WORDS.has(w) && !PAST_OR_PRESENT.has(w) && !FUTURE.has(w));
   const single = (w: string) => w.length === 1 && HAN.test(w);
   for (let i = 0; i < raw.length; i++) {
     const w = raw[i]!;
@@ -103,6 +103,9 @@ function questionWords(normalized: string, known: KnownWord): string[] {
 
 /** Weight of a phrase made of a lone character and its neighbour (微 + 网格): a hint, not a requirement. */
 const PHRASE_WEIGHT = 0.3;
+
+/** Weight of the plans hint a future word (明年, 下一步) adds: it steers, it is never required. */
+const FUTURE_WEIGHT = 0.5;
 
 function chineseConcepts(normalized: string, df: DocumentFrequencies, known: KnownWord): Concept[] {
   const concepts: Concept[] = [];
@@ -126,6 +129,9 @@ function chineseConcepts(normalized: string, df: DocumentFrequencies, known: Kno
   });
   if (concepts.length === 0) {
     for (const ch of [...normalized].filter((c) => HAN.test(c) && !STOP_WORDS.has(c))) add(ch, df.idf(df.get(ch)));
+  }
+  if (concepts.length > 0 && words(normalized).some((w) => FUTURE.has(w))) {
+    concepts.push({ label: '下一步', forms: FUTURE_FORMS, weight: FUTURE_WEIGHT });
   }
   return concepts;
 }

@@ -13,7 +13,9 @@ import { DenseIndex, exactSearch } from '../index/hnsw.js';
 import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, readVectors, verifyGeneration } from '../index/store.js';
 import { EMPTY_BRIDGE, type EnglishBridge } from './english.js';
 import { DocumentFrequencies, LexicalIndex } from './lexical.js';
-import { type AnalyzedQuery, analyzeQuery, containsForm, coverage } from './query.js';
+import { reportLabel, reportMeta } from '../corpus/report-meta.js';
+import { ReportDirectory } from './named-reports.js';
+import { type AnalyzedQuery, analyzeQuery, coverage } from './query.js';
 import { extractQuote } from './quote.js';
 import { normalize } from './text.js';
 import type { Answer, Result, SearchOptions, SourceInfo } from './types.js';
@@ -23,6 +25,8 @@ export interface Searcher {
   search(question: string, options?: SearchOptions): Promise<Answer>;
   /** The reports in the index, with passage counts. */
   sources(): SourceInfo[];
+  /** Labels of the reports a text names by place and year ("柏山镇", "Yantian 2019"); empty if none. */
+  reportsNamed(text: string): string[];
   info(): { model: string; dim: number; passages: number; builtAt: string; generation: string };
   /** Ranked passage ids of one retriever alone (for benchmarks and diagnostics). */
   retrieve(question: string, mode: 'dense' | 'lexical' | 'hybrid', k: number): Promise<number[]>;
@@ -37,8 +41,20 @@ export interface OpenOptions {
 /** Share of the final score that comes from how much of the question a passage covers. */
 const COVERAGE_WEIGHT = 0.5;
 
-/** A concept names reports when it matches at most this share of the titles (and at least one). */
-const NAMED_DOCS_SHARE = 0.05;
+/**
+ * The three outcomes, from two signals that generalize (calibrated on all development sets together,
+ * see README "Answer, caveat or refusal"): `dense`, the best cosine between the question and a shown
+ * passage under the multilingual model, and `coverage`, the share of the question's content words
+ * (IDF-weighted, question words and relative time excluded) in the best passage, its headings and title.
+ * - refused: neither the meaning nor the words are near anything in the reports;
+ * - high: the words are there and the meaning agrees, or the two retrievers agree on the passage;
+ * - low: everything between — shown with a caveat, never refused.
+ */
+export const LEVELS = {
+  refuseBelowDense: 0.8,
+  highCoverage: 0.6,
+  highDense: 0.84,
+};
 
 /** A ranked candidate before quoting. */
 interface Candidate {
@@ -57,6 +73,9 @@ class IndexSearcher implements Searcher {
   private readonly normalizedCache = new Map<number, string>();
   /** Normalized report titles, by doc index (computed on first use). */
   private titles: string[] | undefined;
+  /** Place and year of each report, for questions that name one. */
+  readonly directory: ReportDirectory;
+  private readonly labels: string[];
 
   constructor(
     private readonly config: Config,
@@ -69,7 +88,11 @@ class IndexSearcher implements Searcher {
     private readonly embedder: Embedder,
     /** All passage vectors, row by row (for exact search among the passages of named reports). */
     private readonly vectors: Float32Array,
-  ) {}
+  ) {
+    const metas = store.docs.map((d) => reportMeta(d.source, d.title));
+    this.directory = new ReportDirectory(metas);
+    this.labels = metas.map((m, i) => reportLabel(m, store.docs[i]!.title));
+  }
 
   /** Passage ids of a report (a report's passages are contiguous). */
   private passagesOf(doc: number): number[] {
@@ -84,6 +107,10 @@ class IndexSearcher implements Searcher {
 
   sources(): SourceInfo[] {
     return this.manifest.files.map((f) => ({ source: f.source, title: f.title, passages: f.passages, corpusDir: f.corpusDir }));
+  }
+
+  reportsNamed(text: string): string[] {
+    return [...new Set(this.directory.resolve(normalize(text)).docs.map((d) => this.labels[d]!))];
   }
 
   /** Passage text with its report title and headings, normalized: what a question's words are looked for in. */
@@ -115,48 +142,44 @@ class IndexSearcher implements Searcher {
   }
 
   /**
-   * Reports the question names by their title (a town, a year with a place …): the concepts that
-   * match the titles of only a few reports. Their passages are searched a second time on their own,
-   * so that a report named in the question is not drowned by hundreds of reports on the same topic.
-   */
-  private namedDocs(query: AnalyzedQuery): Set<number> {
-    const titles = this.normalizedTitles();
-    const few = Math.max(1, Math.floor(titles.length * NAMED_DOCS_SHARE));
-    const named = new Set<number>();
-    for (const c of query.concepts) {
-      const docs = titles.flatMap((t, i) => (c.forms.some((f) => containsForm(t, f)) ? [i] : []));
-      if (docs.length > 0 && docs.length <= few) docs.forEach((d) => named.add(d));
-    }
-    return named;
-  }
-
-  /**
    * Dense and lexical rankings, fused. Within a few reports (a source filter, or the reports the
    * question names) dense search is an exact scan of their vectors: HNSW with a filter that keeps
    * 0.1 % of the points has to walk most of the graph.
    */
-  private async rank(query: AnalyzedQuery, mode: 'dense' | 'lexical' | 'hybrid', candidates: number, only?: Set<number>): Promise<Candidate[]> {
+  private rank(query: AnalyzedQuery, mode: 'dense' | 'lexical' | 'hybrid', candidates: number, vector: Float32Array | null, only?: Set<number>) {
     const lists: { ids: number[]; weight: number }[] = [];
-    const vector = mode !== 'lexical' && query.denseText ? await this.embedder.embedQuery(query.denseText) : null;
-    const retrieve = (docs?: Set<number>) => {
-      const inDocs = docs && ((id: number) => docs.has(this.store.passages[id]!.doc));
-      if (vector) {
-        const hits = docs ? exactSearch(this.vectors, this.dense.dim, vector, [...docs].flatMap((d) => this.passagesOf(d)), candidates) : this.dense.search(vector, candidates);
-        lists.push({ ids: hits.map((h) => h.id), weight: 1 });
-      }
-      if (mode !== 'dense') lists.push({ ids: this.lexical.search(query.terms, candidates, inDocs).map((h) => h.id), weight: this.config.search.lexicalWeight });
-    };
-    retrieve(only);
-    if (mode === 'hybrid') {
-      const named = [...this.namedDocs(query)].filter((d) => !only || only.has(d));
-      if (named.length > 0) retrieve(new Set(named));
+    const inDocs = only && ((id: number) => only.has(this.store.passages[id]!.doc));
+    let dense: number[] = [];
+    let lexical: number[] = [];
+    if (vector && mode !== 'lexical') {
+      const hits = only ? exactSearch(this.vectors, this.dense.dim, vector, [...only].flatMap((d) => this.passagesOf(d)), candidates) : this.dense.search(vector, candidates);
+      dense = hits.map((h) => h.id);
+      lists.push({ ids: dense, weight: 1 });
     }
-    return fuse(lists, this.config.search.rrfK);
+    if (mode !== 'dense') {
+      lexical = this.lexical.search(query.terms, candidates, inDocs).map((h) => h.id);
+      lists.push({ ids: lexical, weight: this.config.search.lexicalWeight });
+    }
+    return { fused: fuse(lists, this.config.search.rrfK), dense, lexical };
+  }
+
+  private queryVector(query: AnalyzedQuery): Promise<Float32Array> | null {
+    return query.denseText ? this.embedder.embedQuery(query.denseText) : null;
+  }
+
+  /** Cosine between the question and a passage (both vectors are normalized). */
+  private similarity(vector: Float32Array, id: number): number {
+    const dim = this.dense.dim;
+    let dot = 0;
+    for (let k = 0; k < dim; k++) dot += vector[k]! * this.vectors[id * dim + k]!;
+    return dot;
   }
 
   async retrieve(question: string, mode: 'dense' | 'lexical' | 'hybrid', k: number): Promise<number[]> {
     const query = this.analyze(question);
-    return (await this.rank(query, mode, k)).slice(0, k).map((c) => c.id);
+    const named = this.directory.resolve(query.normalized).docs;
+    const vector = mode === 'lexical' ? null : await this.queryVector(query);
+    return this.rank(query, mode, k, vector, named.length ? new Set(named) : undefined).fused.slice(0, k).map((c) => c.id);
   }
 
   async search(question: string, options: SearchOptions = {}): Promise<Answer> {
@@ -170,15 +193,19 @@ class IndexSearcher implements Searcher {
     }
     const query = this.analyze(asked);
     const shortenedTo = asked.length < question.length ? asked.length : undefined;
-    const none: Answer = { q: query.question, abstained: true, results: [], notices, confidence: 0, shortenedTo };
+    const none: Answer = { q: query.question, abstained: true, results: [], notices, confidence: 0, level: 'none', shortenedTo };
     if (query.concepts.length === 0) return none;
 
-    const fused = await this.rank(query, 'hybrid', Math.max(s.candidates, k), this.docsMatching(options.sourceFilter));
-    // Evidence: how much of the question's weight a passage (with its title and headings) covers.
+    // A report named by place and year is searched on its own; a year that place has no report for is said.
+    const named = this.directory.resolve(query.normalized);
+    if (named.missing && !options.sourceFilter) return { ...none, missingReport: named.missing };
+    const only = this.docsMatching(options.sourceFilter) ?? (named.docs.length ? new Set(named.docs) : undefined);
+    const vector = await this.queryVector(query);
+    const ranked = this.rank(query, 'hybrid', Math.max(s.candidates, k), vector, only);
     // Rerank: fused rank evidence and coverage together (coverage alone ties too often; rank alone
     // lets a passage that matches one rare word beat one that answers the whole question).
-    const best = fused[0]?.score ?? 1;
-    const scored = fused
+    const best = ranked.fused[0]?.score ?? 1;
+    const scored = ranked.fused
       .slice(0, Math.max(s.candidates, k))
       .map((c) => {
         const cov = coverage(this.matchText(c.id), query.concepts);
@@ -186,11 +213,19 @@ class IndexSearcher implements Searcher {
       })
       .sort((a, b) => b.score - a.score || a.id - b.id);
     const top = scored.slice(0, k);
-    const confidence = top.reduce((m, c) => Math.max(m, c.coverage), 0);
-    if (top.length === 0 || confidence < s.abstainBelow) return { ...none, confidence };
+    const namedReports = named.docs.length && !options.sourceFilter ? [...new Set(named.docs.map((d) => this.labels[d]!))] : undefined;
+    if (top.length === 0) return { ...none, namedReports };
 
+    const signals = {
+      coverage: top.reduce((m, c) => Math.max(m, c.coverage), 0),
+      dense: vector ? Math.max(...top.slice(0, 3).map((c) => this.similarity(vector, c.id))) : 0,
+      agree: ranked.dense.slice(0, 3).includes(top[0]!.id) && ranked.lexical.slice(0, 3).includes(top[0]!.id),
+    };
+    const level = decideLevel(signals, s.abstainBelow, named.docs.length > 0);
+    const confidence = signals.coverage;
+    if (level === 'none') return { ...none, confidence, signals, namedReports };
     const results: Result[] = top.map((c, i) => this.toResult(c, i + 1, query));
-    return { q: query.question, abstained: false, results, notices, confidence, shortenedTo };
+    return { q: query.question, abstained: false, results, notices, confidence, level, signals, namedReports, shortenedTo };
   }
 
   private toResult(c: Candidate, rank: number, query: AnalyzedQuery): Result {
@@ -216,6 +251,18 @@ class IndexSearcher implements Searcher {
       passageId: c.id,
     };
   }
+}
+
+/**
+ * The outcome of a search from its signals. `abstainBelow` (ABSTAIN_BELOW) is the coverage under which
+ * a question whose meaning is also far from every passage is refused; a question that names a report
+ * is on that report's subject and is never refused for lack of words.
+ */
+export function decideLevel(signals: NonNullable<Answer['signals']>, abstainBelow: number, namesReport: boolean): Answer['level'] {
+  const { coverage, dense, agree } = signals;
+  if (!namesReport && coverage < abstainBelow && dense < LEVELS.refuseBelowDense) return 'none';
+  if ((coverage >= LEVELS.highCoverage && dense >= LEVELS.highDense) || (agree && coverage >= abstainBelow)) return 'high';
+  return 'low';
 }
 
 /**

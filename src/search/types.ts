@@ -38,8 +38,19 @@ export interface Answer {
   notices: string[];
   /** Set when the question was cut to this many characters (for a notice in the user's language). */
   shortenedTo?: number;
-  /** How sure the best result is, from 0 to 1 (what the abstain rule compares). */
+  /** How sure the best result is, from 0 to 1 (the share of the question's content words it covers). */
   confidence: number;
+  /**
+   * The outcome: `high`, the quote answers; `low`, the closest passages on the question's subject,
+   * shown with a caveat; `none`, not in the reports (abstained, or off the reports' subject).
+   */
+  level: 'high' | 'low' | 'none';
+  /** What decided the level (see searcher.ts). */
+  signals?: { coverage: number; dense: number; agree: boolean };
+  /** The reports the question named by place/year and that were searched (labels such as "深圳市罗湖区 2017"). */
+  namedReports?: string[];
+  /** The question named a place with a year that no report has: what there is for that place. */
+  missingReport?: { place: string; year: number; available: string[] };
 }
 
 export interface SearchOptions {

@@ -93,7 +93,7 @@ describe('a messy corpus', () => {
     const top = (await searcher.search('青石村举办了几期农民夜校？')).results[0]!;
     assert.equal(top.source, '青石村-记录.md');
     assert.deepEqual(top.sectionPath, []);
-    const text = renderResult({ q: 'x', abstained: false, results: [top], notices: [], confidence: 1 }, 0, { s: stringsFor('zh'), markup: html });
+    const text = renderResult({ q: 'x', abstained: false, results: [top], notices: [], confidence: 1, level: 'high' }, 0, { s: stringsFor('zh'), markup: html });
     checkTelegramHtml(text);
     assert.ok(text.includes('<code>〔青石村〕</code>'), text);
   });
@@ -102,7 +102,7 @@ describe('a messy corpus', () => {
     const top = (await searcher.search('白沙村和黑水村合办了几场法律夜市？')).results[0]!;
     assert.equal(top.source, 'a&b <i>报告.txt');
     for (const mode of ['quote', 'full'] as const) {
-      const text = renderResult({ q: 'x', abstained: false, results: [top], notices: [], confidence: 1 }, 0, { s: stringsFor('zh'), markup: html, mode });
+      const text = renderResult({ q: 'x', abstained: false, results: [top], notices: [], confidence: 1, level: 'high' }, 0, { s: stringsFor('zh'), markup: html, mode });
       const visible = checkTelegramHtml(text);
       assert.ok(visible.includes('a&b <i>报告'), visible);
       assert.ok(visible.includes('<b>标签</b>'), text);
