@@ -67,6 +67,8 @@ export interface SearchConfig {
   quoteMaxChars: number;
   /** Longest question accepted; longer ones are cut with a notice. */
   maxQuestionChars: number;
+  /** Map English question words to the corpus' Chinese words (CC-CEDICT glosses) for lexical search. */
+  englishBridge: boolean;
 }
 
 export interface BotConfig {
@@ -220,9 +222,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     candidates: int(env, 'SEARCH_CANDIDATES', 50, 5, 1000),
     rrfK: int(env, 'RRF_K', 60, 1, 1000),
     lexicalWeight: num(env, 'LEXICAL_WEIGHT', 1, 0, 10),
-    abstainBelow: num(env, 'ABSTAIN_BELOW', 0.4, 0, 1),
+    abstainBelow: num(env, 'ABSTAIN_BELOW', 0.5, 0, 1),
     quoteMaxChars: int(env, 'QUOTE_MAX_CHARS', 300, 40, 3000),
     maxQuestionChars: int(env, 'MAX_QUESTION_CHARS', 500, 10, 100000),
+    englishBridge: bool(env, 'ENGLISH_BRIDGE', true),
     ...overrides.search,
   };
 

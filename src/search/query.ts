@@ -146,11 +146,18 @@ function englishConcepts(bridged: BridgedWord[], df: DocumentFrequencies): Conce
   });
 }
 
-export function analyzeQuery(question: string, df: DocumentFrequencies, bridge: EnglishBridge, inTitles: KnownWord = () => false): AnalyzedQuery {
+/**
+ * `inScope`, when given, is whether a Chinese word occurs in the reports being searched: an English
+ * word's glosses are then narrowed to those (a report named in the question has its own vocabulary).
+ */
+export function analyzeQuery(question: string, df: DocumentFrequencies, bridge: EnglishBridge, inTitles: KnownWord = () => false, inScope?: KnownWord): AnalyzedQuery {
   const cleaned = cleanQuestion(question);
   const normalized = normalize(cleaned);
   const english = isEnglish(cleaned);
-  const bridged = english ? bridgeEnglish(cleaned, bridge) : [];
+  const bridged = (english ? bridgeEnglish(cleaned, bridge) : []).map((b) => {
+    const narrowed = inScope ? b.chinese.filter(([zh]) => inScope(zh)) : b.chinese;
+    return narrowed.length ? { ...b, chinese: narrowed } : b;
+  });
   const concepts = english ? englishConcepts(bridged, df) : chineseConcepts(normalized, df, (w) => df.get(w) > 0 || inTitles(w));
   // Chinese words and their bigrams go to BM25; bridged words weigh less the less direct their gloss.
   const terms = new Map<string, number>();

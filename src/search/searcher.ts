@@ -51,9 +51,12 @@ const COVERAGE_WEIGHT = 0.5;
  * - low: everything between — shown with a caveat, never refused.
  */
 export const LEVELS = {
-  refuseBelowDense: 0.8,
-  highCoverage: 0.6,
-  highDense: 0.84,
+  /** Refused only when the best passage is also this far in meaning (and covers < ABSTAIN_BELOW). */
+  refuseBelowDense: 0.87,
+  /** An answer, without caveat, covers this much of the question … */
+  highCoverage: 0.85,
+  /** … and is this near in meaning, or is first for both retrievers. */
+  highDense: 0.85,
 };
 
 /** A ranked candidate before quoting. */
@@ -136,9 +139,11 @@ class IndexSearcher implements Searcher {
     return (this.titles ??= this.store.docs.map((d) => normalize(d.title)));
   }
 
-  private analyze(question: string): AnalyzedQuery {
+  private analyze(question: string, docs?: number[]): AnalyzedQuery {
     const titles = this.normalizedTitles();
-    return analyzeQuery(question, this.df, this.bridge, (w) => titles.some((t) => t.includes(w)));
+    const bridge = this.config.search.englishBridge ? this.bridge : EMPTY_BRIDGE;
+    const scope = docs?.length ? docs.flatMap((d) => this.passagesOf(d)).map((id) => this.matchText(id)) : undefined;
+    return analyzeQuery(question, this.df, bridge, (w) => titles.some((t) => t.includes(w)), scope && ((w) => scope.some((t) => t.includes(w))));
   }
 
   /**
@@ -146,15 +151,17 @@ class IndexSearcher implements Searcher {
    * question names) dense search is an exact scan of their vectors: HNSW with a filter that keeps
    * 0.1 % of the points has to walk most of the graph.
    */
-  private rank(query: AnalyzedQuery, mode: 'dense' | 'lexical' | 'hybrid', candidates: number, vector: Float32Array | null, only?: Set<number>) {
+  private rank(query: AnalyzedQuery, mode: 'dense' | 'lexical' | 'hybrid', candidates: number, vectors: Float32Array[], only?: Set<number>) {
     const lists: { ids: number[]; weight: number }[] = [];
     const inDocs = only && ((id: number) => only.has(this.store.passages[id]!.doc));
     let dense: number[] = [];
     let lexical: number[] = [];
-    if (vector && mode !== 'lexical') {
-      const hits = only ? exactSearch(this.vectors, this.dense.dim, vector, [...only].flatMap((d) => this.passagesOf(d)), candidates) : this.dense.search(vector, candidates);
-      dense = hits.map((h) => h.id);
-      lists.push({ ids: dense, weight: 1 });
+    if (mode !== 'lexical') {
+      for (const vector of vectors) {
+        const hits = only ? exactSearch(this.vectors, this.dense.dim, vector, [...only].flatMap((d) => this.passagesOf(d)), candidates) : this.dense.search(vector, candidates);
+        if (dense.length === 0) dense = hits.map((h) => h.id);
+        lists.push({ ids: hits.map((h) => h.id), weight: 1 / vectors.length });
+      }
     }
     if (mode !== 'dense') {
       lexical = this.lexical.search(query.terms, candidates, inDocs).map((h) => h.id);
@@ -163,8 +170,13 @@ class IndexSearcher implements Searcher {
     return { fused: fuse(lists, this.config.search.rrfK), dense, lexical };
   }
 
-  private queryVector(query: AnalyzedQuery): Promise<Float32Array> | null {
-    return query.denseText ? this.embedder.embedQuery(query.denseText) : null;
+  /**
+   * The question's vectors. An English question is embedded as asked and, when the bridge found
+   * Chinese words for it, with them added: each finds what the other misses (measured on the dev sets).
+   */
+  private async queryVectors(query: AnalyzedQuery): Promise<Float32Array[]> {
+    const texts = [...new Set([query.denseText, ...(query.english ? [query.question] : [])].filter(Boolean))];
+    return Promise.all(texts.map((t) => this.embedder.embedQuery(t)));
   }
 
   /** Cosine between the question and a passage (both vectors are normalized). */
@@ -178,8 +190,8 @@ class IndexSearcher implements Searcher {
   async retrieve(question: string, mode: 'dense' | 'lexical' | 'hybrid', k: number): Promise<number[]> {
     const query = this.analyze(question);
     const named = this.directory.resolve(query.normalized).docs;
-    const vector = mode === 'lexical' ? null : await this.queryVector(query);
-    return this.rank(query, mode, k, vector, named.length ? new Set(named) : undefined).fused.slice(0, k).map((c) => c.id);
+    const vectors = mode === 'lexical' ? [] : await this.queryVectors(query);
+    return this.rank(query, mode, k, vectors, named.length ? new Set(named) : undefined).fused.slice(0, k).map((c) => c.id);
   }
 
   async search(question: string, options: SearchOptions = {}): Promise<Answer> {
@@ -191,7 +203,7 @@ class IndexSearcher implements Searcher {
       asked = asked.slice(0, s.maxQuestionChars);
       notices.push(`question shortened to ${s.maxQuestionChars} characters`);
     }
-    const query = this.analyze(asked);
+    let query = this.analyze(asked);
     const shortenedTo = asked.length < question.length ? asked.length : undefined;
     const none: Answer = { q: query.question, abstained: true, results: [], notices, confidence: 0, level: 'none', shortenedTo };
     if (query.concepts.length === 0) return none;
@@ -199,9 +211,10 @@ class IndexSearcher implements Searcher {
     // A report named by place and year is searched on its own; a year that place has no report for is said.
     const named = this.directory.resolve(query.normalized);
     if (named.missing && !options.sourceFilter) return { ...none, missingReport: named.missing };
+    if (query.english && named.docs.length && !options.sourceFilter) query = this.analyze(asked, named.docs);
     const only = this.docsMatching(options.sourceFilter) ?? (named.docs.length ? new Set(named.docs) : undefined);
-    const vector = await this.queryVector(query);
-    const ranked = this.rank(query, 'hybrid', Math.max(s.candidates, k), vector, only);
+    const vectors = await this.queryVectors(query);
+    const ranked = this.rank(query, 'hybrid', Math.max(s.candidates, k), vectors, only);
     // Rerank: fused rank evidence and coverage together (coverage alone ties too often; rank alone
     // lets a passage that matches one rare word beat one that answers the whole question).
     const best = ranked.fused[0]?.score ?? 1;
@@ -218,7 +231,7 @@ class IndexSearcher implements Searcher {
 
     const signals = {
       coverage: top.reduce((m, c) => Math.max(m, c.coverage), 0),
-      dense: vector ? Math.max(...top.slice(0, 3).map((c) => this.similarity(vector, c.id))) : 0,
+      dense: vectors.length ? Math.max(...top.slice(0, 3).map((c) => this.similarity(vectors[0]!, c.id))) : 0,
       agree: ranked.dense.slice(0, 3).includes(top[0]!.id) && ranked.lexical.slice(0, 3).includes(top[0]!.id),
     };
     const level = decideLevel(signals, s.abstainBelow, named.docs.length > 0);
@@ -261,7 +274,7 @@ class IndexSearcher implements Searcher {
 export function decideLevel(signals: NonNullable<Answer['signals']>, abstainBelow: number, namesReport: boolean): Answer['level'] {
   const { coverage, dense, agree } = signals;
   if (!namesReport && coverage < abstainBelow && dense < LEVELS.refuseBelowDense) return 'none';
-  if ((coverage >= LEVELS.highCoverage && dense >= LEVELS.highDense) || (agree && coverage >= abstainBelow)) return 'high';
+  if (coverage >= LEVELS.highCoverage && (dense >= LEVELS.highDense || agree)) return 'high';
   return 'low';
 }
 
