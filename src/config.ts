@@ -39,8 +39,13 @@ export interface ModelConfig {
   /** Text put before a question / a passage before embedding (e5: "query: " / "passage: "). */
   queryPrefix: string;
   passagePrefix: string;
-  /** Passages per forward pass; bounded so memory stays flat. */
+  /** Passages handed to the model at once (progress is reported per batch). */
   batchSize: number;
+  /**
+   * Most tokens in one forward pass. onnxruntime keeps the memory of its largest pass, so this bounds
+   * memory: ~380 MB at 1,024 tokens, ~1 GB at 6,000 (docs/PERFORMANCE.md, "Running on a small server").
+   */
+  tokensPerPass: number;
   /** Worker threads for ingest embedding (0 or 1 = embed in the main thread). */
   workers: number;
 }
@@ -206,7 +211,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     queryPrefix: env.EMBED_QUERY_PREFIX ?? preset.queryPrefix ?? '',
     passagePrefix: env.EMBED_PASSAGE_PREFIX ?? preset.passagePrefix ?? '',
     batchSize: int(env, 'EMBED_BATCH_SIZE', 32, 1, 1024),
-    workers: int(env, 'EMBED_WORKERS', Math.min(2, os.availableParallelism()), 0, 16),
+    tokensPerPass: int(env, 'EMBED_TOKENS_PER_PASS', 1024, 512, 65536),
+    // One thread: onnxruntime already spreads a pass over the cores, and each worker holds its own model.
+    workers: int(env, 'EMBED_WORKERS', 1, 0, 16),
     ...overrides.model,
   };
 

@@ -66,9 +66,6 @@ function specialIds(tokenizer: FeatureExtractionPipeline['tokenizer']): { head: 
   return { head: ids.slice(0, Math.max(0, ids.length - 1)), tail: ids.slice(-1) };
 }
 
-/** Most tokens in one forward pass: bounds memory (attention grows with batch × length²). */
-const TOKENS_PER_PASS = 8192;
-
 interface Window {
   text: number;
   ids: number[];
@@ -77,7 +74,8 @@ interface Window {
 }
 
 /** Embeds texts: windows of at most the model's length, forward passes within a token budget, pooling. */
-async function embedTexts(extractor: FeatureExtractionPipeline, texts: string[], pooling: ModelConfig['pooling'], normalize: boolean): Promise<Float32Array[]> {
+async function embedTexts(extractor: FeatureExtractionPipeline, texts: string[], settings: Pick<ModelConfig, 'pooling' | 'normalize' | 'tokensPerPass'>): Promise<Float32Array[]> {
+  const { pooling, normalize, tokensPerPass } = settings;
   const { tokenizer, model } = extractor;
   const { head, tail } = specialIds(tokenizer);
   const maxLength = Math.min(Number(tokenizer.model_max_length) || 512, 8192);
@@ -97,7 +95,7 @@ async function embedTexts(extractor: FeatureExtractionPipeline, texts: string[],
   for (let start = 0; start < windows.length; ) {
     let end = start + 1;
     let width = windows[start]!.ids.length;
-    while (end < windows.length && Math.max(width, windows[end]!.ids.length) * (end + 1 - start) <= TOKENS_PER_PASS) {
+    while (end < windows.length && Math.max(width, windows[end]!.ids.length) * (end + 1 - start) <= tokensPerPass) {
       width = Math.max(width, windows[end]!.ids.length);
       end++;
     }
@@ -134,7 +132,7 @@ async function embedTexts(extractor: FeatureExtractionPipeline, texts: string[],
 }
 
 function makeEmbedder(extractor: FeatureExtractionPipeline, modelId: string, settings: ModelConfig, dim: number, isFallback: boolean): Embedder {
-  const run = (texts: string[]) => embedTexts(extractor, texts, settings.pooling, settings.normalize);
+  const run = (texts: string[]) => embedTexts(extractor, texts, settings);
   return {
     modelId,
     dim,
@@ -199,7 +197,7 @@ async function load(model: ModelConfig, log: Log): Promise<Embedder> {
     extractor = await loadPipeline({ ...model, allowRemote: false }, id);
   }
   const settings = settingsFor(model, id);
-  const [probe] = await embedTexts(extractor, ['dimension probe'], settings.pooling, settings.normalize);
+  const [probe] = await embedTexts(extractor, ['dimension probe'], settings);
   const dim = probe!.length;
   log(`embedding model: ${id} (${dim} dimensions${id === STANDIN_MODEL_ID ? ', character hashing stand-in: no meaning' : ''})`);
   return makeEmbedder(extractor, id, settings, dim, isFallback);
