@@ -24,6 +24,14 @@ export interface ReportMeta {
 const LEVELS = ['特别行政区', '维吾尔自治区', '回族自治区', '壮族自治区', '自治区', '自治州', '新区', '省', '市', '区', '县', '镇', '乡', '旗', '盟', '州'];
 /** Issuers that are not places but are named like one in questions. */
 const ISSUERS: Record<string, string[]> = { 国务院: ['国务院', '中央政府', 'state council'] };
+/** English names that are not the pinyin (keyed by the name without its level). */
+const EXONYMS: Record<string, string[]> = {
+  内蒙古: ['inner mongolia'],
+  西藏: ['tibet'],
+  陕西: ['shaanxi'],
+  香港: ['hong kong'],
+  澳门: ['macau', 'macao'],
+};
 
 const YEAR = /(?:^|[^\d])((?:19|20)\d\d)(?!\d)/;
 
@@ -32,6 +40,7 @@ function aliasesOf(name: string): string[] {
   const short = level ? name.slice(0, -level.length) : name;
   const names = new Set([name, short]);
   if (ISSUERS[name]) ISSUERS[name]!.forEach((n) => names.add(n));
+  if (EXONYMS[short]) EXONYMS[short]!.forEach((n) => names.add(n));
   names.add(pinyin(short, { toneType: 'none', type: 'array', v: true }).join(''));
   return [...names].map((n) => n.toLowerCase());
 }
