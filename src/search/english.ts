@@ -97,6 +97,32 @@ function readGlosses(words: Set<string>): Map<string, [string, number][]> {
   return out;
 }
 
+let glossText: string | undefined;
+
+/** The glosses of one word (any word, not only the corpus'), from the prepared file, read once. */
+export function glossesOf(word: string): [string, number][] {
+  glossText ??= '\n' + zlib.gunzipSync(fs.readFileSync(GLOSSES_FILE)).toString('utf8');
+  const at = glossText.indexOf(`\n${word}\t`);
+  if (at < 0) return [];
+  const line = glossText.slice(at + word.length + 2, glossText.indexOf('\n', at + 1));
+  return line.split(' ').map((p) => [p.slice(0, p.lastIndexOf(':')), Number(p.slice(p.lastIndexOf(':') + 1))]);
+}
+
+/**
+ * Corpus words that share a direct English gloss with `word` (打官司 "to file a lawsuit" → 诉讼
+ * "lawsuit"; 上访 "to petition higher authorities" → 信访): synonyms derived from the dictionary and
+ * the corpus' own vocabulary, not from a hand-written list.
+ */
+export function sharedGlossWords(word: string, bridge: EnglishBridge, limit = 4): string[] {
+  const found = new Map<string, number>();
+  for (const [s, weight] of glossesOf(word)) {
+    // Direct one-word glosses on both sides only: "file" in "to file a lawsuit" must not lead to 文件.
+    if (weight < 1 || ENGLISH_STOP_WORDS.has(s)) continue;
+    for (const [zh, w] of bridge.glosses[s] ?? []) if (zh !== word && zh.length > 1 && w >= 1) found.set(zh, (found.get(zh) ?? 0) + 1);
+  }
+  return [...found].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([zh]) => zh);
+}
+
 /**
  * Builds the bridge for a corpus vocabulary (Chinese words, simplified) and place-name candidates,
  * at ingest, never per question.

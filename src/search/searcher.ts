@@ -11,7 +11,7 @@ import type { Span } from '../corpus/chunk.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { DenseIndex, exactSearch } from '../index/hnsw.js';
 import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, readVectors, verifyGeneration } from '../index/store.js';
-import { EMPTY_BRIDGE, type EnglishBridge } from './english.js';
+import { EMPTY_BRIDGE, type EnglishBridge, sharedGlossWords } from './english.js';
 import { DocumentFrequencies, LexicalIndex } from './lexical.js';
 import { reportLabel, reportMeta } from '../corpus/report-meta.js';
 import { ReportDirectory } from './named-reports.js';
@@ -143,7 +143,14 @@ class IndexSearcher implements Searcher {
     const titles = this.normalizedTitles();
     const bridge = this.config.search.englishBridge ? this.bridge : EMPTY_BRIDGE;
     const scope = docs?.length ? docs.flatMap((d) => this.passagesOf(d)).map((id) => this.matchText(id)) : undefined;
-    return analyzeQuery(question, this.df, bridge, (w) => titles.some((t) => t.includes(w)), scope && ((w) => scope.some((t) => t.includes(w))));
+    return analyzeQuery(
+      question,
+      this.df,
+      bridge,
+      (w) => titles.some((t) => t.includes(w)),
+      scope && ((w) => scope.some((t) => t.includes(w))),
+      (w) => sharedGlossWords(w, this.bridge),
+    );
   }
 
   /**

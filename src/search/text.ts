@@ -26,6 +26,7 @@ export const STOP_WORDS = new Set(
     // how people type on a phone: colloquial question words, particles, filler verbs, chat noise
     '啥 咋 咋样 咋办 咋弄 为啥 干啥 啥样 什么样 怎么样 怎么办 有没有 有无 是不是 会不会 能不能 要不要 没 没有 不 么 呀 嘛 哦 哈 呗 咯 ' +
     '还 又 跟 一起 自己 大家 他 她 它 咱 咱们 俺 这样 那样 这么 那么 搞 弄 整 干 点 一点 一些 过 着 能 会 要 想 该 ' +
+    '几个 几次 几项 几家 几名 几位 几种 几类 几回 几场 几件 几处 几条 多少个 多少次 多少人 ' +
     '谢谢 你好 您好 麻烦 帮 帮我 查 查查 查一下 知道 想知道 问 问问 问一下 说 说说 讲 讲讲 介绍 了解 提到 提及 里 里面 中 报告'
   ).split(' '),
 );
