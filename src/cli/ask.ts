@@ -24,7 +24,8 @@ export interface JsonAnswer {
   id: unknown;
   q: string;
   abstained: boolean;
-  results: { rank: number; score: number; source: string; title: string; section: string; quote: string; start: number; end: number }[];
+  /** `page`: the page the quote starts on, for reports with pages (PDF); absent otherwise. */
+  results: { rank: number; score: number; source: string; title: string; section: string; quote: string; start: number; end: number; page?: number }[];
 }
 
 export function toJson(id: unknown, answer: Answer): JsonAnswer {
@@ -32,7 +33,7 @@ export function toJson(id: unknown, answer: Answer): JsonAnswer {
     id: id ?? null,
     q: answer.q,
     abstained: answer.abstained,
-    results: answer.results.map(({ rank, score, source, title, section, quote, start, end }) => ({ rank, score, source, title, section, quote, start, end })),
+    results: answer.results.map(({ rank, score, source, title, section, quote, start, end, page }) => ({ rank, score, source, title, section, quote, start, end, ...(page ? { page } : {}) })),
   };
 }
 

@@ -69,12 +69,12 @@ export function embeddingText(title: string, section: string[], text: string): s
   return normalize(`${title}\n${section[section.length - 1] ?? ''}\n${text}`);
 }
 
-function readCorpus(config: Config, log: (m: string) => void): { reports: LoadedReport[]; skipped: SkippedFile[] } {
+async function readCorpus(config: Config, log: (m: string) => void): Promise<{ reports: LoadedReport[]; skipped: SkippedFile[] }> {
   const { files, skipped } = listCorpusFiles(config.corpusDirs);
   const reports: LoadedReport[] = [];
   const seen = new Map<string, string>();
   for (const file of files) {
-    const r = readReport(file);
+    const r = await readReport(file);
     if ('reason' in r) {
       skipped.push(r);
       continue;
@@ -141,7 +141,7 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
   const release = acquireLock(config.indexDir);
   try {
     removeUnpublished(config.indexDir);
-    const { reports, skipped } = readCorpus(config, log);
+    const { reports, skipped } = await readCorpus(config, log);
     progress({ phase: 'read', done: reports.length, total: reports.length });
     const embedder = options.embedder ?? (await loadEmbedder(config.model, log));
 
@@ -175,7 +175,7 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
       const chunks = chunkReport(cleaned);
       const title = titleOf(report.source);
       const doc = store.docs.length;
-      store.docs.push({ corpusDir: report.corpusDir, source: report.source, title, text: cleaned.text });
+      store.docs.push({ corpusDir: report.corpusDir, source: report.source, title, text: cleaned.text, ...(cleaned.pageStarts.length ? { pageStarts: cleaned.pageStarts } : {}) });
       files.push({
         corpusDir: report.corpusDir,
         source: report.source,
@@ -183,6 +183,7 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
         bytes: report.bytes,
         mtimeMs: report.mtimeMs,
         encoding: report.encoding,
+        ...(report.pages ? { pages: report.pages } : {}),
         title,
         firstPassage: store.passages.length,
         passages: chunks.length,
