@@ -31,6 +31,7 @@ import {
 } from './format.js';
 import { langOf, type Lang, stringsFor, type Strings } from './i18n.js';
 import { createLogger, describeError, type Logger } from './log.js';
+import { registerUploads } from './upload.js';
 
 export type BotContext = Context & { lang: Lang; s: Strings };
 
@@ -215,6 +216,8 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     if (!question) return void (await ctx.reply(ctx.s.askWhat, replyTo(ctx)));
     await withinLimit(ctx, () => answer(ctx, question));
   });
+  // Reports sent as files by admins, and /remove (upload.ts).
+  registerUploads(bot, config, searcher, log);
   // Any other command: say so in private chats; in groups it may be meant for another bot.
   bot.on('message', async (ctx, next) => {
     if (!isCommand(ctx)) return next();

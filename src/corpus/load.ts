@@ -15,6 +15,11 @@ const METADATA_NAMES = /^(readme|source|sources|license|licence|changelog|notice
 /** Larger files are skipped: a report is rarely more than a few MB (and Telegram bots cannot fetch more than 20 MB). */
 export const MAX_FILE_BYTES = 20 * 1024 * 1024;
 
+/** True for a file name the corpus reads as a report: a known format, not a README or similar. */
+export function isReportFileName(name: string): boolean {
+  return !name.startsWith('.') && REPORT_EXTENSIONS.has(path.extname(name).toLowerCase()) && !METADATA_NAMES.test(name);
+}
+
 export interface CorpusFile {
   /** Absolute path of the corpus folder it was found in. */
   corpusDir: string;
@@ -53,7 +58,7 @@ export function listCorpusFiles(corpusDirs: string[]): { files: CorpusFile[]; sk
         if (entry.name.startsWith('.')) continue;
         const child = path.join(abs, entry.name);
         if (entry.isDirectory()) walk(child);
-        else if (entry.isFile() && REPORT_EXTENSIONS.has(path.extname(entry.name).toLowerCase()) && !METADATA_NAMES.test(entry.name)) {
+        else if (entry.isFile() && isReportFileName(entry.name)) {
           const stat = fs.statSync(child);
           const source = path.relative(dir, child).split(path.sep).join('/');
           if (stat.size > MAX_FILE_BYTES) skipped.push({ file: source, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB` });
