@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { CHUNKER_VERSION, chunkReport } from '../corpus/chunk.js';
-import { cleanReport } from '../corpus/clean.js';
+import { type CleanedReport, cleanReport } from '../corpus/clean.js';
 import { listCorpusFiles, type LoadedReport, readReport, type SkippedFile, sha256, titleOf } from '../corpus/load.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { buildEnglishBridge } from '../search/english.js';
@@ -69,25 +69,33 @@ export function embeddingText(title: string, section: string[], text: string): s
   return normalize(`${title}\n${section[section.length - 1] ?? ''}\n${text}`);
 }
 
-async function readCorpus(config: Config, log: (m: string) => void): Promise<{ reports: LoadedReport[]; skipped: SkippedFile[] }> {
+/** A report read and cleaned. */
+type CleanReport = LoadedReport & { cleaned: CleanedReport };
+
+/**
+ * Reads and cleans every report. The same report twice is indexed once: same cleaned text, whatever the
+ * bytes, encoding or format (a GBK and a UTF-8 copy, or the PDF and the Word file of one report). The
+ * older file is kept, so a copy added later is the one skipped.
+ */
+async function readCorpus(config: Config, log: (m: string) => void): Promise<{ reports: CleanReport[]; skipped: SkippedFile[] }> {
   const { files, skipped } = listCorpusFiles(config.corpusDirs);
-  const reports: LoadedReport[] = [];
-  const seen = new Map<string, string>();
+  const read: { report: CleanReport; key: string }[] = [];
   for (const file of files) {
     const r = await readReport(file);
     if ('reason' in r) {
       skipped.push(r);
       continue;
     }
-    // Same text, whatever the bytes: a GBK and a UTF-8 copy of one report are duplicates too.
-    const key = sha256(r.text.replace(/\r\n?/g, '\n').trim());
-    const twin = seen.get(key);
-    if (twin) {
-      skipped.push({ file: r.source, reason: `duplicate of ${twin}` });
-      continue;
-    }
-    seen.set(key, r.source);
-    reports.push(r);
+    const cleaned = cleanReport(r.text);
+    read.push({ report: { ...r, cleaned }, key: sha256(cleaned.text.replace(/\s+/g, '')) });
+  }
+  const keeper = new Map<string, CleanReport>();
+  for (const { report, key } of [...read].sort((x, y) => x.report.mtimeMs - y.report.mtimeMs)) if (!keeper.has(key)) keeper.set(key, report);
+  const reports: CleanReport[] = [];
+  for (const { report, key } of read) {
+    const kept = keeper.get(key)!;
+    if (kept === report) reports.push(report);
+    else skipped.push({ file: report.source, reason: `duplicate of ${kept.source}` });
   }
   for (const s of skipped) log(`warning: skipped ${s.file}: ${s.reason}`);
   return { reports, skipped };
@@ -171,7 +179,7 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
     const files: ManifestFile[] = [];
     const embedTexts: string[] = [];
     for (const report of reports) {
-      const cleaned = cleanReport(report.text);
+      const { cleaned } = report;
       const chunks = chunkReport(cleaned);
       const title = titleOf(report.source);
       const doc = store.docs.length;

@@ -88,12 +88,16 @@ function freeName(dir: string, name: string): string {
   }
 }
 
+/** Longest topic suggested; a longer heading is cut at its first comma. */
+const MAX_TOPIC_CHARS = 30;
+
 /** The first numbered heading of the report, without its number: something to ask about. */
 function topicOf(text: string): string {
   const chunk = chunkReport(cleanReport(text)).find((c) => c.sectionPath.length > 0);
   const heading = chunk?.sectionPath[chunk.sectionPath.length - 1] ?? '';
-  const topic = heading.slice(headingLabel(heading).length).replace(/^[#\s]+|[。；：:，,\s]+$/g, '');
-  return Array.from(topic).slice(0, 30).join('');
+  let topic = heading.slice(headingLabel(heading).length).replace(/^[#\s]+|[。；：:，,\s]+$/g, '');
+  if (topic.length > MAX_TOPIC_CHARS) topic = topic.split(/[，,；;、]/)[0]!;
+  return Array.from(topic).slice(0, MAX_TOPIC_CHARS).join('');
 }
 
 /**

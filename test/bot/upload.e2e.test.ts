@@ -46,11 +46,11 @@ describe('sending reports to the bot', () => {
   const generation = () => readManifest(config.indexDir)!.generation;
 
   before(async () => {
-    // A corpus with one report (史村镇, as markdown); the bot gets the others through the chat.
+    // A corpus with one small report; the bot gets the seed reports through the chat.
     const root = tempDir('rqb-upload-');
     corpus = path.join(root, 'a', 'b', 'corpus');
     fs.mkdirSync(corpus, { recursive: true });
-    fs.copyFileSync(path.join(PROJECT_ROOT, 'corpus', '史村镇-2023年度法治政府建设报告.md'), path.join(corpus, '史村镇-2023年度法治政府建设报告.md'));
+    fs.writeFileSync(path.join(corpus, '青石村-2023年工作报告.txt'), '青石村村民委员会\n一、农民夜校\n青石村全年举办农民夜校二十二期，培训种植能手三百人次。\n');
     emu = await startEmulator();
     files = await FileEndpoints.start(emu);
     config = testConfig({ corpusDirs: [corpus], indexDir: path.join(root, 'index'), bot: { token: TOKEN, apiRoot: files.apiRoot, adminIds: [ADMIN], allowedIds: [] } });
@@ -113,6 +113,12 @@ describe('sending reports to the bot', () => {
     await admin.sendDocument(files.put('again.pdf', BAISHAN_PDF));
     await admin.reply();
     assert.equal((await admin.reply(SLOW)).text, '无法添加 again.pdf：this file is already in the corpus, as 柏山镇-2023年法治政府建设情况报告.pdf。报告库没有变化。');
+    // The same report in another format too: the text is the same.
+    const before = { files: listing(), generation: generation() };
+    await admin.sendDocument(files.put('柏山镇报告.docx', fs.readFileSync(path.join(DOCS, 'docx', '柏山镇-2023年法治政府建设情况报告.docx'))));
+    await admin.reply();
+    assert.equal((await admin.reply(SLOW)).text, '无法添加 柏山镇报告.docx：duplicate of 柏山镇-2023年法治政府建设情况报告.pdf。报告库没有变化。');
+    assert.deepEqual({ files: listing(), generation: generation() }, before);
   });
 
   it('a corrupt PDF, a fake PDF and a scan get a clear reply and change nothing', { timeout: SLOW }, async () => {
