@@ -159,6 +159,9 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     keyPrefix: 'INLINE',
   });
 
+  // Reports sent as files by admins, and /remove (upload.ts); before the catch-all handlers below.
+  registerUploads(bot, config, searcher, log);
+
   // --- answering -----------------------------------------------------------------------------
 
   /** Runs a search while the chat shows "typing…" (renewed, as Telegram clears it after ~5 s). */
@@ -216,8 +219,6 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     if (!question) return void (await ctx.reply(ctx.s.askWhat, replyTo(ctx)));
     await withinLimit(ctx, () => answer(ctx, question));
   });
-  // Reports sent as files by admins, and /remove (upload.ts).
-  registerUploads(bot, config, searcher, log);
   // Any other command: say so in private chats; in groups it may be meant for another bot.
   bot.on('message', async (ctx, next) => {
     if (!isCommand(ctx)) return next();
