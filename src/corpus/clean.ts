@@ -179,11 +179,13 @@ export function cleanReport(raw: string): CleanedReport {
       }
     } else if (open && !LINE_END.test(open.chars.join('')) && open.chars.length >= MIN_JOINABLE_CHARS) {
       // Join without a space between Chinese characters, with one between Latin words. A number
-      // broken over two lines of Chinese text (which line breaking allows there) is joined back.
+      // broken over two lines of Chinese text (which line breaking allows there) is joined back, and so is
+      // a word hyphenated at the line end (the hyphen stays: it may be part of the word).
       const last = open.chars[open.chars.length - 1]!;
       const first = line.chars[0]!;
       const brokenNumber = DIGIT.test(last) && DIGIT.test(first) && open.chars.some((c) => CJK.test(c));
-      if (!CJK.test(last) && !CJK.test(first) && !brokenNumber) {
+      const hyphenated = last === '-' && /[A-Za-z]/.test(open.chars[open.chars.length - 2] ?? '') && /[a-z]/.test(first);
+      if (!CJK.test(last) && !CJK.test(first) && !brokenNumber && !hyphenated) {
         open.chars.push(' ');
         open.src.push(line.src[0]!);
       }

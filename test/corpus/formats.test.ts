@@ -176,7 +176,8 @@ describe('cleaning paged text', () => {
     assert.equal(pageAt([], 5), undefined);
   });
 
-  it('joins a number broken over two lines of Chinese text', () => {
+  it('joins a number broken over two lines of Chinese text, and a word hyphenated at the line end', () => {
+    assert.equal(cleanReport('The county built three new schools and a well-\nknown library for the villages.').text, 'The county built three new schools and a well-known library for the villages.');
     assert.match(cleanReport('注重实效，深入推进法治政府建设。现将柏山镇 20\n23 年度法治政府建设工作情况汇报如下：').text, /柏山镇2023年度/);
     assert.equal(cleanReport('In the spring of that year there were 20\n23 people came.').text, 'In the spring of that year there were 20 23 people came.');
   });
