@@ -111,15 +111,18 @@ function cleanLine(raw: string, offset: number): Line {
 function dropRunningLines(lines: Line[], pageOf: number[]): void {
   const pages = (pageOf[pageOf.length - 1] ?? 0) + 1;
   if (pages < 2) return;
-  const key = (l: Line) => l.chars.join('').replace(/\s+/g, '').replace(/[0-9０-９]+/g, '#');
-  const edges: number[][] = Array.from({ length: pages }, () => []);
+  const key = (i: number) => lines[i]!.chars.join('').replace(/\s+/g, '').replace(/[0-9０-９]+/g, '#');
+  // The non-blank lines of each page, then the few at its top and bottom.
   const byPage: number[][] = Array.from({ length: pages }, () => []);
-  lines.forEach((l, i) => l.chars.length && byPage[pageOf[i]!]!.push(i));
-  byPage.forEach((ids, p) => edges[p]!.push(...new Set([...ids.slice(0, PAGE_EDGE_LINES), ...ids.slice(-PAGE_EDGE_LINES)])));
+  for (let i = 0; i < lines.length; i++) if (lines[i]!.chars.length) byPage[pageOf[i]!]!.push(i);
+  const edges = byPage.map((ids) => [...new Set([...ids.slice(0, PAGE_EDGE_LINES), ...ids.slice(-PAGE_EDGE_LINES)])]);
+  // On how many pages each edge line occurs.
   const pagesWith = new Map<string, Set<number>>();
-  edges.forEach((ids, p) => ids.forEach((i) => pagesWith.set(key(lines[i]!), (pagesWith.get(key(lines[i]!)) ?? new Set()).add(p))));
+  edges.forEach((ids, page) => {
+    for (const i of ids) pagesWith.set(key(i), (pagesWith.get(key(i)) ?? new Set<number>()).add(page));
+  });
   const needed = Math.max(2, Math.ceil(pages / 2));
-  for (const ids of edges) for (const i of ids) if (pagesWith.get(key(lines[i]!))!.size >= needed) lines[i] = { chars: [], src: [], markdownLevel: 0 };
+  for (const ids of edges) for (const i of ids) if (pagesWith.get(key(i))!.size >= needed) lines[i] = { chars: [], src: [], markdownLevel: 0 };
 }
 
 /** Cleaned-text offsets where each page starts, from the raw offsets of the form feeds between pages. */

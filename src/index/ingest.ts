@@ -87,6 +87,10 @@ async function readCorpus(config: Config, log: (m: string) => void): Promise<{ r
       continue;
     }
     const cleaned = cleanReport(r.text);
+    if (!/\S/.test(cleaned.text)) {
+      skipped.push({ file: r.source, reason: 'no text (only page numbers or markup)' });
+      continue;
+    }
     read.push({ report: { ...r, cleaned }, key: sha256(cleaned.text.replace(/\s+/g, '')) });
   }
   const keeper = new Map<string, CleanReport>();
