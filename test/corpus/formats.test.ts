@@ -15,6 +15,8 @@ import { type Embedder, loadEmbedder } from '../../src/embed/embedder.js';
 import { ingest, type IngestSummary } from '../../src/index/ingest.js';
 import { currentGeneration, type PassageStore, readManifest } from '../../src/index/store.js';
 import { openSearcher, type Searcher } from '../../src/search/searcher.js';
+import { shortRef } from '../../src/bot/format.js';
+import { stringsFor } from '../../src/bot/i18n.js';
 import { toJson } from '../../src/cli/ask.js';
 import { DEV_SET, SEED_CORPUS, tempDir, testConfig } from '../helpers.js';
 
@@ -86,6 +88,10 @@ describe('PDF, Word and HTML versions of the seed reports', () => {
     assert.ok(pages.size >= 3, 'the expectations span several pages');
     const json = toJson('d1', await searcher.search(DEV[0]!.q, { k: 1 }));
     assert.equal(typeof json.results[0]!.page, 'number');
+    // The short reference names the page, in the reader's language.
+    const [fraud] = (await searcher.search('柏山镇召开了几次防范电信诈骗专项会议？', { k: 1 })).results;
+    assert.equal(shortRef(fraud!), '〔柏山镇 2023 · 二、（二）4. · 第3页〕');
+    assert.equal(shortRef(fraud!, stringsFor('en').page), '〔柏山镇 2023 · 二、（二）4. · p. 3〕');
     // The running header (the report's name) and footer ("柏山镇人民政府 第 2 页") of every page are gone.
     for (const doc of store.docs) {
       assert.ok(doc.pageStarts && doc.pageStarts.length >= 3, `${doc.source} has pages`);
