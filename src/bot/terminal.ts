@@ -1,6 +1,7 @@
 /**
  * The terminal chat: `npm start` without a bot token. Same answers and formatter as the bot,
- * rendered as plain text; `/add PATH` and `/remove REPORT` add and remove reports as admins do in chat. Works with a TTY (prompt, banner, bold in ANSI) and without one
+ * rendered as plain text; `/add PATH` and `/remove REPORT` add and remove reports as admins do in chat.
+ * Works with a TTY (prompt, banner, bold in ANSI) and without one
  * (stdin piped: each line is a question, answered in order; ends at EOF).
  */
 import fs from 'node:fs';
@@ -13,7 +14,7 @@ import type { Answer } from '../search/types.js';
 import { plainMarkup, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
 import { langOf, type Lang, stringsFor } from './i18n.js';
 import { describeError } from './log.js';
-import { describeAdded, describeRemoved, uploadStrings } from './upload.js';
+import { describeAdded, describeRemoved, refreshIfLive, uploadStrings } from './upload.js';
 
 export interface TerminalOptions {
   input?: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -46,9 +47,6 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
 
   /** /add PATH or /remove REPORT: the corpus changes and the index follows, as with chat uploads. */
   const changeCorpus = async (what: 'add' | 'remove', arg: string) => {
-    const refresh = async () => {
-      if ('refresh' in searcher && typeof searcher.refresh === 'function') await searcher.refresh();
-    };
     try {
       if (what === 'remove') {
         if (!arg) return say(us.removeWhat);
@@ -63,7 +61,7 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
         }
         say(describeAdded(await addReport(config, path.basename(arg), data, { log: () => {} }), lang));
       }
-      await refresh();
+      await refreshIfLive(searcher);
     } catch (err) {
       if (!(err instanceof ReportError)) process.stderr.write(`${what} failed: ${describeError(err)}\n`);
       say(err instanceof ReportError ? (what === 'add' ? us.rejected(arg, err.message) : us.cannotRemove(err.message)) : us.failed);
@@ -86,7 +84,7 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
         return false;
       case '/help':
       case '/start':
-        say(`${renderGreeting('', s, m)}\n\n${s.terminalHelp}`);
+        say(`${renderGreeting('', s, m)}\n\n${s.terminalHelp}\n${us.terminalHelp}`);
         return true;
       case '/sources':
         say(renderSources(searcher.sources(), s, m, Infinity));

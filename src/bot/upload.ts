@@ -35,6 +35,8 @@ interface UploadStrings {
   removeWhat: string;
   removed(title: string, source: string, passages: number): string;
   cannotRemove(reason: string): string;
+  /** Terminal chat only. */
+  terminalHelp: string;
 }
 
 const STRINGS: Record<Lang, UploadStrings> = {
@@ -53,6 +55,7 @@ const STRINGS: Record<Lang, UploadStrings> = {
     removeWhat: '请写明要删除的报告，例如：/remove 柏山镇',
     removed: (title, source, n) => `已删除《${title}》（${source}，${n} 段），索引已更新。`,
     cannotRemove: (reason) => `没有删除：${reason}。`,
+    terminalHelp: '/add 文件路径 收录报告（PDF、Word、网页、文本）  /remove 报告 删除报告',
   },
   en: {
     notAdmin: 'Sorry, only the admins of this bot can add or remove reports. Please ask one of them to add this one.',
@@ -69,6 +72,7 @@ const STRINGS: Record<Lang, UploadStrings> = {
     removeWhat: 'Name the report to remove, for example: /remove 柏山镇',
     removed: (title, source, n) => `Removed “${title}” (${source}, ${n} passages); the index is updated.`,
     cannotRemove: (reason) => `Nothing removed: ${reason}.`,
+    terminalHelp: '/add PATH add a report (PDF, Word, web page, text)  /remove REPORT remove one',
   },
 };
 
@@ -90,6 +94,11 @@ export function describeRemoved(removed: RemovedReport, lang: Lang): string {
   return STRINGS[lang].removed(removed.title, removed.source, removed.passages);
 }
 
+/** After the corpus changed: a searcher that follows the index (search/live.ts) swaps the new one in now. */
+export async function refreshIfLive(searcher: Searcher | (Searcher & { refresh(): Promise<boolean> })): Promise<void> {
+  if ('refresh' in searcher) await searcher.refresh();
+}
+
 /** Downloads a file the bot received: getFile, then the file URL (which holds the token: never logged). */
 async function download(bot: QuoteBot, config: Config, fileId: string): Promise<Buffer> {
   const file = await bot.api.getFile(fileId);
@@ -109,9 +118,6 @@ async function download(bot: QuoteBot, config: Config, fileId: string): Promise<
 export function registerUploads(bot: QuoteBot, config: Config, searcher: Searcher | (Searcher & { refresh(): Promise<boolean> }), log: Logger): void {
   const admins = new Set(config.bot.adminIds);
   const isAdmin = (ctx: BotContext) => admins.has(ctx.from?.id ?? NaN);
-  const refresh = async () => {
-    if ('refresh' in searcher) await searcher.refresh();
-  };
   const limitMb = TELEGRAM_DOWNLOAD_LIMIT / 1024 / 1024;
 
   bot.on('message:document', async (ctx, next) => {
@@ -139,7 +145,7 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
     }
     try {
       const added = await addReport(config, name, data, { log: (m) => log.info(m) });
-      await refresh();
+      await refreshIfLive(searcher);
       log.info(`admin ${ctx.from.id} added ${added.source}: ${added.passages} passages in ${added.seconds.toFixed(1)} s`);
       await ctx.reply(describeAdded(added, ctx.lang));
     } catch (err) {
@@ -156,7 +162,7 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
     if (!query) return void (await ctx.reply(s.removeWhat));
     try {
       const removed = await removeReport(config, query, { log: (m) => log.info(m) });
-      await refresh();
+      await refreshIfLive(searcher);
       log.info(`admin ${ctx.from?.id} removed ${removed.source}`);
       await ctx.reply(describeRemoved(removed, ctx.lang));
     } catch (err) {
