@@ -72,20 +72,26 @@ export function embeddingText(title: string, section: string[], text: string): s
 /** A report read and cleaned. */
 type CleanReport = LoadedReport & { cleaned: CleanedReport };
 
-/**
- * Reads and cleans every report. The same report twice is indexed once: same cleaned text, whatever the
- * bytes, encoding or format (a GBK and a UTF-8 copy, or the PDF and the Word file of one report). The
- * older file is kept, so a copy added later is the one skipped.
- */
-async function readCorpus(config: Config, log: (m: string) => void): Promise<{ reports: CleanReport[]; skipped: SkippedFile[] }> {
+/** Reads every report of the corpus folders to text; what cannot be read is skipped, with the reason. */
+async function readCorpus(config: Config): Promise<{ reports: LoadedReport[]; skipped: SkippedFile[] }> {
   const { files, skipped } = listCorpusFiles(config.corpusDirs);
-  const read: { report: CleanReport; key: string }[] = [];
+  const reports: LoadedReport[] = [];
   for (const file of files) {
     const r = await readReport(file);
-    if ('reason' in r) {
-      skipped.push(r);
-      continue;
-    }
+    if ('reason' in r) skipped.push(r);
+    else reports.push(r);
+  }
+  return { reports, skipped };
+}
+
+/**
+ * Cleans every report. The same report twice is indexed once: same cleaned text, whatever the bytes,
+ * encoding or format (a GBK and a UTF-8 copy, or the PDF and the Word file of one report). The older
+ * file is kept, so a copy added later is the one skipped.
+ */
+function cleanCorpus(loaded: LoadedReport[], skipped: SkippedFile[]): CleanReport[] {
+  const read: { report: CleanReport; key: string }[] = [];
+  for (const r of loaded) {
     const cleaned = cleanReport(r.text);
     if (!/\S/.test(cleaned.text)) {
       skipped.push({ file: r.source, reason: 'no text (only page numbers or markup)' });
@@ -101,8 +107,7 @@ async function readCorpus(config: Config, log: (m: string) => void): Promise<{ r
     if (kept === report) reports.push(report);
     else skipped.push({ file: report.source, reason: `duplicate of ${kept.source}` });
   }
-  for (const s of skipped) log(`warning: skipped ${s.file}: ${s.reason}`);
-  return { reports, skipped };
+  return reports;
 }
 
 /** Why the index must be rebuilt from scratch for this configuration, or null if it can be reused. */
@@ -153,8 +158,8 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
   const release = acquireLock(config.indexDir);
   try {
     removeUnpublished(config.indexDir);
-    const { reports, skipped } = await readCorpus(config, log);
-    progress({ phase: 'read', done: reports.length, total: reports.length });
+    const { reports: loaded, skipped } = await readCorpus(config);
+    progress({ phase: 'read', done: loaded.length, total: loaded.length });
     const embedder = options.embedder ?? (await loadEmbedder(config.model, log));
 
     let previous: Manifest | null = null;
@@ -173,10 +178,20 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
         rebuildReason = why;
         log(`Rebuilding the whole index: ${why}.`);
         previous = null;
-      } else if (sameContent(previous, config, reports)) {
-        return { files: reports.length, passages: previous.passageCount, embedded: 0, reused: previous.passageCount, seconds: (performance.now() - started) / 1000, changed: false, skipped, model: embedder.modelId };
       }
     }
+    const warnSkipped = () => {
+      for (const s of skipped) log(`warning: skipped ${s.file}: ${s.reason}`);
+    };
+    const unchanged = (index: Manifest, files: number): IngestSummary => {
+      warnSkipped();
+      return { files, passages: index.passageCount, embedded: 0, reused: index.passageCount, seconds: (performance.now() - started) / 1000, changed: false, skipped, model: embedder.modelId };
+    };
+    // Every file as the index has it: nothing to do, not even cleaning (duplicates, if any, are found below).
+    if (previous && sameContent(previous, config, loaded)) return unchanged(previous, loaded.length);
+    const reports = cleanCorpus(loaded, skipped);
+    if (previous && sameContent(previous, config, reports)) return unchanged(previous, reports.length);
+    warnSkipped();
 
     // Passages.
     const store: PassageStore = { docs: [], passages: [] };
