@@ -86,6 +86,8 @@ export interface BotConfig {
   webhookSecret: string;
   /** User or chat ids allowed to use the bot; empty = everyone. */
   allowedIds: number[];
+  /** User ids that may add reports by sending them to the bot, and remove them (/remove); empty = nobody. */
+  adminIds: number[];
   /** Questions per user per window. */
   rateLimit: number;
   rateWindowMs: number;
@@ -191,6 +193,15 @@ function resolveFromRoot(p: string): string {
 }
 
 /** Reads the environment into a Config, applies overrides, validates. */
+/** A comma-separated list of numeric Telegram ids. */
+function ids(env: Env, key: string): number[] {
+  return list(env, key).map((s) => {
+    const n = Number(s);
+    if (!Number.isSafeInteger(n)) throw new ConfigError(`${key} must be a comma-separated list of numeric ids, got "${s}"`);
+    return n;
+  });
+}
+
 export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.env): Config {
   const modelId = overrides.model?.id ?? str(env, 'EMBED_MODEL', DEFAULT_MODEL_ID);
   const preset = MODEL_PRESETS[modelId] ?? {};
@@ -242,11 +253,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     webhookUrl: str(env, 'WEBHOOK_URL', ''),
     webhookPort: int(env, 'WEBHOOK_PORT', 8080, 1, 65535),
     webhookSecret: str(env, 'WEBHOOK_SECRET', ''),
-    allowedIds: list(env, 'ALLOWED_IDS').map((s) => {
-      const n = Number(s);
-      if (!Number.isSafeInteger(n)) throw new ConfigError(`ALLOWED_IDS must be a comma-separated list of numeric ids, got "${s}"`);
-      return n;
-    }),
+    allowedIds: ids(env, 'ALLOWED_IDS'),
+    adminIds: ids(env, 'ADMIN_IDS'),
     rateLimit: int(env, 'RATE_LIMIT', 20, 1, 10000),
     rateWindowMs: int(env, 'RATE_WINDOW_MS', 60000, 100, 86400000),
     resultsPerAnswer: int(env, 'RESULTS_PER_ANSWER', 5, 1, 10),

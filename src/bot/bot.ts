@@ -31,6 +31,7 @@ import {
 } from './format.js';
 import { langOf, type Lang, stringsFor, type Strings } from './i18n.js';
 import { createLogger, describeError, type Logger } from './log.js';
+import { registerUploads } from './upload.js';
 
 export type BotContext = Context & { lang: Lang; s: Strings };
 
@@ -157,6 +158,9 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     onLimitExceeded: onLimit,
     keyPrefix: 'INLINE',
   });
+
+  // Reports sent as files by admins, and /remove (upload.ts); before the catch-all handlers below.
+  registerUploads(bot, config, searcher, log);
 
   // --- answering -----------------------------------------------------------------------------
 

@@ -173,13 +173,13 @@ export function shortName(r: Pick<Result, 'source' | 'title'>): string {
   return clip(cleanHeading(r.title || baseName(r.source)), 12);
 }
 
-/** A short, copyable reference to a result: 〔柏山镇 2023 · 二、（三）〕. */
-export function shortRef(r: Pick<Result, 'source' | 'title' | 'sectionPath'>): string {
+/** A short, copyable reference to a result: 〔柏山镇 2023 · 二、（三）〕, with its page when known (〔… · 第3页〕). */
+export function shortRef(r: Pick<Result, 'source' | 'title' | 'sectionPath' | 'page'>, pageLabel: (n: number) => string = (n) => `第${n}页`): string {
   const year = /(?:19|20)\d{2}/.exec(baseName(r.source))?.[0] ?? /(?:19|20)\d{2}/.exec(r.title)?.[0];
   const name = shortName(r);
   const section = (r.sectionPath ?? []).map(headingNumber).join('');
   const who = year && !name.includes(year) ? `${name} ${year}` : name;
-  return `〔${who}${section ? ` · ${section}` : ''}〕`;
+  return `〔${who}${section ? ` · ${section}` : ''}${r.page ? ` · ${pageLabel(r.page)}` : ''}〕`;
 }
 
 /** "title · heading › heading", each part capped so that the citation stays short. */
@@ -221,7 +221,7 @@ export function renderResult(answer: Answer, index: number, opts: RenderOptions)
     ...(answer.level === 'low' ? [m.italic(m.esc(s.lowConfidence))] : []),
     ...(opts.header ? [m.esc(clip(opts.header, 300))] : []),
   ];
-  const bottom = [m.esc(citation(r)), m.code(m.esc(shortRef(r))), ...(opts.footer ? [m.italic(m.esc(clip(opts.footer, 300)))] : [])];
+  const bottom = [m.esc(citation(r)), m.code(m.esc(shortRef(r, s.page))), ...(opts.footer ? [m.italic(m.esc(clip(opts.footer, 300)))] : [])];
   const { text, quote, highlights } = locate(r);
   // Short view: the quote, its answering sentences in bold. Full view: the passage, same bold
   // (or the whole quote in bold when search marked no sentences).

@@ -54,6 +54,8 @@ export interface Strings {
   shortQuote: string;
   sameReport: string;
   position(index: number, total: number): string;
+  /** Page of a quote in a citation: 第3页 / p. 3. */
+  page(n: number): string;
   fromReport(title: string): string;
   noMoreFromReport: string;
   truncated: string;
@@ -115,6 +117,7 @@ const zh: Strings = {
   shortQuote: '只看摘录',
   sameReport: '本报告全部结果',
   position: (i, n) => `${i}/${n}`,
+  page: (n) => `第${n}页`,
   fromReport: (title) => `只看《${title}》：`,
   noMoreFromReport: '这份报告里没有更多相关段落。',
   truncated: '（后文过长，已截断）',
@@ -179,6 +182,7 @@ const en: Strings = {
   shortQuote: 'Short quote',
   sameReport: 'All from this report',
   position: (i, n) => `${i}/${n}`,
+  page: (n) => `p. ${n}`,
   fromReport: (title) => `Only from “${title}”:`,
   noMoreFromReport: 'This report has no other passages on this.',
   truncated: '(too long, cut here)',

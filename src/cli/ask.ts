@@ -30,7 +30,8 @@ export interface JsonAnswer {
   reports?: string[];
   /** A place/year with no report: what exists for that place. */
   missingReport?: { place: string; year: number; available: string[] };
-  results: { rank: number; score: number; source: string; title: string; section: string; quote: string; start: number; end: number }[];
+  /** `page`: the page the quote starts on, for reports with pages (PDF); absent otherwise. */
+  results: { rank: number; score: number; source: string; title: string; section: string; quote: string; start: number; end: number; page?: number }[];
 }
 
 export function toJson(id: unknown, answer: Answer): JsonAnswer {
@@ -41,7 +42,7 @@ export function toJson(id: unknown, answer: Answer): JsonAnswer {
     ...(answer.level !== 'none' ? { confidence: answer.level } : {}),
     ...(answer.namedReports ? { reports: answer.namedReports } : {}),
     ...(answer.missingReport ? { missingReport: answer.missingReport } : {}),
-    results: answer.results.map(({ rank, score, source, title, section, quote, start, end }) => ({ rank, score, source, title, section, quote, start, end })),
+    results: answer.results.map(({ rank, score, source, title, section, quote, start, end, page }) => ({ rank, score, source, title, section, quote, start, end, ...(page ? { page } : {}) })),
   };
 }
 

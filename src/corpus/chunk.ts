@@ -7,7 +7,7 @@ import type { CleanedReport } from './clean.js';
 import type { Heading } from './headings.js';
 
 /** Bump when passages would come out differently: the index is then rebuilt. */
-export const CHUNKER_VERSION = 4;
+export const CHUNKER_VERSION = 5;
 
 export const PASSAGE_MIN_CHARS = 150;
 export const PASSAGE_MAX_CHARS = 400;

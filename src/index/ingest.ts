@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { CHUNKER_VERSION, chunkReport } from '../corpus/chunk.js';
-import { cleanReport } from '../corpus/clean.js';
+import { type CleanedReport, cleanReport } from '../corpus/clean.js';
 import { listCorpusFiles, type LoadedReport, readReport, type SkippedFile, sha256, titleOf } from '../corpus/load.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { buildEnglishBridge } from '../search/english.js';
@@ -69,28 +69,45 @@ export function embeddingText(title: string, section: string[], text: string): s
   return normalize(`${title}\n${section[section.length - 1] ?? ''}\n${text}`);
 }
 
-function readCorpus(config: Config, log: (m: string) => void): { reports: LoadedReport[]; skipped: SkippedFile[] } {
+/** A report read and cleaned. */
+type CleanReport = LoadedReport & { cleaned: CleanedReport };
+
+/** Reads every report of the corpus folders to text; what cannot be read is skipped, with the reason. */
+async function readCorpus(config: Config): Promise<{ reports: LoadedReport[]; skipped: SkippedFile[] }> {
   const { files, skipped } = listCorpusFiles(config.corpusDirs);
   const reports: LoadedReport[] = [];
-  const seen = new Map<string, string>();
   for (const file of files) {
-    const r = readReport(file);
-    if ('reason' in r) {
-      skipped.push(r);
-      continue;
-    }
-    // Same text, whatever the bytes: a GBK and a UTF-8 copy of one report are duplicates too.
-    const key = sha256(r.text.replace(/\r\n?/g, '\n').trim());
-    const twin = seen.get(key);
-    if (twin) {
-      skipped.push({ file: r.source, reason: `duplicate of ${twin}` });
-      continue;
-    }
-    seen.set(key, r.source);
-    reports.push(r);
+    const r = await readReport(file);
+    if ('reason' in r) skipped.push(r);
+    else reports.push(r);
   }
-  for (const s of skipped) log(`warning: skipped ${s.file}: ${s.reason}`);
   return { reports, skipped };
+}
+
+/**
+ * Cleans every report. The same report twice is indexed once: same cleaned text, whatever the bytes,
+ * encoding or format (a GBK and a UTF-8 copy, or the PDF and the Word file of one report). The older
+ * file is kept, so a copy added later is the one skipped.
+ */
+function cleanCorpus(loaded: LoadedReport[], skipped: SkippedFile[]): CleanReport[] {
+  const read: { report: CleanReport; key: string }[] = [];
+  for (const r of loaded) {
+    const cleaned = cleanReport(r.text);
+    if (!/\S/.test(cleaned.text)) {
+      skipped.push({ file: r.source, reason: 'no text (only page numbers or markup)' });
+      continue;
+    }
+    read.push({ report: { ...r, cleaned }, key: sha256(cleaned.text.replace(/\s+/g, '')) });
+  }
+  const keeper = new Map<string, CleanReport>();
+  for (const { report, key } of [...read].sort((x, y) => x.report.mtimeMs - y.report.mtimeMs)) if (!keeper.has(key)) keeper.set(key, report);
+  const reports: CleanReport[] = [];
+  for (const { report, key } of read) {
+    const kept = keeper.get(key)!;
+    if (kept === report) reports.push(report);
+    else skipped.push({ file: report.source, reason: `duplicate of ${kept.source}` });
+  }
+  return reports;
 }
 
 /** Why the index must be rebuilt from scratch for this configuration, or null if it can be reused. */
@@ -141,8 +158,8 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
   const release = acquireLock(config.indexDir);
   try {
     removeUnpublished(config.indexDir);
-    const { reports, skipped } = readCorpus(config, log);
-    progress({ phase: 'read', done: reports.length, total: reports.length });
+    const { reports: loaded, skipped } = await readCorpus(config);
+    progress({ phase: 'read', done: loaded.length, total: loaded.length });
     const embedder = options.embedder ?? (await loadEmbedder(config.model, log));
 
     let previous: Manifest | null = null;
@@ -161,21 +178,31 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
         rebuildReason = why;
         log(`Rebuilding the whole index: ${why}.`);
         previous = null;
-      } else if (sameContent(previous, config, reports)) {
-        return { files: reports.length, passages: previous.passageCount, embedded: 0, reused: previous.passageCount, seconds: (performance.now() - started) / 1000, changed: false, skipped, model: embedder.modelId };
       }
     }
+    const warnSkipped = () => {
+      for (const s of skipped) log(`warning: skipped ${s.file}: ${s.reason}`);
+    };
+    const unchanged = (index: Manifest, files: number): IngestSummary => {
+      warnSkipped();
+      return { files, passages: index.passageCount, embedded: 0, reused: index.passageCount, seconds: (performance.now() - started) / 1000, changed: false, skipped, model: embedder.modelId };
+    };
+    // Every file as the index has it: nothing to do, not even cleaning (duplicates, if any, are found below).
+    if (previous && sameContent(previous, config, loaded)) return unchanged(previous, loaded.length);
+    const reports = cleanCorpus(loaded, skipped);
+    if (previous && sameContent(previous, config, reports)) return unchanged(previous, reports.length);
+    warnSkipped();
 
     // Passages.
     const store: PassageStore = { docs: [], passages: [] };
     const files: ManifestFile[] = [];
     const embedTexts: string[] = [];
     for (const report of reports) {
-      const cleaned = cleanReport(report.text);
+      const { cleaned } = report;
       const chunks = chunkReport(cleaned);
       const title = titleOf(report.source);
       const doc = store.docs.length;
-      store.docs.push({ corpusDir: report.corpusDir, source: report.source, title, text: cleaned.text });
+      store.docs.push({ corpusDir: report.corpusDir, source: report.source, title, text: cleaned.text, ...(cleaned.pageStarts.length ? { pageStarts: cleaned.pageStarts } : {}) });
       files.push({
         corpusDir: report.corpusDir,
         source: report.source,
@@ -183,6 +210,7 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
         bytes: report.bytes,
         mtimeMs: report.mtimeMs,
         encoding: report.encoding,
+        ...(report.pages ? { pages: report.pages } : {}),
         title,
         firstPassage: store.passages.length,
         passages: chunks.length,

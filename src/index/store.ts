@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** Bump when the files of a generation change shape: older indexes are then rebuilt. */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 
 export class IndexError extends Error {
   override name = 'IndexError';
@@ -23,7 +23,10 @@ export interface ManifestFile {
   sha256: string;
   bytes: number;
   mtimeMs: number;
+  /** A text encoding (utf-8, gb18030…) or the format that was read (pdf, docx, html). */
   encoding: string;
+  /** Number of pages, for formats that have pages (PDF). */
+  pages?: number;
   title: string;
   /** Index of the file's first passage and how many it has. */
   firstPassage: number;
@@ -51,7 +54,7 @@ export interface StoredPassage {
   doc: number;
   start: number;
   end: number;
-  /** Offsets in the raw file. */
+  /** Offsets in the text as read from the file (the file itself for plain text). */
   srcStart: number;
   srcEnd: number;
   section: string[];
@@ -67,6 +70,8 @@ export interface StoredDoc {
   title: string;
   /** The cleaned text; passages are slices of it. */
   text: string;
+  /** For reports with pages (PDF): where each page starts in the cleaned text (see cleanReport). */
+  pageStarts?: number[];
 }
 
 export interface PassageStore {

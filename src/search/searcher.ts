@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Span } from '../corpus/chunk.js';
+import { pageAt } from '../corpus/clean.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { DenseIndex, exactSearch } from '../index/hnsw.js';
 import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, readVectors, verifyGeneration } from '../index/store.js';
@@ -269,6 +270,7 @@ class IndexSearcher implements Searcher {
       passageStart: p.start,
       passageEnd: p.end,
       passageId: c.id,
+      ...(doc.pageStarts ? { page: pageAt(doc.pageStarts, quote.start) } : {}),
     };
   }
 }

@@ -26,6 +26,8 @@ export interface Result {
   passageEnd: number;
   /** Passage id in the index (stable while the index is unchanged). */
   passageId: number;
+  /** The page the quote starts on, for reports with pages (PDF). */
+  page?: number;
 }
 
 export interface Answer {

@@ -112,7 +112,7 @@ describe('a messy corpus', () => {
 });
 
 describe('sizes', () => {
-  it('a 5 MB report is read, cleaned and cut into bounded passages in a few seconds', () => {
+  it('a 5 MB report is read, cleaned and cut into bounded passages in a few seconds', async () => {
     const dir = tempDir('rqb-big-');
     const numerals = '一二三四五六七八九十';
     const lines: string[] = [];
@@ -124,7 +124,7 @@ describe('sizes', () => {
     }
     fs.writeFileSync(path.join(dir, 'big.txt'), lines.join('\n'));
     const started = performance.now();
-    const report = readReport(listCorpusFiles([dir]).files[0]!);
+    const report = await readReport(listCorpusFiles([dir]).files[0]!);
     assert.ok('text' in report);
     const cleaned = cleanReport(report.text);
     const chunks = chunkReport(cleaned);

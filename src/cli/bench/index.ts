@@ -173,7 +173,7 @@ async function benchCorpus(name: string, corpusDirs: string[], indexDir: string,
 async function batchSweep(config: Config, samples: number): Promise<BenchFigures['embedBatchSweep']> {
   const texts: string[] = [];
   for (const file of listCorpusFiles(config.corpusDirs).files) {
-    const report = readReport(file);
+    const report = await readReport(file);
     if ('reason' in report) continue;
     const cleaned = cleanReport(report.text);
     for (const c of chunkReport(cleaned)) texts.push(embeddingText(titleOf(report.source), c.sectionPath, cleaned.text.slice(c.start, c.end)));
