@@ -32,6 +32,15 @@ export interface LoadedReport extends CorpusFile {
 export interface SkippedFile {
   file: string;
   reason: string;
+  /**
+   * For a report file that was found but not indexed: which one, and its size and time when it was looked
+   * at, so that a later change (an empty file filled in) is noticed. `unreadable` when it could not be
+   * read at all (gone, no permission): it is looked at again as soon as it can be read.
+   */
+  corpusDir?: string;
+  bytes?: number;
+  mtimeMs?: number;
+  unreadable?: boolean;
 }
 
 /** Lists report files under each folder (recursively, sorted, symlinks not followed). */
@@ -84,18 +93,34 @@ export function sha256(buf: Buffer | string): string {
   return createHash('sha256').update(buf).digest('hex');
 }
 
-/** Reads and decodes one file. */
+/**
+ * Reads and decodes one file. Size, time and hash all come from this one read (the time taken before it):
+ * an edit between listing the folder and reading the file cannot leave them out of step.
+ */
 export function readReport(file: CorpusFile): LoadedReport | SkippedFile {
   let buf: Buffer;
+  let mtimeMs: number;
   try {
-    buf = fs.readFileSync(file.absPath);
+    const fd = fs.openSync(file.absPath, 'r');
+    try {
+      mtimeMs = fs.fstatSync(fd).mtimeMs;
+      buf = fs.readFileSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (err) {
-    return { file: file.source, reason: `cannot read: ${(err as Error).message}` };
+    return { file: file.source, reason: `cannot read: ${(err as Error).message}`, corpusDir: file.corpusDir, bytes: file.bytes, mtimeMs: file.mtimeMs, unreadable: true };
   }
+  const read = { ...file, bytes: buf.length, mtimeMs };
   const decoded = decodeReport(buf);
-  if ('error' in decoded) return { file: file.source, reason: decoded.error };
-  if (!/\S/.test(decoded.text)) return { file: file.source, reason: 'no text' };
-  return { ...file, text: decoded.text, encoding: decoded.encoding, sha256: sha256(buf) };
+  if ('error' in decoded) return skippedAs(read, decoded.error);
+  if (!/\S/.test(decoded.text)) return skippedAs(read, 'no text');
+  return { ...read, text: decoded.text, encoding: decoded.encoding, sha256: sha256(buf) };
+}
+
+/** A report file left out of the index, with what identifies its present content. */
+export function skippedAs(file: CorpusFile, reason: string): SkippedFile {
+  return { file: file.source, reason, corpusDir: file.corpusDir, bytes: file.bytes, mtimeMs: file.mtimeMs };
 }
 
 /** The report's display title: its file name without extension, dashes and underscores as spaces. */

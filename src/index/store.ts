@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { SkippedFile } from '../corpus/load.js';
 
 /** Bump when the files of a generation change shape: older indexes are then rebuilt. */
 export const FORMAT_VERSION = 2;
@@ -39,7 +40,8 @@ export interface Manifest {
   hnsw: { m: number; efConstruction: number; space: 'cosine' };
   corpusDirs: string[];
   files: ManifestFile[];
-  skipped: { file: string; reason: string }[];
+  /** Report files left out, with why (and, since issue 15, what they were when looked at). */
+  skipped: SkippedFile[];
   passageCount: number;
   /** Size in bytes of every file of the generation (absent in indexes built before it was added). */
   fileBytes?: Record<string, number>;
@@ -152,10 +154,48 @@ export function verifyGeneration(dir: string, manifest: Manifest): void {
       throw damaged(name, `has ${size} bytes, not ${manifest.passageCount} vectors of ${manifest.model.dim} dims as the manifest says`);
     }
   }
+  verifyFileRanges(manifest);
   const header = readHnswHeader(path.join(dir, FILES.hnsw));
   if (header && (header.count !== manifest.passageCount || header.dim !== manifest.model.dim)) {
     throw damaged(FILES.hnsw, `holds ${header.count} vectors of ${header.dim} dims, not ${manifest.passageCount} of ${manifest.model.dim}`);
   }
+}
+
+/**
+ * The manifest's per-report passage ranges must tile 0..passageCount exactly: a report's passages are
+ * found through them, so a range that runs past the store would be searched as garbage or crash.
+ */
+function verifyFileRanges(manifest: Manifest): void {
+  let next = 0;
+  for (const f of manifest.files) {
+    if (!Number.isInteger(f?.firstPassage) || !Number.isInteger(f.passages) || f.passages < 0 || f.firstPassage !== next) {
+      throw new IndexError(`index file ${FILES.manifest} is inconsistent (the passages of ${JSON.stringify(f?.source)} do not follow those of the report before); run \`npm run ingest\` to rebuild it`);
+    }
+    next += f.passages;
+  }
+  if (next !== manifest.passageCount) {
+    throw new IndexError(`index file ${FILES.manifest} is inconsistent (its reports have ${next} passages, its count says ${manifest.passageCount}); run \`npm run ingest\` to rebuild it`);
+  }
+}
+
+/**
+ * The passage store agrees with the manifest: one document per report, in the same order, and every
+ * passage of a report's range belongs to that report. Throws IndexError (what to run) when not.
+ */
+export function verifyPassageStore(manifest: Manifest, store: PassageStore): void {
+  const damaged = (what: string) => new IndexError(`the index is damaged (${what}); run \`npm run ingest\` to rebuild it`);
+  if (!Array.isArray(store?.passages) || !Array.isArray(store.docs) || store.passages.length !== manifest.passageCount) {
+    throw damaged('the passage store does not match the manifest');
+  }
+  if (store.docs.length !== manifest.files.length) throw damaged(`the passage store has ${store.docs.length} reports, the manifest ${manifest.files.length}`);
+  manifest.files.forEach((f, doc) => {
+    const d = store.docs[doc]!;
+    if (d.source !== f.source || d.corpusDir !== f.corpusDir) throw damaged(`report ${doc} is ${JSON.stringify(d.source)} in the passage store, ${JSON.stringify(f.source)} in the manifest`);
+    for (let id = f.firstPassage; id < f.firstPassage + f.passages; id++) {
+      const p = store.passages[id]!;
+      if (p.doc !== doc || !(p.start >= 0 && p.start <= p.end && p.end <= d.text.length)) throw damaged(`passage ${id} is not within ${JSON.stringify(f.source)} as the manifest says`);
+    }
+  });
 }
 
 /**

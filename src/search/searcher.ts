@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
 import type { Span } from '../corpus/chunk.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { DenseIndex, exactSearch } from '../index/hnsw.js';
-import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, readVectors, verifyGeneration } from '../index/store.js';
+import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, readVectors, verifyGeneration, verifyPassageStore } from '../index/store.js';
 import { EMPTY_BRIDGE, type EnglishBridge } from './english.js';
 import { DocumentFrequencies, LexicalIndex } from './lexical.js';
 import { type AnalyzedQuery, analyzeQuery, containsForm, coverage } from './query.js';
@@ -235,7 +235,7 @@ export async function openSearcher(config: Config, options: OpenOptions = {}): P
   verifyGeneration(dir, manifest);
   const outOfStep = (what: string) => new IndexError(`the index is damaged (${what} does not match the manifest); run \`npm run ingest\` to rebuild it`);
   const store = readJson<PassageStore>(path.join(dir, FILES.passages));
-  if (!Array.isArray(store?.passages) || !Array.isArray(store.docs) || store.passages.length !== manifest.passageCount) throw outOfStep('the passage store');
+  verifyPassageStore(manifest, store);
   const dense = DenseIndex.load(path.join(dir, FILES.hnsw), manifest.model.dim, manifest.passageCount, config.hnsw.efSearch);
   let lexical: LexicalIndex;
   try {
