@@ -3,6 +3,7 @@
  * (with a progress line on stderr) when it is missing, stale or made with another model.
  */
 import type { Config } from '../config.js';
+import { printable } from '../corpus/display.js';
 import { indexStatus, ingest, type IngestProgress } from '../index/ingest.js';
 
 export interface EnsureIndexOptions {
@@ -15,7 +16,7 @@ export async function ensureIndex(config: Config, opts: EnsureIndexOptions = {})
   const err = opts.err ?? process.stderr;
   const { status, reason } = await indexStatus(config);
   if (status === 'ok') return false;
-  err.write(`Index ${status}: ${reason}\nBuilding the index of ${config.corpusDirs.join(', ')} …\n`);
+  err.write(`Index ${status}: ${printable(reason)}\nBuilding the index of ${config.corpusDirs.join(', ')} …\n`);
 
   // On a terminal one line is redrawn; otherwise a line per phase and per tenth of the work.
   let last = { phase: '', tenth: -1 };
@@ -28,9 +29,9 @@ export async function ensureIndex(config: Config, opts: EnsureIndexOptions = {})
     last = { phase: p.phase, tenth };
     err.write(`${line}\n`);
   };
-  const summary = await ingest(config, { onProgress: progress, log: (msg) => err.write(`${err.isTTY ? '\r\x1b[K' : ''}  ${msg}\n`) });
+  const summary = await ingest(config, { onProgress: progress, log: (msg) => err.write(`${err.isTTY ? '\r\x1b[K' : ''}  ${printable(msg)}\n`) });
   if (err.isTTY) err.write('\r\x1b[K');
   err.write(`Index ready: ${summary.files} reports, ${summary.passages} passages in ${summary.seconds.toFixed(1)} s.\n`);
-  for (const { file, reason: why } of summary.skipped) err.write(`  skipped ${file}: ${why}\n`);
+  for (const { file, reason: why } of summary.skipped) err.write(`  skipped ${printable(file)}: ${printable(why)}\n`);
   return true;
 }

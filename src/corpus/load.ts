@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { printable } from './display.js';
 
 export const REPORT_EXTENSIONS = new Set(['.txt', '.md', '.markdown']);
 /** Files that describe a folder rather than being a report. */
@@ -172,10 +173,9 @@ export function skippedAs(file: CorpusFile, reason: string): SkippedFile {
   return { file: file.source, reason, corpusDir: file.corpusDir, bytes: file.bytes, mtimeMs: file.mtimeMs };
 }
 
-/** The report's display title: its file name without extension, dashes and underscores as spaces. */
+/** The report's display title: its file name without extension, dashes and underscores as spaces, control characters escaped. */
 export function titleOf(source: string): string {
-  return path.posix
-    .basename(source)
+  return printable(path.posix.basename(source))
     .replace(/\.[^.]+$/, '')
     .replace(/[-_]+/g, ' ')
     .trim();

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { CHUNKER_VERSION, chunkReport } from '../corpus/chunk.js';
 import { cleanReport } from '../corpus/clean.js';
+import { printable } from '../corpus/display.js';
 import { listCorpusFiles, type LoadedReport, readReport, type SkippedFile, sha256, skippedAs, titleOf } from '../corpus/load.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { buildEnglishBridge } from '../search/english.js';
@@ -89,7 +90,7 @@ function readCorpus(config: Config, log: (m: string) => void): { reports: Loaded
     seen.set(key, r.source);
     reports.push(r);
   }
-  for (const s of skipped) log(`warning: skipped ${s.file}: ${s.reason}`);
+  for (const s of skipped) log(`warning: skipped ${printable(s.file)}: ${printable(s.reason)}`);
   return { reports, skipped };
 }
 

@@ -16,7 +16,7 @@ import { DocumentFrequencies, LexicalIndex } from './lexical.js';
 import { type AnalyzedQuery, analyzeQuery, containsForm, coverage } from './query.js';
 import { extractQuote } from './quote.js';
 import { normalize } from './text.js';
-import type { Answer, Result, SearchOptions, SourceInfo } from './types.js';
+import type { Answer, ReportId, Result, SearchOptions, SourceInfo } from './types.js';
 
 export interface Searcher {
   /** Answers a question: ranked quotes with sources, or abstained. Never throws on odd input. */
@@ -99,10 +99,10 @@ class IndexSearcher implements Searcher {
     return text;
   }
 
-  /** Reports whose path contains `sourceFilter`, or undefined for all. */
-  private docsMatching(sourceFilter?: string): Set<number> | undefined {
-    if (!sourceFilter) return undefined;
-    return new Set(this.store.docs.flatMap((d, i) => (d.source.includes(sourceFilter) ? [i] : [])));
+  /** The one report asked for (by identity, never by a part of its name), or undefined for all. */
+  private docsMatching(only?: ReportId): Set<number> | undefined {
+    if (!only) return undefined;
+    return new Set(this.store.docs.flatMap((d, i) => (d.corpusDir === only.corpusDir && d.source === only.source ? [i] : [])));
   }
 
   private normalizedTitles(): string[] {
@@ -173,7 +173,7 @@ class IndexSearcher implements Searcher {
     const none: Answer = { q: query.question, abstained: true, results: [], notices, confidence: 0, shortenedTo };
     if (query.concepts.length === 0) return none;
 
-    const fused = await this.rank(query, 'hybrid', Math.max(s.candidates, k), this.docsMatching(options.sourceFilter));
+    const fused = await this.rank(query, 'hybrid', Math.max(s.candidates, k), this.docsMatching(options.onlyReport));
     // Evidence: how much of the question's weight a passage (with its title and headings) covers.
     // Rerank: fused rank evidence and coverage together (coverage alone ties too often; rank alone
     // lets a passage that matches one rare word beat one that answers the whole question).
@@ -203,6 +203,7 @@ class IndexSearcher implements Searcher {
       rank,
       score: Number(c.score.toFixed(6)),
       source: doc.source,
+      corpusDir: doc.corpusDir,
       title: doc.title,
       section: p.section.join(' > '),
       sectionPath: p.section,
