@@ -11,11 +11,12 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import { limit } from '@grammyjs/ratelimiter';
 import { Bot, type Context, GrammyError, HttpError, InlineQueryResultBuilder, type Transformer } from 'grammy';
-import type { UserFromGetMe } from 'grammy/types';
+import type { Update, UserFromGetMe } from 'grammy/types';
 import type { Config } from '../config.js';
 import type { Searcher } from '../search/searcher.js';
 import type { Answer, ReportId } from '../search/types.js';
 import { AnswerStore, type StoredAnswer } from './answers.js';
+import type { UpdateJournal } from './journal.js';
 import {
   answerKeyboard,
   clip,
@@ -68,6 +69,20 @@ export class InFlight {
 /** A grammY Bot that also knows which updates it is still handling. */
 export class QuoteBot extends Bot<BotContext> {
   readonly inflight = new InFlight();
+  /** Set while long polling: fetched updates on disk until answered (see journal.ts). */
+  journal?: UpdateJournal;
+
+  /** Every update passes here (polling, webhook, replay): the journal skips one answered before and marks it once answered. */
+  override async handleUpdate(update: Update, webhookReplyEnvelope?: Parameters<Bot<BotContext>['handleUpdate']>[1]): Promise<void> {
+    const journal = this.journal;
+    if (!journal) return super.handleUpdate(update, webhookReplyEnvelope);
+    if (!journal.begin(update)) return;
+    try {
+      await super.handleUpdate(update, webhookReplyEnvelope);
+    } finally {
+      journal.answered(update);
+    }
+  }
 }
 
 export interface CreateBotOptions {
