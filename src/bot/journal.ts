@@ -9,8 +9,8 @@
  * are answered first. An update Telegram sends again (it had not been confirmed yet) is recognised by
  * its id and not answered twice.
  *
- * One JSON object per line: {"fetched": Update} | {"answered": id} | {"highWater": id}. A last line cut
- * short by a crash is ignored.
+ * One JSON object per line: {"fetched": Update} | {"answered": id}. A last line cut short by a crash is
+ * ignored. Ids are compared as a set, never by order: Telegram may restart its numbering after a quiet week.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,39 +19,35 @@ import type { Update } from 'grammy/types';
 import { writeFileAtomic } from '../index/store.js';
 
 /** Past this many lines with nothing pending, the file is rewritten to its one-line summary. */
-const COMPACT_AFTER_LINES = 2000;
-/** Ids remembered as handled in this process (updates arrive in id order; old ones never come back). */
-const REMEMBERED_IDS = 10_000;
+const COMPACT_AFTER_LINES = 6000;
+/**
+ * Answered ids remembered (in memory and across a compaction): Telegram re-sends at most the last
+ * unconfirmed batch (100 updates), so a window of these is plenty.
+ */
+const REMEMBERED_IDS = 2000;
 
-type Entry = { fetched: Update } | { answered: number } | { highWater: number };
+type Entry = { fetched: Update } | { answered: number };
 
 export class UpdateJournal {
   /** Fetched, not yet answered, by id (in fetch order). */
   private readonly pending = new Map<number, Update>();
-  /** Ids taken in hand in this process. */
+  /** Ids taken in hand in this process, or answered before (most recent last, bounded). */
   private readonly handled = new Set<number>();
   /** Unanswered updates found at open: they are answered by replay, never again when re-sent. */
   private readonly leftOver: Update[];
-  /** Highest id the journal knew at open: anything up to it was answered, or is left over. */
-  private readonly highWaterAtOpen: number;
-  private highWater: number;
   private lines = 0;
   private fd: number;
 
   private constructor(private readonly file: string) {
-    let highWater = 0;
     for (const entry of readEntries(file)) {
       if ('fetched' in entry) {
         this.pending.set(entry.fetched.update_id, entry.fetched);
-        highWater = Math.max(highWater, entry.fetched.update_id);
       } else if ('answered' in entry) {
         this.pending.delete(entry.answered);
-      } else {
-        highWater = Math.max(highWater, entry.highWater);
+        this.remember(entry.answered);
       }
     }
-    this.leftOver = [...this.pending.values()].sort((a, b) => a.update_id - b.update_id);
-    this.highWaterAtOpen = this.highWater = highWater;
+    this.leftOver = [...this.pending.values()];
     this.compact();
     this.fd = fs.openSync(file, 'a');
   }
@@ -83,12 +79,9 @@ export class UpdateJournal {
 
   /** Records a fetched batch and flushes it to disk. */
   fetched(updates: Update[]): void {
-    const fresh = updates.filter((u) => !this.pending.has(u.update_id) && u.update_id > this.highWaterAtOpen && !this.handled.has(u.update_id));
+    const fresh = updates.filter((u) => !this.pending.has(u.update_id) && !this.handled.has(u.update_id));
     if (fresh.length === 0) return;
-    for (const u of fresh) {
-      this.pending.set(u.update_id, u);
-      this.highWater = Math.max(this.highWater, u.update_id);
-    }
+    for (const u of fresh) this.pending.set(u.update_id, u);
     this.append(fresh.map((u) => ({ fetched: u })));
     fs.fsyncSync(this.fd);
   }
@@ -98,12 +91,15 @@ export class UpdateJournal {
    * or is in hand already: Telegram sent it again).
    */
   begin(update: Update): boolean {
-    const id = update.update_id;
-    if (this.handled.has(id)) return false;
-    if (id <= this.highWaterAtOpen && !this.leftOver.some((u) => u.update_id === id)) return false;
+    if (this.handled.has(update.update_id)) return false;
+    this.remember(update.update_id);
+    return true;
+  }
+
+  private remember(id: number): void {
+    this.handled.delete(id);
     this.handled.add(id);
     if (this.handled.size > REMEMBERED_IDS) this.handled.delete(this.handled.values().next().value!);
-    return true;
   }
 
   /** Marks an update answered (or given up on: its handler failed and the user was told). */
@@ -126,9 +122,10 @@ export class UpdateJournal {
     this.lines += entries.length;
   }
 
-  /** Rewrites the file as what is pending plus the highest id seen. */
+  /** Rewrites the file as the recently answered ids plus what is pending. */
   private compact(): void {
-    const entries: Entry[] = [{ highWater: this.highWater }, ...[...this.pending.values()].map((u) => ({ fetched: u }))];
+    const answered = [...this.handled].filter((id) => !this.pending.has(id));
+    const entries: Entry[] = [...answered.map((id) => ({ answered: id })), ...[...this.pending.values()].map((u) => ({ fetched: u }))];
     writeFileAtomic(this.file, entries.map((e) => JSON.stringify(e) + '\n').join(''));
     this.lines = entries.length;
   }

@@ -3,6 +3,7 @@
  * set; menu commands registered at start; graceful stop (no new updates, answers under way
  * finished, bounded by a deadline).
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { join as joinPath } from 'node:path';
 import { type RunnerHandle, run, type RunOptions } from '@grammyjs/runner';
@@ -51,7 +52,9 @@ export async function startBot(bot: QuoteBot, config: Config, opts: StartOptions
   await connect(bot, config, log, opts.connectAttempts);
   log.info(`bot @${bot.botInfo.username} starting (${config.bot.webhookUrl ? 'webhook' : 'long polling'})`);
   await registerCommands(bot, log);
-  const journalFile = opts.journalFile ?? joinPath(config.indexDir, `.bot-${bot.botInfo.id}-updates.jsonl`);
+  // One journal per bot and token: two bots (or tokens) never share fetched updates.
+  const tokenTag = createHash('sha256').update(config.bot.token).digest('hex').slice(0, 8);
+  const journalFile = opts.journalFile ?? joinPath(config.indexDir, `.bot-${bot.botInfo.id}-${tokenTag}-updates.jsonl`);
   return config.bot.webhookUrl ? startWebhook(bot, config, opts) : startPolling(bot, { ...opts, journalFile });
 }
 
