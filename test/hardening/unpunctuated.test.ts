@@ -28,14 +28,14 @@ describe('fault 13: a long line without punctuation', () => {
     const corpus = copyOfSeeds();
     // A fact in the middle of the line, so that questions find it.
     fs.writeFileSync(path.join(corpus, '一行-数据.txt'), unpunctuated(20_000) + '柏树沟村新建垃圾转运站四座' + unpunctuated(20_000));
+    const indexDir = tempDir('rqb-line-');
+    const summary = await ingest(testConfig({ corpusDirs: [corpus], indexDir }), { log: () => {} });
+    assert.ok(summary.passages >= 40_000 / PASSAGE_MAX_CHARS, `${summary.passages} passages`);
+    const store = JSON.parse(fs.readFileSync(path.join(currentGeneration(indexDir)!, 'passages.json'), 'utf8')) as PassageStore;
+    // The usual bound: a short scrap at a section's end may join the passage before it (packSection).
+    assert.ok(store.passages.every((p) => p.end - p.start <= PASSAGE_MAX_CHARS * 1.25), 'no passage over the usual maximum');
     for (const quoteMaxChars of [300, 60]) {
-      const config = testConfig({ corpusDirs: [corpus], indexDir: tempDir('rqb-line-'), search: { quoteMaxChars } });
-      const summary = await ingest(config, { log: () => {} });
-      assert.ok(summary.passages >= 40_000 / PASSAGE_MAX_CHARS, `${summary.passages} passages`);
-      const store = JSON.parse(fs.readFileSync(path.join(currentGeneration(config.indexDir)!, 'passages.json'), 'utf8')) as PassageStore;
-      // The usual bound: a short scrap at a section's end may join the passage before it (packSection).
-      assert.ok(store.passages.every((p) => p.end - p.start <= PASSAGE_MAX_CHARS * 1.25), 'no passage over the usual maximum');
-      const searcher = await openSearcher(config);
+      const searcher = await openSearcher(testConfig({ corpusDirs: [corpus], indexDir, search: { quoteMaxChars } }));
       for (const question of ['柏树沟村新建了几座垃圾转运站？', '柏山镇组织了多少次普法宣传？']) {
         const answer = await searcher.search(question, { k: 5 });
         assert.ok(answer.results.length > 0, question);
