@@ -5,12 +5,12 @@
  * the answer has expired. Keys are random, so an old button never shows some other answer.
  */
 import { randomBytes } from 'node:crypto';
-import type { Answer } from '../search/types.js';
+import type { Answer, ReportId } from '../search/types.js';
 
 export interface StoredAnswer {
   answer: Answer;
   /** Set when the answer is limited to one report ("all from this report"). */
-  onlySource?: { source: string; title: string };
+  onlySource?: ReportId & { title: string };
 }
 
 export class AnswerStore {

@@ -9,6 +9,7 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { headingLabel } from '../corpus/headings.js';
 import { reportMeta } from '../corpus/report-meta.js';
+import { printable } from '../corpus/display.js';
 import type { Answer, Result, SourceInfo } from '../search/types.js';
 import { STRINGS, type Strings } from './i18n.js';
 
@@ -163,7 +164,7 @@ function cleanHeading(h: string): string {
 export const headingNumber = headingLabel;
 
 function baseName(source: string): string {
-  return (source.split(/[\\/]/).pop() ?? source).replace(/\.[A-Za-z0-9]{1,5}$/, '');
+  return printable((source.split(/[\\/]/).pop() ?? source).replace(/\.[A-Za-z0-9]{1,5}$/, ''));
 }
 
 /** Short name of a report: its file name up to the first separator ("柏山镇"), else the title's start. */
@@ -184,7 +185,7 @@ export function shortRef(r: Pick<Result, 'source' | 'title' | 'sectionPath' | 'p
 
 /** "title · heading › heading", each part capped so that the citation stays short. */
 export function citation(r: Pick<Result, 'source' | 'title' | 'sectionPath'>): string {
-  const title = clip(cleanHeading(r.title) || baseName(r.source), 100);
+  const title = clip(cleanHeading(printable(r.title)) || baseName(r.source), 100);
   const path = (r.sectionPath ?? []).map((h) => clip(cleanHeading(h), 60)).filter(Boolean);
   return `— ${title}${path.length ? ` · ${path.join(' › ')}` : ''}`;
 }
@@ -286,9 +287,9 @@ export function renderSources(sources: SourceInfo[], s: Strings, m: Markup, maxL
   const lines = [
     ...[...groups].map(([place, list]) => {
       const years = [...new Set(list.map(yearOf).filter((y) => y !== undefined))].sort().join(s === STRINGS.zh ? '、' : ', ');
-      return `• ${m.esc(clip(s.placeLine(place, years || '—', list.length), 300))}`;
+      return `• ${m.esc(clip(s.placeLine(printable(place), years || '—', list.length), 300))}`;
     }),
-    ...single.map((src) => `• ${m.esc(clip(s.sourceLine(src.title || baseName(src.source), src.source, src.passages), 300))}`),
+    ...single.map((src) => `• ${m.esc(clip(s.sourceLine(printable(src.title || baseName(src.source)), printable(src.source), src.passages), 300))}`),
   ];
   return linesWithin([m.bold(m.esc(s.sourcesTitle)), ...lines], maxLength);
 }

@@ -3,13 +3,16 @@
  * set; menu commands registered at start; graceful stop (no new updates, answers under way
  * finished, bounded by a deadline).
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
+import { join as joinPath } from 'node:path';
 import { type RunnerHandle, run, type RunOptions } from '@grammyjs/runner';
 import { GrammyError, webhookCallback } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Config } from '../config.js';
 import { ALLOWED_UPDATES, type QuoteBot } from './bot.js';
 import { STRINGS } from './i18n.js';
+import { UpdateJournal } from './journal.js';
 import { describeError, type Logger } from './log.js';
 
 export interface RunningBot {
@@ -28,6 +31,8 @@ export interface StartOptions {
   connectAttempts?: number;
   /** Extra runner options (tests pace polling against an emulator without long polling). */
   runner?: RunOptions<Update>;
+  /** Where long polling keeps fetched updates until they are answered (default: in the index folder; see journal.ts). */
+  journalFile?: string;
 }
 
 /** Registers /start /help /sources /ask in Telegram's menu, in English and Chinese. Failure only warns. */
@@ -47,7 +52,10 @@ export async function startBot(bot: QuoteBot, config: Config, opts: StartOptions
   await connect(bot, config, log, opts.connectAttempts);
   log.info(`bot @${bot.botInfo.username} starting (${config.bot.webhookUrl ? 'webhook' : 'long polling'})`);
   await registerCommands(bot, log);
-  return config.bot.webhookUrl ? startWebhook(bot, config, opts) : startPolling(bot, opts);
+  // One journal per bot and token: two bots (or tokens) never share fetched updates.
+  const tokenTag = createHash('sha256').update(config.bot.token).digest('hex').slice(0, 8);
+  const journalFile = opts.journalFile ?? joinPath(config.indexDir, `.bot-${bot.botInfo.id}-${tokenTag}-updates.jsonl`);
+  return config.bot.webhookUrl ? startWebhook(bot, config, opts) : startPolling(bot, { ...opts, journalFile });
 }
 
 /**
@@ -76,6 +84,7 @@ async function drain(bot: QuoteBot, log: Logger, timeoutMs: number): Promise<voi
 export async function startPolling(bot: QuoteBot, opts: StartOptions): Promise<RunningBot> {
   const { log, drainTimeoutMs = 10_000 } = opts;
   await bot.api.deleteWebhook(); // polling is refused while a webhook is set
+  const journal = opts.journalFile ? openJournal(bot, opts.journalFile, log) : undefined;
   const runnerOpts = opts.runner ?? {};
   const handle: RunnerHandle = run(bot, {
     ...runnerOpts,
@@ -104,10 +113,27 @@ export async function startPolling(bot: QuoteBot, opts: StartOptions): Promise<R
       (stopping ??= (async () => {
         if (handle.isRunning()) await handle.stop();
         await drain(bot, log, drainTimeoutMs);
+        journal?.close();
         log.info('bot stopped');
         settle.resolve();
       })()),
   };
+}
+
+/**
+ * Journals every fetched batch before the runner sees it, and answers first what was fetched before the
+ * last stop but never answered (a crash while answering).
+ */
+function openJournal(bot: QuoteBot, file: string, log: Logger): UpdateJournal {
+  const journal = UpdateJournal.open(file);
+  bot.journal = journal;
+  bot.api.config.use(journal.recorder());
+  const left = journal.unanswered();
+  if (left.length > 0) {
+    log.info(`answering ${left.length} question(s) fetched before the last stop but not answered`);
+    for (const update of left) void bot.handleUpdate(update).catch((err) => log.error(`update ${update.update_id} failed`, err));
+  }
+  return journal;
 }
 
 export async function startWebhook(bot: QuoteBot, config: Config, opts: StartOptions): Promise<RunningBot> {

@@ -7,6 +7,7 @@
  */
 import readline from 'node:readline';
 import { citation, shortRef } from '../bot/format.js';
+import { printable } from '../corpus/display.js';
 import { indexStatus } from '../index/ingest.js';
 import { IndexError } from '../index/store.js';
 import { openSearcher, type Searcher } from '../search/searcher.js';
@@ -62,7 +63,7 @@ export function toText(answer: Answer): string {
   if (answer.level === 'low') lines.push('The closest passages — they may not answer exactly:', '');
   for (const r of answer.results) {
     lines.push(`${r.rank}. ${shortRef(r)}  score ${r.score.toFixed(4)}`);
-    lines.push(`   ${r.source}  ${citation(r)}`);
+    lines.push(`   ${printable(r.source)}  ${citation(r)}`);
     lines.push(`   「${r.quote.replace(/\n/g, ' ')}」`);
     lines.push('');
   }

@@ -112,7 +112,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const later = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** The emulator's server, as far as it is used here. */
-interface Emulator extends NodeJS.EventEmitter {
+export interface Emulator extends NodeJS.EventEmitter {
   config: { apiURL: string };
   storage: { botMessages: { botToken: string; message: { chat_id: number | string; text?: string; parse_mode?: string } }[] };
   getUpdates(token: string): unknown[];
@@ -137,8 +137,10 @@ function postJson(url: string, body: unknown): Promise<void> {
  * does, instead of the emulator's immediate empty answer; sendChatAction and setMyCommands, which the
  * emulator lacks, are accepted as Telegram would. Everything else is passed through.
  */
-async function longPollFront(emu: Emulator, emuPort: number): Promise<{ root: string; polled: Promise<void>; close: () => Promise<void> }> {
+export async function longPollFront(emu: Emulator, emuPort: number): Promise<{ root: string; polled: Promise<void>; polls: () => number; close: () => Promise<void> }> {
   let firstPoll!: () => void;
+  let polls = 0; // getUpdates calls so far: a new one confirms the batch before it, as on Telegram
+
   const polled = new Promise<void>((resolve) => (firstPoll = resolve));
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -149,6 +151,7 @@ async function longPollFront(emu: Emulator, emuPort: number): Promise<{ root: st
       const reply = (result: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, result }));
       if (m && m[2] === 'getUpdates') {
         firstPoll();
+        polls++;
         let timeout = 30;
         try {
           timeout = Number(JSON.parse(body.toString() || '{}').timeout ?? 30);
@@ -195,6 +198,7 @@ async function longPollFront(emu: Emulator, emuPort: number): Promise<{ root: st
   return {
     root: `http://${HOST}:${port}`,
     polled,
+    polls: () => polls,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

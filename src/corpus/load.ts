@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { extractText, READERS } from './formats/index.js';
 import { decodeText } from './formats/text.js';
+import { printable } from './display.js';
 
 export const REPORT_EXTENSIONS: ReadonlySet<string> = new Set(READERS.keys());
 /** Files that describe a folder rather than being a report. */
@@ -43,6 +44,15 @@ export interface LoadedReport extends CorpusFile {
 export interface SkippedFile {
   file: string;
   reason: string;
+  /**
+   * For a report file that was found but not indexed: which one, and its size and time when it was looked
+   * at, so that a later change (an empty file filled in) is noticed. `unreadable` when it could not be
+   * read at all (gone, no permission): it is looked at again as soon as it can be read.
+   */
+  corpusDir?: string;
+  bytes?: number;
+  mtimeMs?: number;
+  unreadable?: boolean;
 }
 
 /** Lists report files under each folder (recursively, sorted, symlinks not followed). */
@@ -78,24 +88,40 @@ export function sha256(buf: Buffer | string): string {
   return createHash('sha256').update(buf).digest('hex');
 }
 
-/** Reads one file to text; a file that cannot be read comes back as skipped, with the reason. */
+/**
+ * Reads one file to text; a file that cannot be read comes back as skipped, with the reason. Size, time
+ * and hash all come from this one read (the time taken before it): an edit between listing the folder
+ * and reading the file cannot leave them out of step.
+ */
 export async function readReport(file: CorpusFile): Promise<LoadedReport | SkippedFile> {
   let buf: Buffer;
+  let mtimeMs: number;
   try {
-    buf = fs.readFileSync(file.absPath);
+    const fd = fs.openSync(file.absPath, 'r');
+    try {
+      mtimeMs = fs.fstatSync(fd).mtimeMs;
+      buf = fs.readFileSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (err) {
-    return { file: file.source, reason: `cannot read: ${(err as Error).message}` };
+    return { file: file.source, reason: `cannot read: ${(err as Error).message}`, corpusDir: file.corpusDir, bytes: file.bytes, mtimeMs: file.mtimeMs, unreadable: true };
   }
+  const read = { ...file, bytes: buf.length, mtimeMs };
   const extracted = await extractText(path.extname(file.absPath), buf);
-  if ('error' in extracted) return { file: file.source, reason: extracted.error };
-  if (!/\S/.test(extracted.text)) return { file: file.source, reason: 'no text' };
-  return { ...file, text: extracted.text, encoding: extracted.encoding, ...(extracted.pages ? { pages: extracted.pages } : {}), sha256: sha256(buf) };
+  if ('error' in extracted) return skippedAs(read, extracted.error);
+  if (!/\S/.test(extracted.text)) return skippedAs(read, 'no text');
+  return { ...read, text: extracted.text, encoding: extracted.encoding, ...(extracted.pages ? { pages: extracted.pages } : {}), sha256: sha256(buf) };
 }
 
-/** The report's display title: its file name without extension, dashes and underscores as spaces. */
+/** A report file left out of the index, with what identifies its present content. */
+export function skippedAs(file: CorpusFile, reason: string): SkippedFile {
+  return { file: file.source, reason, corpusDir: file.corpusDir, bytes: file.bytes, mtimeMs: file.mtimeMs };
+}
+
+/** The report's display title: its file name without extension, dashes and underscores as spaces, control characters escaped. */
 export function titleOf(source: string): string {
-  return path.posix
-    .basename(source)
+  return printable(path.posix.basename(source))
     .replace(/\.[^.]+$/, '')
     .replace(/[-_]+/g, ' ')
     .trim();

@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { CHUNKER_VERSION, chunkReport } from '../corpus/chunk.js';
 import { type CleanedReport, cleanReport } from '../corpus/clean.js';
-import { listCorpusFiles, type LoadedReport, readReport, type SkippedFile, sha256, titleOf } from '../corpus/load.js';
+import { printable } from '../corpus/display.js';
+import { listCorpusFiles, type LoadedReport, readReport, type SkippedFile, sha256, skippedAs, titleOf } from '../corpus/load.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { buildEnglishBridge } from '../search/english.js';
 import { DocumentFrequencies, LexicalIndex, type LexicalDoc } from '../search/lexical.js';
@@ -18,7 +19,6 @@ import { bigrams, indexTokens, normalize, words } from '../search/text.js';
 import { DenseIndex } from './hnsw.js';
 import {
   acquireLock,
-  currentGeneration,
   FILES,
   FORMAT_VERSION,
   type Manifest,
@@ -33,6 +33,7 @@ import {
   removeUnpublished,
   type StoredPassage,
   verifyGeneration,
+  verifyPassageStore,
   writeFileAtomic,
 } from './store.js';
 
@@ -94,7 +95,7 @@ function cleanCorpus(loaded: LoadedReport[], skipped: SkippedFile[]): CleanRepor
   for (const r of loaded) {
     const cleaned = cleanReport(r.text);
     if (!/\S/.test(cleaned.text)) {
-      skipped.push({ file: r.source, reason: 'no text (only page numbers or markup)' });
+      skipped.push(skippedAs(r, 'no text (only page numbers or markup)'));
       continue;
     }
     read.push({ report: { ...r, cleaned }, key: sha256(cleaned.text.replace(/\s+/g, '')) });
@@ -105,7 +106,7 @@ function cleanCorpus(loaded: LoadedReport[], skipped: SkippedFile[]): CleanRepor
   for (const { report, key } of read) {
     const kept = keeper.get(key)!;
     if (kept === report) reports.push(report);
-    else skipped.push({ file: report.source, reason: `duplicate of ${kept.source}` });
+    else skipped.push(skippedAs(report, `duplicate of ${kept.source}`));
   }
   return reports;
 }
@@ -118,7 +119,7 @@ function incompatibility(previous: Manifest, config: Config, modelId: string, di
   return null;
 }
 
-function sameContent(previous: Manifest, config: Config, reports: LoadedReport[]): boolean {
+function sameContent(previous: Manifest, config: Config, reports: LoadedReport[], skipped: SkippedFile[]): boolean {
   if (previous.chunkerVersion !== CHUNKER_VERSION) return false;
   // Written before file sizes were recorded: rewritten once (vectors reused), so that damage can be seen.
   if (!previous.fileBytes) return false;
@@ -126,7 +127,15 @@ function sameContent(previous: Manifest, config: Config, reports: LoadedReport[]
   if (!sameFolders(previous.corpusDirs, config.corpusDirs)) return false;
   if (previous.files.length !== reports.length) return false;
   const byKey = new Map(previous.files.map((f) => [`${f.corpusDir}\0${f.source}`, f.sha256]));
-  return reports.every((r) => byKey.get(`${r.corpusDir}\0${r.source}`) === r.sha256);
+  if (!reports.every((r) => byKey.get(`${r.corpusDir}\0${r.source}`) === r.sha256)) return false;
+  // The same files left out, as they were: otherwise the manifest is rewritten so that status can tell.
+  return sameSkipped(previous.skipped, skipped);
+}
+
+function sameSkipped(a: SkippedFile[], b: SkippedFile[]): boolean {
+  const key = (s: SkippedFile) => JSON.stringify([s.corpusDir, s.file, s.bytes, s.mtimeMs, s.reason]);
+  const [ka, kb] = [a.map(key).sort(), b.map(key).sort()];
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i]);
 }
 
 /** True when two lists name the same corpus folders, in any order. */
@@ -136,11 +145,9 @@ function sameFolders(a: string[], b: string[]): boolean {
 }
 
 /** Vectors of the previous generation by cache key, when they can be reused. */
-function previousVectors(indexDir: string, manifest: Manifest): Map<string, Float32Array> {
-  const dir = currentGeneration(indexDir)!;
+function previousVectors(dir: string, manifest: Manifest, store: PassageStore): Map<string, Float32Array> {
   const cache = new Map<string, Float32Array>();
   try {
-    const store = readJson<PassageStore>(path.join(dir, FILES.passages));
     const dim = manifest.model.dim;
     const all = readVectors(dir, store.passages.length, dim);
     store.passages.forEach((p, i) => cache.set(p.hash, all.slice(i * dim, (i + 1) * dim)));
@@ -163,10 +170,18 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
     const embedder = options.embedder ?? (await loadEmbedder(config.model, log));
 
     let previous: Manifest | null = null;
+    let previousDir = '';
+    let previousStore: PassageStore = { docs: [], passages: [] };
     let rebuildReason: string | undefined;
     try {
       const live = readLive(config.indexDir);
-      if (live) verifyGeneration(live.dir, live.manifest);
+      if (live) {
+        // Checked as deeply as a searcher opening it checks it: what would not open is rebuilt, never "up to date".
+        verifyGeneration(live.dir, live.manifest);
+        previousStore = readJson<PassageStore>(path.join(live.dir, FILES.passages));
+        verifyPassageStore(live.manifest, previousStore);
+        previousDir = live.dir;
+      }
       previous = live?.manifest ?? null;
     } catch (err) {
       rebuildReason = `the previous index is unreadable (${(err as Error).message.replace(/; run `npm run ingest`.*$/, '')})`;
@@ -181,16 +196,16 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
       }
     }
     const warnSkipped = () => {
-      for (const s of skipped) log(`warning: skipped ${s.file}: ${s.reason}`);
+      for (const s of skipped) log(`warning: skipped ${printable(s.file)}: ${printable(s.reason)}`);
     };
     const unchanged = (index: Manifest, files: number): IngestSummary => {
       warnSkipped();
       return { files, passages: index.passageCount, embedded: 0, reused: index.passageCount, seconds: (performance.now() - started) / 1000, changed: false, skipped, model: embedder.modelId };
     };
     // Every file as the index has it: nothing to do, not even cleaning (duplicates, if any, are found below).
-    if (previous && sameContent(previous, config, loaded)) return unchanged(previous, loaded.length);
+    if (previous && sameContent(previous, config, loaded, skipped)) return unchanged(previous, loaded.length);
     const reports = cleanCorpus(loaded, skipped);
-    if (previous && sameContent(previous, config, reports)) return unchanged(previous, reports.length);
+    if (previous && sameContent(previous, config, reports, skipped)) return unchanged(previous, reports.length);
     warnSkipped();
 
     // Passages.
@@ -233,7 +248,7 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
     const passages = store.passages;
 
     // Vectors: reuse what the previous generation has, embed the rest.
-    const cache = previous ? previousVectors(config.indexDir, previous) : new Map<string, Float32Array>();
+    const cache = previous ? previousVectors(previousDir, previous, previousStore) : new Map<string, Float32Array>();
     const vectors: (Float32Array | undefined)[] = passages.map((p) => cache.get(p.hash));
     const missing = passages.map((_, i) => i).filter((i) => !vectors[i]);
     progress({ phase: 'embed', done: 0, total: missing.length });
@@ -309,6 +324,15 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
   }
 }
 
+function readable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export type IndexStatus = { status: 'ok' | 'missing' | 'stale' | 'incompatible' | 'corrupt'; reason: string };
 
 const REBUILD = 'run `npm run ingest` to rebuild it';
@@ -345,13 +369,16 @@ export async function indexStatus(config: Config): Promise<IndexStatus> {
   }
   const { files } = listCorpusFiles(config.corpusDirs);
   const known = new Map(manifest.files.map((f) => [`${f.corpusDir}\0${f.source}`, f]));
-  const skippedNames = new Set(manifest.skipped.map((s) => s.file));
+  const skippedFiles = new Map(manifest.skipped.map((s) => [`${s.corpusDir}\0${s.file}`, s]));
   let seen = 0;
   for (const file of files) {
     const entry = known.get(`${file.corpusDir}\0${file.source}`);
     if (!entry) {
-      if (skippedNames.has(file.source)) continue;
-      return { status: 'stale', reason: `${file.source} is new` };
+      const skipped = skippedFiles.get(`${file.corpusDir}\0${file.source}`);
+      if (!skipped) return { status: 'stale', reason: `${file.source} is new` };
+      if (skipped.bytes !== file.bytes || skipped.mtimeMs !== file.mtimeMs) return { status: 'stale', reason: `${file.source} changed since it was skipped (${skipped.reason})` };
+      if (skipped.unreadable && readable(file.absPath)) return { status: 'stale', reason: `${file.source} can be read now` };
+      continue;
     }
     seen++;
     if (entry.bytes !== file.bytes) return { status: 'stale', reason: `${file.source} changed` };

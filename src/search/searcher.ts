@@ -11,7 +11,7 @@ import type { Span } from '../corpus/chunk.js';
 import { pageAt } from '../corpus/clean.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { DenseIndex, exactSearch } from '../index/hnsw.js';
-import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, readVectors, verifyGeneration } from '../index/store.js';
+import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, readVectors, verifyGeneration, verifyPassageStore } from '../index/store.js';
 import { EMPTY_BRIDGE, type EnglishBridge, sharedGlossWords } from './english.js';
 import { DocumentFrequencies, LexicalIndex } from './lexical.js';
 import { reportLabel, reportMeta } from '../corpus/report-meta.js';
@@ -19,7 +19,7 @@ import { ReportDirectory } from './named-reports.js';
 import { type AnalyzedQuery, analyzeQuery, coverage } from './query.js';
 import { extractQuote } from './quote.js';
 import { normalize } from './text.js';
-import type { Answer, Result, SearchOptions, SourceInfo } from './types.js';
+import type { Answer, ReportId, Result, SearchOptions, SourceInfo } from './types.js';
 
 export interface Searcher {
   /** Answers a question: ranked quotes with sources, or abstained. Never throws on odd input. */
@@ -130,10 +130,10 @@ class IndexSearcher implements Searcher {
     return text;
   }
 
-  /** Reports whose path contains `sourceFilter`, or undefined for all. */
-  private docsMatching(sourceFilter?: string): Set<number> | undefined {
-    if (!sourceFilter) return undefined;
-    return new Set(this.store.docs.flatMap((d, i) => (d.source.includes(sourceFilter) ? [i] : [])));
+  /** The one report asked for (by identity, never by a part of its name), or undefined for all. */
+  private docsMatching(only?: ReportId): Set<number> | undefined {
+    if (!only) return undefined;
+    return new Set(this.store.docs.flatMap((d, i) => (d.corpusDir === only.corpusDir && d.source === only.source ? [i] : [])));
   }
 
   private normalizedTitles(): string[] {
@@ -218,9 +218,9 @@ class IndexSearcher implements Searcher {
 
     // A report named by place and year is searched on its own; a year that place has no report for is said.
     const named = this.directory.resolve(query.normalized);
-    if (named.missing && !options.sourceFilter) return { ...none, missingReport: named.missing };
-    if (query.english && named.docs.length && !options.sourceFilter) query = this.analyze(asked, named.docs);
-    const only = this.docsMatching(options.sourceFilter) ?? (named.docs.length ? new Set(named.docs) : undefined);
+    if (named.missing && !options.onlyReport) return { ...none, missingReport: named.missing };
+    if (query.english && named.docs.length && !options.onlyReport) query = this.analyze(asked, named.docs);
+    const only = this.docsMatching(options.onlyReport) ?? (named.docs.length ? new Set(named.docs) : undefined);
     const vectors = await this.queryVectors(query);
     const ranked = this.rank(query, 'hybrid', Math.max(s.candidates, k), vectors, only);
     // Rerank: fused rank evidence and coverage together (coverage alone ties too often; rank alone
@@ -234,7 +234,7 @@ class IndexSearcher implements Searcher {
       })
       .sort((a, b) => b.score - a.score || a.id - b.id);
     const top = scored.slice(0, k);
-    const namedReports = named.docs.length && !options.sourceFilter ? [...new Set(named.docs.map((d) => this.labels[d]!))] : undefined;
+    const namedReports = named.docs.length && !options.onlyReport ? [...new Set(named.docs.map((d) => this.labels[d]!))] : undefined;
     if (top.length === 0) return { ...none, namedReports };
 
     const signals = {
@@ -259,6 +259,7 @@ class IndexSearcher implements Searcher {
       rank,
       score: Number(c.score.toFixed(6)),
       source: doc.source,
+      corpusDir: doc.corpusDir,
       title: doc.title,
       section: p.section.join(' > '),
       sectionPath: p.section,
@@ -304,7 +305,7 @@ export async function openSearcher(config: Config, options: OpenOptions = {}): P
   verifyGeneration(dir, manifest);
   const outOfStep = (what: string) => new IndexError(`the index is damaged (${what} does not match the manifest); run \`npm run ingest\` to rebuild it`);
   const store = readJson<PassageStore>(path.join(dir, FILES.passages));
-  if (!Array.isArray(store?.passages) || !Array.isArray(store.docs) || store.passages.length !== manifest.passageCount) throw outOfStep('the passage store');
+  verifyPassageStore(manifest, store);
   const dense = DenseIndex.load(path.join(dir, FILES.hnsw), manifest.model.dim, manifest.passageCount, config.hnsw.efSearch);
   let lexical: LexicalIndex;
   try {

@@ -7,6 +7,8 @@ export interface Result {
   score: number;
   /** Path of the report relative to its corpus folder. */
   source: string;
+  /** The corpus folder the report is in: with `source`, what identifies the report. */
+  corpusDir: string;
   /** Title of the report. */
   title: string;
   /** Heading path, joined with " > " (empty when the passage is before any heading). */
@@ -58,8 +60,14 @@ export interface Answer {
 export interface SearchOptions {
   /** Results wanted (default: config.search.topK). */
   k?: number;
-  /** Only passages from sources whose path contains this string. */
-  sourceFilter?: string;
+  /** Only passages of this one report (its corpus folder and its path in it). */
+  onlyReport?: ReportId;
+}
+
+/** What identifies a report: two folders may hold files of the same name, and names may contain each other. */
+export interface ReportId {
+  corpusDir: string;
+  source: string;
 }
 
 export interface SourceInfo {

@@ -36,7 +36,7 @@ describe('loading reports', () => {
     fs.writeFileSync(path.join(dir, 'empty.txt'), '   \n');
     fs.writeFileSync(path.join(dir, 'ok.txt'), '一、总体情况\n内容。');
     const [empty, ok] = listCorpusFiles([dir]).files;
-    assert.deepEqual(await readReport(empty!), { file: 'empty.txt', reason: 'no text' });
+    assert.deepEqual(await readReport(empty!), { file: 'empty.txt', reason: 'no text', corpusDir: empty!.corpusDir, bytes: empty!.bytes, mtimeMs: empty!.mtimeMs });
     const r = await readReport(ok!);
     assert.ok('sha256' in r && r.sha256.length === 64 && r.text.includes('内容'));
   });

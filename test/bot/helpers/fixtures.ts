@@ -28,6 +28,7 @@ export function makeResult(spec: ResultSpec, rank = 1): Result {
     rank,
     score: 1 / rank,
     source: spec.source ?? '柏山镇-2023年法治政府建设情况报告.txt',
+    corpusDir: '/corpus',
     title: spec.title ?? '柏山镇人民政府关于2023年法治政府建设情况的报告',
     section: sectionPath.join(' > '),
     sectionPath,
