@@ -9,6 +9,7 @@ import readline from 'node:readline';
 import { citation, shortRef } from '../bot/format.js';
 import { indexStatus } from '../index/ingest.js';
 import { IndexError } from '../index/store.js';
+import { answerSpan } from '../search/answer-span.js';
 import { openSearcher, type Searcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
 import { parseCommandLine, SHARED_HELP, UsageError } from './options.js';
@@ -30,7 +31,22 @@ export interface JsonAnswer {
   reports?: string[];
   /** A place/year with no report: what exists for that place. */
   missingReport?: { place: string; year: number; available: string[] };
-  results: { rank: number; score: number; source: string; title: string; section: string; quote: string; start: number; end: number }[];
+  results: JsonResult[];
+}
+
+export interface JsonResult {
+  rank: number;
+  score: number;
+  source: string;
+  title: string;
+  section: string;
+  quote: string;
+  start: number;
+  end: number;
+  /** The answering clause of the quote, verbatim, and its offsets in the cleaned report (see answer-span.ts). */
+  answer?: string;
+  answerStart?: number;
+  answerEnd?: number;
 }
 
 export function toJson(id: unknown, answer: Answer): JsonAnswer {
@@ -41,7 +57,11 @@ export function toJson(id: unknown, answer: Answer): JsonAnswer {
     ...(answer.level !== 'none' ? { confidence: answer.level } : {}),
     ...(answer.namedReports ? { reports: answer.namedReports } : {}),
     ...(answer.missingReport ? { missingReport: answer.missingReport } : {}),
-    results: answer.results.map(({ rank, score, source, title, section, quote, start, end }) => ({ rank, score, source, title, section, quote, start, end })),
+    results: answer.results.map((r) => {
+      const { rank, score, source, title, section, quote, start, end } = r;
+      const span = answerSpan(answer.q, r);
+      return { rank, score, source, title, section, quote, start, end, ...(span ? { answer: span.text, answerStart: span.start, answerEnd: span.end } : {}) };
+    }),
   };
 }
 
