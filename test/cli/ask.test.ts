@@ -50,9 +50,13 @@ describe('ingest and ask from the command line', () => {
     assert.ok(['high', 'low'].includes(lines[0].confidence));
     assert.deepEqual(lines[0].reports, ['柏山镇 2023']);
     assert.equal(lines[0].results.length, 3);
-    assert.deepEqual(Object.keys(lines[0].results[0]), ['rank', 'score', 'source', 'title', 'section', 'quote', 'start', 'end']);
+    assert.deepEqual(Object.keys(lines[0].results[0]), ['rank', 'score', 'source', 'title', 'section', 'quote', 'start', 'end', 'answer', 'answerStart', 'answerEnd']);
     assert.equal(lines[0].results[0].source, '柏山镇-2023年法治政府建设情况报告.txt');
     assert.match(lines[0].results[0].quote.replace(/\s/g, ''), /30余次/);
+    // The answer line: the clause with the figure, verbatim inside the quote, at its own offsets.
+    const top = lines[0].results[0];
+    assert.match(top.answer, /30余次/);
+    assert.equal(top.quote.slice(top.answerStart - top.start, top.answerEnd - top.start), top.answer);
     assert.equal(lines[1].q, '史村镇怎样推进科学决策？');
     assert.equal(lines[2].abstained, true);
     assert.deepEqual(lines[2].results, []);
