@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { CHUNKER_VERSION, chunkReport } from '../corpus/chunk.js';
 import { cleanReport } from '../corpus/clean.js';
+import { readReportHeader } from '../corpus/report-header.js';
 import { listCorpusFiles, type LoadedReport, readReport, type SkippedFile, sha256, titleOf } from '../corpus/load.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { buildEnglishBridge } from '../search/english.js';
@@ -184,6 +185,7 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
         mtimeMs: report.mtimeMs,
         encoding: report.encoding,
         title,
+        header: readReportHeader(cleaned.text),
         firstPassage: store.passages.length,
         passages: chunks.length,
       });

@@ -107,8 +107,12 @@ function evidence(kind: AnswerKind, text: string): { index: number; length: numb
   return m ? { index: m.index, length: m[0].length } : null;
 }
 
-/** Share of a clause that restates the question: an item title such as "三是推进科学决策" is mostly that. */
+/**
+ * Whether a clause only announces its point: an item title ("一是建立健全普法队伍"), or one that mostly
+ * restates the question ("三是推进科学决策" for "怎样推进科学决策？").
+ */
 function restates(text: string, pairs: Set<string>): boolean {
+  if (ITEM_LABEL.test(text) && text.length <= 20) return true;
   const own = bigrams(normalize(text.replace(ITEM_LABEL, '')));
   if (own.length === 0) return true;
   return own.filter((p) => pairs.has(p)).length / own.length >= 0.5;

@@ -1,3 +1,5 @@
+import type { ReportHeader } from '../corpus/report-header.js';
+
 /** What search hands to its callers (CLI, bot, eval): the stable shapes of an answer. */
 
 export interface Result {
@@ -26,6 +28,8 @@ export interface Result {
   passageEnd: number;
   /** Passage id in the index (stable while the index is unchanged). */
   passageId: number;
+  /** The report's own title, issuer and date (set by ReportHeaders for citations; absent in older indexes). */
+  report?: ReportHeader;
 }
 
 export interface Answer {
