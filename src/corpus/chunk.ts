@@ -33,6 +33,8 @@ export interface Chunk extends Span {
 
 /** Sentence ends: Chinese and ASCII, followed by any closing quotes or brackets. */
 const SENTENCE_RE = /[^。！？；!?;]*(?:[。！？；!?;]+[”’"」』）)】]*|$)/g;
+/** The label of an enumerated item at the start of a sentence: 一是, 第二 (in "第二，…"). */
+export const ITEM_LABEL = /^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+(?=[，,、]))/;
 /** Sentences that open an enumerated point: 一是 二是, 第一, 首先, 其次 … */
 const ENUM_START = /^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]|首先|其次|再次|最后|此外|同时)/;
 

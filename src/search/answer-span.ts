@@ -11,6 +11,7 @@
  *   the question, up to a phone line or three.
  * Among clauses of the right kind, the one sharing most of the question's words wins.
  */
+import { ITEM_LABEL } from '../corpus/chunk.js';
 import type { Result } from './types.js';
 import { bigrams, normalize } from './text.js';
 
@@ -45,8 +46,6 @@ const FIGURE = /\d[\d,.]*\s*[余多]?\s*[万亿千百]?\s*(?:%|％|人次|[次�
 const DATE = /(?:19|20)\d\d\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|[上下]半年|年[初底末]|第[一二三四]季度/;
 const PLACE = /[\u4e00-\u9fff]{1,8}?(?:村|社区|集市|广场|学校|中学|小学|中心|所|镇|乡|县)/;
 const REASON = /^(?:为了?|由于|因为|旨在|以便|从而|确保|推动|促进)|(?:为了|由于|因为|旨在|以便|从而)/;
-/** An enumeration label opening a sentence: 一是, 二是, 第一, （一）. */
-const ITEM_LABEL = /^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]?|[（(][一二三四五六七八九十\d]+[)）])/;
 /** Words of a question that say nothing about its subject. */
 const QUESTION_WORDS = /多少|哪些|哪个|哪里|什么|怎样|怎么|如何|为什么|为何|为啥|是否|有没有|咋|啥|几|吗|呢|呀|请问/g;
 /** A signature or date line (史村镇人民政府, 2023年12月28日): never an answer. */

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { splitSentences } from '../../src/corpus/chunk.js';
 import { answerKind, answerSpan } from '../../src/search/answer-span.js';
+import { extractQuote, itemLabelAt } from '../../src/search/quote.js';
 import { makeResult, PUFA_PASSAGE, PUFA_QUOTE } from '../bot/helpers/fixtures.js';
 
 describe('answer span', () => {
@@ -36,5 +38,22 @@ describe('answer span', () => {
     const passage = '三是推进科学决策。严格执行重大行政决策的文件规定，坚持领导班子成员分工制。';
     const r = makeResult({ passage, quote: passage });
     assert.match(answerSpan('怎样推进科学决策？', r)!.text, /^严格执行/);
+  });
+});
+
+describe('quote edges', () => {
+  const sentencesOf = (text: string) => splitSentences(text, 0);
+  it('starts an enumerated item at its label and never ends on the next bare item title', () => {
+    const text = '一是加强组织领导。领导干部带头学法用法，坚持同部署同推进。自觉把法治政府建设纳入重要议事日程。二是规范文明执法。';
+    const concepts = [{ label: '议事日程', forms: ['议事日程'], weight: 1 }];
+    const q = extractQuote(text, sentencesOf(text), concepts, 60);
+    assert.ok(q.text.startsWith('一是加强组织领导。'), q.text);
+    assert.ok(!q.text.endsWith('二是规范文明执法。'), q.text);
+  });
+  it('names the item an offset is in, within its paragraph', () => {
+    const text = '一是加强组织领导。领导干部带头学法。二是注重学习教育。全镇干部培训。\n另一段落。';
+    assert.equal(itemLabelAt(text, text.indexOf('领导干部')), '一是');
+    assert.equal(itemLabelAt(text, text.indexOf('全镇')), '二是');
+    assert.equal(itemLabelAt(text, text.indexOf('另一')), undefined);
   });
 });
