@@ -23,7 +23,7 @@ function sentenceScore(text: string, concepts: Concept[], asksQuantity: boolean)
   return asksQuantity && score > 0 && FIGURE.test(text) ? score * 1.5 : score;
 }
 
-/** An item sentence this short is only its title ("三是规范文明执法。"). */
+/** An item sentence this short, ended by 。 and followed by more text, is only its title ("三是规范文明执法。"); after ； it is a list entry. */
 const BARE_ITEM_TITLE_CHARS = 20;
 
 /** Index of the sentence that opens the enumerated item sentence i belongs to (same paragraph), if any. */
@@ -71,7 +71,8 @@ export function extractQuote(docText: string, sentences: Span[], concepts: Conce
     from = itemStart;
     while (to > best && length(from, to) > maxChars * 1.25) to--;
   }
-  while (to > best && ITEM_LABEL.test(text(to)) && text(to).length <= BARE_ITEM_TITLE_CHARS) to--;
+  const bareTitle = (i: number) => ITEM_LABEL.test(text(i)) && text(i).length <= BARE_ITEM_TITLE_CHARS && text(i).endsWith('。') && i < sentences.length - 1;
+  while (to > best && bareTitle(to)) to--;
   const start = sentences[from]!.start;
   const end = sentences[to]!.end;
   const top = scores[best]!;

@@ -44,7 +44,7 @@ describe('answer span', () => {
 describe('quote edges', () => {
   const sentencesOf = (text: string) => splitSentences(text, 0);
   it('starts an enumerated item at its label and never ends on the next bare item title', () => {
-    const text = '一是加强组织领导。领导干部带头学法用法，坚持同部署同推进。自觉把法治政府建设纳入重要议事日程。二是规范文明执法。';
+    const text = '一是加强组织领导。领导干部带头学法用法，坚持同部署同推进。自觉把法治政府建设纳入重要议事日程。二是规范文明执法。严格执法程序。';
     const concepts = [{ label: '议事日程', forms: ['议事日程'], weight: 1 }];
     const q = extractQuote(text, sentencesOf(text), concepts, 60);
     assert.ok(q.text.startsWith('一是加强组织领导。'), q.text);
