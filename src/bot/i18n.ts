@@ -53,6 +53,11 @@ export interface Strings {
   fullPassage: string;
   shortQuote: string;
   sameReport: string;
+  copyCitation: string;
+  /** A quote as cited: 「…」 or “…”. */
+  citeQuote(quote: string): string;
+  /** What follows the quote in a citation: ——issuer《title》（date）section. Parts may be empty. */
+  citeSource(issuer: string, title: string, date: string, section: string): string;
   position(index: number, total: number): string;
   fromReport(title: string): string;
   noMoreFromReport: string;
@@ -95,7 +100,7 @@ const zh: Strings = {
     '一次只问一件事；',
     '/sources 可以查看收录了哪些报告。',
   ],
-  lowConfidence: '以下是最接近的段落，未必正好回答这个问题：',
+  lowConfidence: '最接近的段落，未必正好回答：',
   searchedIn: (labels) => `查找范围：${labels.slice(0, 3).join('、')}${labels.length > 3 ? ` 等 ${labels.length} 份报告` : ''}`,
   noReportFor: (place, year, available) => `没有${place} ${year} 年的报告。${place}的报告有：${available.slice(0, 12).join('、')}${available.length > 12 ? '……' : ''}`,
   placeLine: (place, years, n) => `${place}：${years}（${n} 份）`,
@@ -114,6 +119,9 @@ const zh: Strings = {
   fullPassage: '展开全段',
   shortQuote: '只看摘录',
   sameReport: '本报告全部结果',
+  copyCitation: '复制引用',
+  citeQuote: (q) => `「${q}」`,
+  citeSource: (issuer, title, date, section) => `——${issuer}《${title}》${date ? `（${date}）` : ''}${section}`,
   position: (i, n) => `${i}/${n}`,
   fromReport: (title) => `只看《${title}》：`,
   noMoreFromReport: '这份报告里没有更多相关段落。',
@@ -159,7 +167,7 @@ const en: Strings = {
     'ask one thing at a time;',
     '/sources lists the reports.',
   ],
-  lowConfidence: 'The closest passages — they may not answer exactly:',
+  lowConfidence: 'Closest passage — may not answer exactly:',
   searchedIn: (labels) => `Searched: ${labels.slice(0, 3).join(', ')}${labels.length > 3 ? ` and ${labels.length - 3} more reports` : ''}`,
   noReportFor: (place, year, available) => `There is no ${year} report for ${place}. Reports for ${place}: ${available.slice(0, 12).join(', ')}${available.length > 12 ? ' …' : ''}`,
   placeLine: (place, years, n) => `${place}: ${years} (${n})`,
@@ -178,6 +186,9 @@ const en: Strings = {
   fullPassage: 'Full passage',
   shortQuote: 'Short quote',
   sameReport: 'All from this report',
+  copyCitation: 'Copy citation',
+  citeQuote: (q) => `“${q}”`,
+  citeSource: (issuer, title, date, section) => ` — ${[issuer, `《${title}》`].filter(Boolean).join(', ')}${date ? ` (${date})` : ''}${section ? `, ${section}` : ''}`,
   position: (i, n) => `${i}/${n}`,
   fromReport: (title) => `Only from “${title}”:`,
   noMoreFromReport: 'This report has no other passages on this.',

@@ -12,6 +12,8 @@ describe('answer span', () => {
     assert.equal(answerKind('报告是什么时候发布的？'), 'date');
     assert.equal(answerKind('柏山镇为啥要组织人去考执法证？'), 'reason');
     assert.equal(answerKind('史村镇怎样推进科学决策？'), 'list');
+    assert.equal(answerKind('柏山镇存在哪些不足？'), 'list');
+    assert.equal(answerKind('史村镇司法所在哪条街？'), 'place');
   });
 
   it('takes the clause with the asked figure, verbatim, and marks the figure', () => {
