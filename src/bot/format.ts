@@ -243,6 +243,26 @@ function noticesOf(answer: Answer, s: Strings): string[] {
   return answer.shortenedTo ? [s.questionShortened(answer.shortenedTo)] : [];
 }
 
+/** Share of the best result's score a result needs to be shown; below it, results are padding ("1/5" of unrelated quotes). */
+export const RELEVANT_SHARE = 0.7;
+
+type Place = Pick<Result, 'source' | 'start' | 'end'>;
+const overlaps = (a: Place, b: Place) => a.source === b.source && a.start < b.end && b.start < a.end;
+
+/**
+ * The answer with only the results worth paging through: those close to the best one in score, none
+ * repeating a quote kept before it or one already on screen (`shown`). 1/1 is a fine answer.
+ */
+export function relevantOnly(answer: Answer, shown: Place[] = []): Answer {
+  const best = answer.results.find((r) => !shown.some((s) => overlaps(r, s)))?.score ?? 0;
+  const kept: Result[] = [];
+  for (const r of answer.results) {
+    if (r.score < best * RELEVANT_SHARE || [...shown, ...kept].some((s) => overlaps(r, s))) continue;
+    kept.push({ ...r, rank: kept.length + 1 });
+  }
+  return { ...answer, results: kept, abstained: answer.abstained || kept.length === 0 };
+}
+
 /** Most characters of the quote shown under the answer line (about seven phone lines); the full view shows the passage. */
 export const PHONE_QUOTE_CHARS = 120;
 
@@ -341,6 +361,17 @@ function phoneWindow(text: string, quote: Span, focus: Span): Span {
     start: snap(text, comma >= 0 && from > start ? from + comma + 1 : from, 1),
     end: snap(text, lastComma >= 0 && to < end ? focus.end + lastComma + 1 : to, -1),
   };
+}
+
+/** A comparison in one message: each report's answer line (its best sentence's answering clause) and reference. */
+export function renderComparison(c: { q: string; rows: { label: string; result: Result }[] }, s: Strings, m: Markup, maxLength = TELEGRAM_TEXT_LIMIT): string {
+  const lines = [m.italic(m.esc(s.comparisonTitle(c.rows.length)))];
+  for (const { label, result: r } of c.rows) {
+    const span = answerSpan(c.q, r);
+    const line = span ? answerLine(m, span) : m.esc(clip(r.quote, 60));
+    lines.push(`• ${m.bold(m.esc(label))}：${line}`, `  ${m.code(m.esc(shortRef(r, itemOf(r, span))))}`);
+  }
+  return linesWithin(lines, maxLength);
 }
 
 /** The reply when the reports do not answer: says so plainly, then how to ask better. */

@@ -54,6 +54,8 @@ export interface Strings {
   shortQuote: string;
   sameReport: string;
   copyCitation: string;
+  /** Above a comparison across reports. */
+  comparisonTitle(reports: number): string;
   /** A quote as cited: 「…」 or “…”. */
   citeQuote(quote: string): string;
   /** What follows the quote in a citation: ——issuer《title》（date）section. Parts may be empty. */
@@ -120,6 +122,7 @@ const zh: Strings = {
   shortQuote: '只看摘录',
   sameReport: '本报告全部结果',
   copyCitation: '复制引用',
+  comparisonTitle: (n) => `${n} 份报告各自的说法：`,
   citeQuote: (q) => `「${q}」`,
   citeSource: (issuer, title, date, section) => `——${issuer}《${title}》${date ? `（${date}）` : ''}${section}`,
   position: (i, n) => `${i}/${n}`,
@@ -187,6 +190,7 @@ const en: Strings = {
   shortQuote: 'Short quote',
   sameReport: 'All from this report',
   copyCitation: 'Copy citation',
+  comparisonTitle: (n) => `What each of the ${n} reports says:`,
   citeQuote: (q) => `“${q}”`,
   citeSource: (issuer, title, date, section) => ` — ${[issuer, `《${title}》`].filter(Boolean).join(', ')}${date ? ` (${date})` : ''}${section ? `, ${section}` : ''}`,
   position: (i, n) => `${i}/${n}`,

@@ -30,7 +30,7 @@ export interface AnswerSpan {
 
 const KINDS: [AnswerKind, RegExp][] = [
   ['date', /什么时候|何时|哪一?年|哪天|几月|几号|日期|\bwhen\b|what (?:date|year|day)/i],
-  ['number', /多少|几[个次人项起处名家件场份天条所]|数量|比例|how (?:many|much|often)|number of|percent/i],
+  ['number', /多少|几[个次人项起处名家件场份天条所]|数量|比例|谁的?[^？?]*(?:多|少)|how (?:many|much|often)|number of|percent|\b(?:more|most|fewer)\b/i],
   ['place', /哪里|哪儿|在哪(?![些个])|何地|什么地方|哪[个些]?(?:村|镇|社区|地方|学校|单位)|\bwhere\b|which (?:village|town|place)/i],
   ['reason', /为什么|为何|为啥|原因|目的|\bwhy\b|reason|purpose/i],
   ['list', /哪些|什么|怎样|如何|怎么|咋|啥|措施|举措|做法|安排|\bhow\b|\bwhat\b|\bwhich\b/i],

@@ -21,7 +21,7 @@ import { type Config, type ConfigOverrides, loadConfig, PROJECT_ROOT, STANDIN_MO
 import { ingest } from '../../src/index/ingest.js';
 import { openSearcher, type Searcher } from '../../src/search/searcher.js';
 import { buttonData, buttons, EMULATED_BOT, type Emulator, emulateLongPolling, freePort, sleep, startEmulator, TestUser, waitFor } from './helpers/emulator.js';
-import { checkHtml } from './helpers/fixtures.js';
+import { checkHtml, phoneLines } from './helpers/fixtures.js';
 
 process.env.EMBED_MODEL = STANDIN_MODEL_ID;
 process.env.ALLOW_REMOTE_MODELS = 'false';
@@ -128,7 +128,7 @@ describe('bot through the Bot API emulator', () => {
     assert.ok((await ann.reply()).text.includes('/sources — The reports I know'));
     await ann.command('/sources');
     const sources = await ann.reply();
-    assert.ok(sources.text.includes('柏山镇 2023年法治政府建设情况报告 (柏山镇-2023年法治政府建设情况报告.txt, 12 passages)'), sources.text);
+    assert.ok(sources.text.includes('• 柏山镇: 2023 (1)'), sources.text);
   });
 
   it('answers a Chinese question with the right quote and its source, typing while it searches', async () => {
@@ -139,10 +139,16 @@ describe('bot through the Bot API emulator', () => {
     assert.ok(m.text.length <= TELEGRAM_TEXT_LIMIT);
     checkHtml(m.text);
     assert.ok(blockquote(m.text).includes('先后组织各类普法宣传30余次'));
-    assert.match(blockquote(m.text), /<b>[^<]*30余次[^<]*<\/b>/, 'the answering sentence is in bold');
-    assert.ok(m.text.includes('\n— 柏山镇 2023年法治政府建设情况报告 · 二、推进法治政府建设的主要举措和成效 › （二）'));
+    assert.match(blockquote(m.text), /<b>[^<]*30余次[^<]*<\/b>/, 'the answering clause is in bold');
+    // The answer line comes first, its figure in bold; the message fits a phone.
+    assert.ok(m.text.startsWith('先后组织各类普法宣传<b>30余次</b>\n'), m.text);
+    const lines = phoneLines(checkHtml(m.text));
+    assert.ok(lines.length <= 12, lines.join('\n'));
     assert.ok(m.text.includes('<code>〔柏山镇 2023 · 二、（二）2.〕</code>'));
-    assert.deepEqual(buttons(m)[0]!.map((b) => b.split('=')[0]), ['1/5', zh.next]);
+    assert.match(buttons(m)[0]![0]!, /^1\/\d=/);
+    // One tap copies quote, issuer, the report's own title, its date and the section.
+    const copy = m.reply_markup?.inline_keyboard.flat().find((b) => 'copy_text' in b) as { copy_text: { text: string } } | undefined;
+    assert.match(copy?.copy_text.text ?? '', /^「.*30余次.*」——柏山镇人民政府《关于2023年法治政府建设情况的报告》（2023年1月28日）二（二）2\.$/);
     // "typing" was asked for; the emulator refuses sendChatAction, and nothing broke.
     assert.ok(calls.some((c) => c.method === 'sendChatAction' && c.payload.chat_id === 103 && c.payload.action === 'typing'));
   });
@@ -180,7 +186,7 @@ describe('bot through the Bot API emulator', () => {
     await user.press(first.messageId, buttonData(first, zh.next));
     const second = await user.edited(first.messageId, first.text);
     assert.notEqual(blockquote(second.text), blockquote(first.text));
-    assert.deepEqual(buttons(second)[0]!.map((b) => b.split('=')[0]), [zh.prev, '2/5', zh.next]);
+    assert.deepEqual(buttons(second)[0]!.slice(0, 2).map((b) => b.split('=')[0]!.replace(/\d$/, 'n')), [zh.prev, '2/n']);
     checkHtml(second.text);
 
     await user.press(first.messageId, buttonData(second, zh.prev));
@@ -189,22 +195,23 @@ describe('bot through the Bot API emulator', () => {
 
     await user.press(first.messageId, buttonData(back, zh.fullPassage));
     const full = await user.edited(first.messageId, back.text);
-    assert.match(full.text, /^<blockquote expandable>/);
+    assert.match(full.text, /^先后组织各类普法宣传<b>30余次<\/b>\n<blockquote expandable>/);
     assert.ok(blockquote(full.text).length > blockquote(back.text).length);
     assert.ok(buttons(full)[1]![0]!.startsWith(`${zh.shortQuote}=`));
 
-    // The "1/5" label only answers the button press.
-    await user.press(first.messageId, buttonData(full, '1/5'));
+    // The "1/n" label only answers the button press.
+    await user.press(first.messageId, buttonData(full, buttons(full)[0]![0]!.split('=')[0]!));
     await waitFor(() => calls.some((c) => c.method === 'answerCallbackQuery' && c.payload.text === undefined), 'the label press answered');
 
     await user.press(first.messageId, buttonData(full, zh.sameReport));
     const only = await user.reply();
-    assert.ok(only.text.startsWith('只看《柏山镇 2023年法治政府建设情况报告》：\n<blockquote>'), only.text);
+    assert.ok(only.text.startsWith('只看《柏山镇 2023年法治政府建设情况报告》：\n'), only.text);
     assert.ok(!buttons(only).flat().some((b) => b.startsWith(`${zh.sameReport}=`)));
-    // Every result of that answer comes from the same report.
+    // Every result of that answer comes from the same report, and none repeats the quote on screen.
     let page = only;
     for (;;) {
       assert.ok(page.text.includes('<code>〔柏山镇 2023'), page.text);
+      assert.ok(!blockquote(page.text).includes('先后组织各类普法宣传'), page.text);
       if (!buttons(page)[0]?.some((b) => b.startsWith(`${zh.next}=`))) break;
       await user.press(only.messageId, buttonData(page, zh.next));
       page = await user.edited(only.messageId, page.text);
@@ -244,7 +251,7 @@ describe('bot through the Bot API emulator', () => {
     assert.ok(m.text.length <= TELEGRAM_TEXT_LIMIT, `${m.text.length}`);
     checkHtml(m.text);
     assert.ok(m.text.includes('测试镇档案室共归档测试卷宗8888卷'));
-    assert.ok(m.text.includes(zh.truncated));
+    assert.ok(blockquote(m.text).endsWith('…'), 'a phone sees the sentence cut, the full view has the rest');
     assert.ok(m.text.includes('〔测试镇 2023 · 二、〕'));
   });
 
@@ -314,7 +321,7 @@ describe('bot lifecycle', () => {
   it('finishes answers under way when stopped', async () => {
     const token = '100003:shutdown-token';
     const config = configFor({ token });
-    const slow: Searcher = { ...searcher, search: async (q, o) => (await sleep(300), searcher.search(q, o)), sources: () => searcher.sources() };
+    const slow: Searcher = { ...searcher, search: async (q, o) => (await sleep(300), searcher.search(q, o)), sources: () => searcher.sources(), info: () => searcher.info(), reportsNamed: (t) => searcher.reportsNamed(t) };
     const bot = createBot(config, slow, { log });
     const running = await launch(bot, config);
     const user = new TestUser(emu, token, { userId: 501, languageCode: 'en' });
