@@ -5,9 +5,11 @@
  */
 import readline from 'node:readline';
 import type { Config } from '../config.js';
+import { ReportHeaders } from '../index/report-headers.js';
 import type { Searcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
-import { plainMarkup, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
+import { ChatMemory, compareReports, interpret } from './conversation.js';
+import { copyCitation, plainMarkup, relevantOnly, renderComparison, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
 import { langOf, type Lang, stringsFor } from './i18n.js';
 import { describeError } from './log.js';
 
@@ -31,6 +33,9 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
   const say = (text: string) => output.write(`${text}\n\n`);
 
   let current: { answer: Answer; index: number; mode: ViewMode } | undefined;
+  // One chat: the last question is kept for follow-ups ("那史村镇呢？", "more").
+  const memory = new ChatMemory(config.bot.conversationTtlMs, 1);
+  const headers = new ReportHeaders(config.indexDir);
   const show = () => {
     if (!current) return say(s.terminalNoPrevious);
     const { answer, index, mode } = current;
@@ -63,6 +68,11 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
         if (current) current.mode = current.mode === 'full' ? 'quote' : 'full';
         show();
         return true;
+      case '/cite': {
+        const r = current?.answer.results[current.index];
+        say(current && r ? copyCitation(r, current.answer.q, s) : s.terminalNoPrevious);
+        return true;
+      }
     }
     let question = text;
     if (/^\/in(\s|$)/i.test(text)) {
@@ -74,12 +84,21 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
       question = `${where} ${year} ${rest.join(' ')}`.replace(/\s+/g, ' ');
     }
     try {
-      const answer = await searcher.search(question, { k: config.bot.resultsPerAnswer });
+      const intent = interpret(question, memory.get('terminal'), (t) => searcher.reportsNamed(t));
+      const comparison = intent.kind === 'compare' ? await compareReports(searcher, intent.question) : undefined;
+      if (comparison) {
+        memory.remember('terminal', intent.question);
+        say(renderComparison(comparison, s, m, Infinity));
+        return true;
+      }
+      const found = await searcher.search(intent.question, { k: config.bot.resultsPerAnswer });
+      const answer = relevantOnly(headers.cite(found, searcher.info().generation));
+      memory.remember('terminal', intent.question, answer);
       if (answer.abstained || answer.results.length === 0) {
         current = undefined;
         say(renderNoAnswer(answer, s, m));
       } else {
-        current = { answer, index: 0, mode: 'quote' };
+        current = { answer, index: 0, mode: intent.kind === 'ask' && intent.full ? 'full' : 'quote' };
         show();
       }
     } catch (err) {

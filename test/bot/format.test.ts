@@ -126,7 +126,7 @@ describe('renderResult', () => {
     assert.ok(!text.includes('<'));
     assert.match(text, /^先后组织各类普法宣传30余次\n {2}│ 联合各村/);
     assert.ok(text.includes('〔柏山镇 2023 · 二、（二）2.〕'));
-    assert.ok(text.endsWith('Result 1 of 1 · /full for the whole passage'));
+    assert.ok(text.endsWith('Result 1 of 1 · /full for the whole passage · /cite'));
   });
 
   it('property: any content renders to well-formed HTML within the limit', () => {
