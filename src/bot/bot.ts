@@ -36,6 +36,7 @@ import {
   type ViewMode,
 } from './format.js';
 import { langOf, type Lang, stringsFor, type Strings } from './i18n.js';
+import { RefusalHelper } from './refusal-help.js';
 import { createLogger, describeError, type Logger } from './log.js';
 
 export type BotContext = Context & { lang: Lang; s: Strings };
@@ -121,6 +122,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   const memory = new ChatMemory(cfg.conversationTtlMs, cfg.answerCacheSize);
   /** The reports' own titles, issuers and dates, for citations. */
   const headers = new ReportHeaders(config.indexDir);
+  const refusals = new RefusalHelper(config.indexDir);
   const allowed = new Set(cfg.allowedIds);
   const windowSeconds = Math.ceil(cfg.rateWindowMs / 1000);
 
@@ -209,7 +211,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     }
     log.debug(`answered ${JSON.stringify(clip(question, 80))}: ${result.abstained ? 'abstained' : `${result.results.length} results`}`);
     if (result.abstained || result.results.length === 0) {
-      const text = onlySource ? html.esc(ctx.s.noMoreFromReport) : renderNoAnswer(result, ctx.s, html);
+      const text = onlySource ? html.esc(ctx.s.noMoreFromReport) : renderNoAnswer(result, ctx.s, html, await refusals.help(searcher, result.q));
       await ctx.reply(text, { parse_mode: 'HTML', ...replyTo(ctx) });
       return;
     }

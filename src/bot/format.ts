@@ -8,11 +8,13 @@
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { headingLabel } from '../corpus/headings.js';
+import { isMetadataText } from '../corpus/report-header.js';
 import { reportMeta } from '../corpus/report-meta.js';
 import { type AnswerSpan, answerSpan } from '../search/answer-span.js';
 import { itemLabelAt } from '../search/quote.js';
 import type { Answer, Result, SourceInfo } from '../search/types.js';
 import { STRINGS, type Strings } from './i18n.js';
+import type { RefusalHelp } from './refusal-help.js';
 
 /** Telegram's limit on a message's text (we count the HTML source, which is never shorter). */
 export const TELEGRAM_TEXT_LIMIT = 4096;
@@ -251,13 +253,14 @@ const overlaps = (a: Place, b: Place) => a.source === b.source && a.start < b.en
 
 /**
  * The answer with only the results worth paging through: those close to the best one in score, none
- * repeating a quote kept before it or one already on screen (`shown`). 1/1 is a fine answer.
+ * repeating a quote kept before it or one already on screen (`shown`), none that is only the report's
+ * header or signature. 1/1 is a fine answer; none left is a refusal.
  */
 export function relevantOnly(answer: Answer, shown: Place[] = []): Answer {
-  const best = answer.results.find((r) => !shown.some((s) => overlaps(r, s)))?.score ?? 0;
+  const best = answer.results.find((r) => !shown.some((s) => overlaps(r, s)) && !isMetadataText(r.passage))?.score ?? 0;
   const kept: Result[] = [];
   for (const r of answer.results) {
-    if (r.score < best * RELEVANT_SHARE || [...shown, ...kept].some((s) => overlaps(r, s))) continue;
+    if (r.score < best * RELEVANT_SHARE || isMetadataText(r.passage) || [...shown, ...kept].some((s) => overlaps(r, s))) continue;
     kept.push({ ...r, rank: kept.length + 1 });
   }
   return { ...answer, results: kept, abstained: answer.abstained || kept.length === 0 };
@@ -374,13 +377,18 @@ export function renderComparison(c: { q: string; rows: { label: string; result: 
   return linesWithin(lines, maxLength);
 }
 
-/** The reply when the reports do not answer: says so plainly, then how to ask better. */
-export function renderNoAnswer(answer: Answer, s: Strings, m: Markup): string {
+/**
+ * The reply when the reports do not answer: says so plainly, then what the reports cover near the
+ * question (`help`: their nearest headings, and the Chinese words of an English question), then how to ask.
+ */
+export function renderNoAnswer(answer: Answer, s: Strings, m: Markup, help?: RefusalHelp): string {
   const notices = noticesOf(answer, s).map((n) => m.italic(m.esc(n)));
   const missing = answer.missingReport;
   if (missing) return [...notices, m.bold(m.esc(clip(s.noReportFor(missing.place, missing.year, missing.available), 1500)))].join('\n');
+  const near = help?.headings.length ? [m.esc(s.nearTitle), ...help.headings.map((h) => `• ${m.esc(clip(`${h.report}：${cleanHeading(h.heading)}`, 80))}`)] : [];
+  const words = help?.words.length ? [m.esc(s.wordsTitle), ...help.words.map((w) => `• ${m.esc(w.english)} → ${w.chinese.map((c) => m.code(m.esc(c))).join(' ')}`)] : [];
   const tips = s.noAnswerTips.map((t) => `• ${m.esc(t)}`);
-  return [...notices, m.bold(m.esc(s.noAnswer)), ...tips].join('\n');
+  return [...notices, m.bold(m.esc(s.noAnswer)), ...near, ...words, ...(near.length || words.length ? [''] : []), ...tips].join('\n');
 }
 
 /** Lines joined until the limit, the rest summed up as "…". */

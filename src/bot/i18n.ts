@@ -28,6 +28,10 @@ export interface Strings {
   /** The reply when the reports do not answer, with advice on asking. */
   noAnswer: string;
   noAnswerTips: string[];
+  /** Above the report headings nearest to a refused question. */
+  nearTitle: string;
+  /** Above the Chinese words of an English question. */
+  wordsTitle: string;
   /** Above quotes shown with a caveat (the reports are on the subject but may not answer exactly). */
   lowConfidence: string;
   /** Which reports a question named by place/year were searched. */
@@ -103,6 +107,8 @@ const zh: Strings = {
     '/sources 可以查看收录了哪些报告。',
   ],
   lowConfidence: '最接近的段落，未必正好回答：',
+  nearTitle: '报告里与此最接近的章节：',
+  wordsTitle: '你的英文词在报告里的中文说法：',
   searchedIn: (labels) => `查找范围：${labels.slice(0, 3).join('、')}${labels.length > 3 ? ` 等 ${labels.length} 份报告` : ''}`,
   noReportFor: (place, year, available) => `没有${place} ${year} 年的报告。${place}的报告有：${available.slice(0, 12).join('、')}${available.length > 12 ? '……' : ''}`,
   placeLine: (place, years, n) => `${place}：${years}（${n} 份）`,
@@ -171,6 +177,8 @@ const en: Strings = {
     '/sources lists the reports.',
   ],
   lowConfidence: 'Closest passage — may not answer exactly:',
+  nearTitle: 'Nearest sections of the reports:',
+  wordsTitle: 'Your words as the reports say them (in Chinese):',
   searchedIn: (labels) => `Searched: ${labels.slice(0, 3).join(', ')}${labels.length > 3 ? ` and ${labels.length - 3} more reports` : ''}`,
   noReportFor: (place, year, available) => `There is no ${year} report for ${place}. Reports for ${place}: ${available.slice(0, 12).join(', ')}${available.length > 12 ? ' …' : ''}`,
   placeLine: (place, years, n) => `${place}: ${years} (${n})`,

@@ -11,6 +11,7 @@ import type { Answer } from '../search/types.js';
 import { ChatMemory, compareReports, interpret } from './conversation.js';
 import { copyCitation, plainMarkup, relevantOnly, renderComparison, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
 import { langOf, type Lang, stringsFor } from './i18n.js';
+import { RefusalHelper } from './refusal-help.js';
 import { describeError } from './log.js';
 
 export interface TerminalOptions {
@@ -36,6 +37,7 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
   // One chat: the last question is kept for follow-ups ("那史村镇呢？", "more").
   const memory = new ChatMemory(config.bot.conversationTtlMs, 1);
   const headers = new ReportHeaders(config.indexDir);
+  const refusals = new RefusalHelper(config.indexDir);
   const show = () => {
     if (!current) return say(s.terminalNoPrevious);
     const { answer, index, mode } = current;
@@ -96,7 +98,7 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
       memory.remember('terminal', intent.question, answer);
       if (answer.abstained || answer.results.length === 0) {
         current = undefined;
-        say(renderNoAnswer(answer, s, m));
+        say(renderNoAnswer(answer, s, m, await refusals.help(searcher, answer.q)));
       } else {
         current = { answer, index: 0, mode: intent.kind === 'ask' && intent.full ? 'full' : 'quote' };
         show();

@@ -36,6 +36,12 @@ export function isHeaderLine(line: string): boolean {
   return isSignatureLine(t) || ADDRESSEE_LINE.test(t) || TITLE_LINE.test(t);
 }
 
+/** True for a passage made only of metadata lines (the header or the signature): never an answer. */
+export function isMetadataText(text: string): boolean {
+  const lines = text.split('\n').filter((l) => l.trim());
+  return lines.length > 0 && lines.every(isHeaderLine);
+}
+
 /**
  * Reads the header from a cleaned report's lines: title and issuer from its first lines, issuer and
  * date from its last ones. Anything not found stays unset (citations fall back to the file name).

@@ -173,7 +173,9 @@ describe('bot through the Bot API emulator', () => {
     await user.say('今年的高考分数线是多少？');
     const m = await user.reply();
     checkHtml(m.text);
-    assert.ok(m.text.startsWith(`<b>${zh.noAnswer}</b>\n• `));
+    assert.ok(m.text.startsWith(`<b>${zh.noAnswer}</b>\n`), m.text);
+    // What the reports cover near the question: each report's nearest section.
+    assert.match(m.text, new RegExp(`${zh.nearTitle}\n(?:• .+\n){3}`), 'one section for each of the three reports');
     assert.ok(m.text.includes('/sources'));
     assert.equal(m.reply_markup, undefined);
   });
@@ -216,6 +218,46 @@ describe('bot through the Bot API emulator', () => {
       await user.press(only.messageId, buttonData(page, zh.next));
       page = await user.edited(only.messageId, page.text);
     }
+  });
+
+  it('follows up in the chat: another place reuses the question, "详细点" shows more', async () => {
+    const user = new TestUser(emu, TOKEN, { userId: 121, languageCode: 'zh' });
+    await user.say('柏山镇存在哪些不足？');
+    assert.match((await user.reply()).text, /〔柏山镇 2023 · 三、/);
+    await user.say('那史村镇呢？');
+    const followUp = await user.reply();
+    assert.match(followUp.text, /〔史村镇 2023 · 二、/, followUp.text);
+    await user.say('详细点');
+    const more = await user.reply();
+    assert.match(more.text, /<blockquote expandable>/);
+    assert.match(more.text, /〔史村镇 2023/);
+
+    const ann = new TestUser(emu, TOKEN, { userId: 122, languageCode: 'en' });
+    await ann.say('柏山镇存在哪些不足？');
+    await ann.reply();
+    await ann.say('What about Shicun?');
+    assert.match((await ann.reply()).text, /〔史村镇 2023 · 二、/);
+  });
+
+  it('answers a comparison in one message, each report side by side with its reference', async () => {
+    const user = new TestUser(emu, TOKEN, { userId: 123, languageCode: 'zh' });
+    await user.say('两个镇谁的普法宣传做得多？');
+    const m = await user.reply();
+    const visible = checkHtml(m.text);
+    assert.match(visible, /^\d 份报告各自的说法：\n/);
+    assert.match(visible, /• 柏山镇 2023：.+\n {2}〔柏山镇 2023 · .+〕/);
+    assert.match(visible, /• 史村镇 2023：.+\n {2}〔史村镇 2023 · .+〕/);
+    assert.ok(phoneLines(visible).length <= 14, visible);
+  });
+
+  it('tells an English asker which Chinese words the reports use for theirs when refusing', async () => {
+    const ann = new TestUser(emu, TOKEN, { userId: 124, languageCode: 'en' });
+    await ann.say('What are the shortcomings of pizza delivery petitions?');
+    const m = await ann.reply();
+    checkHtml(m.text);
+    assert.ok(m.text.startsWith(`<b>${en.noAnswer}</b>`), m.text);
+    assert.ok(m.text.includes('• shortcomings → <code>不足</code>'), m.text);
+    assert.ok(m.text.includes('• petitions → <code>信访</code>'), m.text);
   });
 
   it('answers a forged or stale button harmlessly', async () => {
@@ -414,6 +456,9 @@ describe('updates the emulator cannot send (through handleUpdate)', () => {
     checkHtml(content.message_text);
     assert.ok(content.message_text.includes('30余次') && content.message_text.includes('〔柏山镇 2023'));
     assert.ok(results.every((r) => Buffer.byteLength(r.id) <= 64 && r.title.length > 0 && r.description?.includes('〔')));
+    // Titled with the answering clause, described with the reference: the answer is visible before sending.
+    assert.equal(results[0]!.title, '先后组织各类普法宣传30余次');
+    assert.ok(results[0]!.description?.startsWith('〔柏山镇 2023 · 二、（二）2.〕'), results[0]!.description);
   });
 
   it('answers an empty or unanswerable inline query with a hint button', async () => {
