@@ -6,7 +6,7 @@
  * text line is a question too). Logs and warnings go to stderr. Exit 0 on success (abstaining included).
  */
 import readline from 'node:readline';
-import { citation, shortRef } from '../bot/format.js';
+import { citation, itemOf, shortRef } from '../bot/format.js';
 import { indexStatus } from '../index/ingest.js';
 import { IndexError } from '../index/store.js';
 import { answerSpan } from '../search/answer-span.js';
@@ -80,8 +80,10 @@ export function toText(answer: Answer): string {
   if (answer.namedReports) lines.push(`(searched: ${answer.namedReports.join(', ')})`);
   if (answer.level === 'low') lines.push('The closest passages — they may not answer exactly:', '');
   for (const r of answer.results) {
-    lines.push(`${r.rank}. ${shortRef(r)}  score ${r.score.toFixed(4)}`);
+    const span = answerSpan(answer.q, r);
+    lines.push(`${r.rank}. ${shortRef(r, itemOf(r, span))}  score ${r.score.toFixed(4)}`);
     lines.push(`   ${r.source}  ${citation(r)}`);
+    if (span) lines.push(`   → ${span.text}`);
     lines.push(`   「${r.quote.replace(/\n/g, ' ')}」`);
     lines.push('');
   }
