@@ -73,7 +73,8 @@ describe('ingest and ask from the command line', () => {
   it('prints a readable answer with source, section and score', () => {
     const r = run('ask', ['--corpus', SEED_CORPUS, '--index', indexDir, '矛盾调处中心接待了多少来访群众？']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /^1\. 〔柏山镇 2023 · 二、（三）2\.〕 {2}score /);
+    assert.match(r.stdout, /^1\. 〔柏山镇 2023 · 二、（三）2\.二是〕 {2}score /);
+    assert.match(r.stdout, /\n {3}→ 全镇矛盾调处中心共接待来访群众114人次\n/);
     assert.match(r.stdout, /114人次/);
   });
 
