@@ -56,6 +56,10 @@ function askedUnit(question: string): string | undefined {
   return /(?:多少|几)(人次|[次人个项件份场家户条名所起处])/.exec(question)?.[1];
 }
 
+/** An item sentence this short is its title only ("二是开展普法宣传，创新普法方式。"). */
+const TITLE_SENTENCE_CHARS = 24;
+/** A list or reason answer line grows clause by clause until about this long. */
+const LIST_TARGET_CHARS = 40;
 /** Longest answer line, in characters: about three phone lines at 18 characters each. */
 export const ANSWER_MAX_CHARS = 54;
 
@@ -151,12 +155,21 @@ export function answerSpan(question: string, r: Pick<Result, 'quote' | 'start' |
   // An item title that only restates a list/way/reason question is not the answer: what follows it is.
   let from = best;
   let to = best;
-  if ((kind === 'list' || kind === 'reason' || kind === 'other') && restates(clauses[best]!.text, pairs) && best + 1 < clauses.length) from = to = best + 1;
-  // Short clauses (a bare "30余次") read better with the clause before them; lists take the next clauses too.
+  const explains = kind === 'list' || kind === 'reason' || kind === 'other';
+  if (explains && restates(clauses[best]!.text, pairs) && best + 1 < clauses.length) {
+    // What follows the announcement answers: the next clause, or after a title sentence
+    // ("二是开展普法宣传，创新普法方式。") the first clause of the next sentence.
+    const title = clauses.filter((c) => c.sentence === clauses[best]!.sentence);
+    const titleSentence = ITEM_LABEL.test(title[0]!.text) && title[title.length - 1]!.end - title[0]!.start <= TITLE_SENTENCE_CHARS;
+    const next = titleSentence ? clauses.findIndex((c) => c.sentence > clauses[best]!.sentence) : best + 1;
+    if (next > 0) from = to = next;
+  }
+  // Short clauses (a bare "30余次") read better with the clause before them, unless that is the title
+  // just skipped; lists and reasons take the next clauses too, up to about two phone lines.
   const length = () => clauses[to]!.end - clauses[from]!.start;
-  if (length() < 8 && from > 0 && clauses[from - 1]!.sentence === clauses[from]!.sentence) from--;
-  if (kind === 'list' || kind === 'reason' || kind === 'other') {
-    while (to + 1 < clauses.length && clauses[to + 1]!.sentence === clauses[to]!.sentence && clauses[to + 1]!.end - clauses[from]!.start <= ANSWER_MAX_CHARS && length() < 24) to++;
+  if (length() < 8 && from > 0 && from === best && clauses[from - 1]!.sentence === clauses[from]!.sentence) from--;
+  if (explains) {
+    while (to + 1 < clauses.length && clauses[to + 1]!.sentence === clauses[to]!.sentence && clauses[to + 1]!.end - clauses[from]!.start <= ANSWER_MAX_CHARS && length() < LIST_TARGET_CHARS) to++;
   }
   const start = clauses[from]!.start;
   let end = clauses[to]!.end;
