@@ -90,6 +90,12 @@ describe('terminal chat as a conversation', () => {
     assert.ok(phoneLines(reply!.trim()).length <= 14, reply);
   });
 
+  it('shows only the relevant results: a question with one answer is 1/1, not 1/5 of padding', async () => {
+    const [reply] = turns(await chat(['柏山镇化解了多少起矛盾纠纷？']));
+    assert.match(reply!, /^柏山镇化解了多少起矛盾纠纷？\n化解矛盾纠纷79起\n/);
+    assert.match(reply!, /第 1\/1 条/);
+  });
+
   it('prints a citation to publish with /cite, and pages without repeating a quote', async () => {
     const [answer, cite, next] = turns(await chat(['柏山镇组织了多少次普法宣传？', '/cite', '/next']));
     assert.match(cite!, /^\/cite\n「.*30余次.*」——柏山镇人民政府《关于2023年法治政府建设情况的报告》（2023年1月28日）二（二）2\./);
