@@ -97,6 +97,8 @@ export interface BotConfig {
   webhookHost: string;
   /** Recent answers kept for the paging buttons; older buttons answer "expired". */
   answerCacheSize: number;
+  /** How long a chat's last question is remembered for follow-ups ("那史村镇呢？"). */
+  conversationTtlMs: number;
 }
 
 export interface Config {
@@ -260,6 +262,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     resultsPerAnswer: int(env, 'RESULTS_PER_ANSWER', 5, 1, 10),
     webhookHost: str(env, 'WEBHOOK_HOST', '0.0.0.0'),
     answerCacheSize: int(env, 'ANSWER_CACHE_SIZE', 1000, 10, 100000),
+    conversationTtlMs: int(env, 'CONVERSATION_TTL_MS', 600000, 0, 86400000),
     ...overrides.bot,
   };
 

@@ -5,12 +5,12 @@
  * the answer has expired. Keys are random, so an old button never shows some other answer.
  */
 import { randomBytes } from 'node:crypto';
-import type { Answer, ReportId } from '../search/types.js';
+import type { Answer, ReportId, Result } from '../search/types.js';
 
 export interface StoredAnswer {
   answer: Answer;
-  /** Set when the answer is limited to one report ("all from this report"). */
-  onlySource?: ReportId & { title: string };
+  /** Set when the answer is limited to one report ("all from this report"); `shown`: quotes already on screen, not repeated. */
+  onlySource?: ReportId & { title: string; shown?: Pick<Result, 'source' | 'start' | 'end'>[] };
 }
 
 export class AnswerStore {

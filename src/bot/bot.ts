@@ -15,13 +15,19 @@ import type { Update, UserFromGetMe } from 'grammy/types';
 import type { Config } from '../config.js';
 import type { Searcher } from '../search/searcher.js';
 import type { Answer, ReportId } from '../search/types.js';
+import { ReportHeaders } from '../index/report-headers.js';
+import { answerSpan } from '../search/answer-span.js';
 import { AnswerStore, type StoredAnswer } from './answers.js';
+import { ChatMemory, compareReports, interpret } from './conversation.js';
 import type { UpdateJournal } from './journal.js';
 import {
   answerKeyboard,
   clip,
   decodeButton,
   html,
+  itemOf,
+  relevantOnly,
+  renderComparison,
   renderGreeting,
   renderHelp,
   renderNoAnswer,
@@ -31,6 +37,7 @@ import {
   type ViewMode,
 } from './format.js';
 import { langOf, type Lang, stringsFor, type Strings } from './i18n.js';
+import { RefusalHelper } from './refusal-help.js';
 import { createLogger, describeError, type Logger } from './log.js';
 import { registerUploads } from './upload.js';
 
@@ -129,6 +136,11 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   bot.api.config.use(retryReplies());
 
   const answers = new AnswerStore(cfg.answerCacheSize);
+  /** Each chat's last question, for follow-ups ("那史村镇呢？"); as many chats as answers are kept. */
+  const memory = new ChatMemory(cfg.conversationTtlMs, cfg.answerCacheSize);
+  /** The reports' own titles, issuers and dates, for citations. */
+  const headers = new ReportHeaders(config.indexDir);
+  const refusals = new RefusalHelper(config.indexDir);
   const allowed = new Set(cfg.allowedIds);
   const windowSeconds = Math.ceil(cfg.rateWindowMs / 1000);
 
@@ -202,7 +214,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     typing();
     const timer = setInterval(typing, 4500);
     try {
-      return await searcher.search(question, { k: cfg.resultsPerAnswer, onlyReport });
+      return headers.cite(await searcher.search(question, { k: cfg.resultsPerAnswer, onlyReport }), searcher.info().generation);
     } finally {
       clearInterval(timer);
     }
@@ -213,15 +225,19 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     const header = stored.onlySource ? ctx.s.fromReport(stored.onlySource.title) : undefined;
     return {
       text: renderResult(stored.answer, index, { s: ctx.s, markup: html, mode, header }),
-      reply_markup: answerKeyboard(stored.answer, key, index, mode, ctx.s, { sameReport: !stored.onlySource }),
+      reply_markup: answerKeyboard(stored.answer, key, index, mode, ctx.s, { sameReport: !stored.onlySource, copy: true }),
     };
   }
 
-  /** Searches and replies with the best result (or says plainly that the reports do not answer). */
-  async function answer(ctx: BotContext, question: string, onlySource?: StoredAnswer['onlySource']): Promise<void> {
+  /**
+   * Searches and replies with the best result (or says plainly that the reports do not answer).
+   * Only relevant results are kept, none repeating what `onlySource.shown` has on screen.
+   */
+  async function answer(ctx: BotContext, question: string, onlySource?: StoredAnswer['onlySource'], mode: ViewMode = 'quote'): Promise<void> {
     let result: Answer;
     try {
-      result = await searchTyping(ctx, question, onlySource);
+      result = relevantOnly(await searchTyping(ctx, question, onlySource), onlySource?.shown);
+      if (!onlySource) memory.remember(ctx.chat?.id ?? 0, question, result);
     } catch (err) {
       log.error('search failed', err);
       await ctx.reply(ctx.s.searchFailed, replyTo(ctx));
@@ -229,14 +245,29 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     }
     log.debug(`answered ${JSON.stringify(clip(question, 80))}: ${result.abstained ? 'abstained' : `${result.results.length} results`}`);
     if (result.abstained || result.results.length === 0) {
-      const text = onlySource ? html.esc(ctx.s.noMoreFromReport) : renderNoAnswer(result, ctx.s, html);
+      const text = onlySource ? html.esc(ctx.s.noMoreFromReport) : renderNoAnswer(result, ctx.s, html, await refusals.help(searcher, result.q));
       await ctx.reply(text, { parse_mode: 'HTML', ...replyTo(ctx) });
       return;
     }
     const stored: StoredAnswer = { answer: result, onlySource };
     const key = answers.put(stored);
-    const { text, reply_markup } = view(ctx, stored, key, 0, 'quote');
+    const { text, reply_markup } = view(ctx, stored, key, 0, mode);
     await ctx.reply(text, { parse_mode: 'HTML', reply_markup, link_preview_options: { is_disabled: true }, ...replyTo(ctx) });
+  }
+
+  /** A message in the chat's conversation: a follow-up reuses the previous question; a comparison asks each report. */
+  async function converse(ctx: BotContext, text: string): Promise<void> {
+    const chat = ctx.chat?.id ?? 0;
+    const intent = interpret(text, memory.get(chat), (t) => searcher.reportsNamed(t));
+    if (intent.kind === 'compare') {
+      const comparison = await compareReports(searcher, intent.question);
+      if (comparison) {
+        memory.remember(chat, intent.question);
+        await ctx.reply(renderComparison(comparison, ctx.s, html), { parse_mode: 'HTML', ...replyTo(ctx) });
+        return;
+      }
+    }
+    await answer(ctx, intent.question, undefined, intent.kind === 'ask' && intent.full ? 'full' : 'quote');
   }
 
   // --- commands ------------------------------------------------------------------------------
@@ -247,7 +278,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   bot.command('ask', async (ctx) => {
     const question = ctx.match.trim();
     if (!question) return void (await ctx.reply(ctx.s.askWhat, replyTo(ctx)));
-    await withinLimit(ctx, () => answer(ctx, question));
+    await withinLimit(ctx, () => converse(ctx, question));
   });
   // /in PLACE [YEAR] QUESTION: the place (and year) go first in the question, which names the report.
   bot.command('in', async (ctx) => {
@@ -277,7 +308,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     if (data.action === 's') {
       const ran = await withinLimit(ctx, async () => {
         await ctx.answerCallbackQuery(); // stops the button's spinner; the answer comes as a new message
-        await answer(ctx, stored.answer.q, { corpusDir: result.corpusDir, source: result.source, title: result.title || shortRef(result) });
+        await answer(ctx, stored.answer.q, { corpusDir: result.corpusDir, source: result.source, title: result.title || shortRef(result), shown: [result] });
       });
       // Over the limit: the spinner still has to stop (a no-op if the limiter already answered it).
       if (!ran) await ctx.answerCallbackQuery().catch(() => {});
@@ -307,16 +338,18 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
       await ctx.answerInlineQuery([], { ...inlineCache(300), button: { text: ctx.s.inlineHint, start_parameter: 'inline' } });
       return;
     }
-    const result = await searcher.search(question, { k: Math.min(cfg.resultsPerAnswer, 10) });
+    const result = relevantOnly(headers.cite(await searcher.search(question, { k: Math.min(cfg.resultsPerAnswer, 10) }), searcher.info().generation));
     if (result.abstained || result.results.length === 0) {
       await ctx.answerInlineQuery([], { ...inlineCache(60), button: { text: ctx.s.inlineNoAnswer, start_parameter: 'help' } });
       return;
     }
-    const articles = result.results.map((r, i) =>
-      InlineQueryResultBuilder.article(`r${i}-${r.passageId}`, clip(r.quote.replace(/\s+/g, ' '), 80), {
-        description: `${shortRef(r)} ${r.title}`,
-      }).text(renderResult(result, i, { s: ctx.s, markup: html }), { parse_mode: 'HTML', link_preview_options: { is_disabled: true } }),
-    );
+    // Titled with the answering clause, described with the reference: the answer shows before sending.
+    const articles = result.results.map((r, i) => {
+      const span = answerSpan(result.q, r);
+      return InlineQueryResultBuilder.article(`r${i}-${r.passageId}`, clip((span?.text ?? r.quote).replace(/\s+/g, ' '), 80), {
+        description: `${shortRef(r, itemOf(r, span))} ${r.report?.title ?? r.title}`,
+      }).text(renderResult(result, i, { s: ctx.s, markup: html }), { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
+    });
     await ctx.answerInlineQuery(articles, inlineCache(60));
   });
 
@@ -326,7 +359,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     const question = questionIn(ctx);
     if (question === undefined) return next(); // a group message not meant for us
     if (!question) return void (await ctx.reply(ctx.s.askWhat, replyTo(ctx)));
-    await withinLimit(ctx, () => answer(ctx, question));
+    await withinLimit(ctx, () => converse(ctx, question));
   });
   // Stickers, photos, voice…: only in private chats is a word about it useful.
   bot.on('message', async (ctx) => {

@@ -8,10 +8,14 @@
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { headingLabel } from '../corpus/headings.js';
+import { isMetadataText } from '../corpus/report-header.js';
 import { reportMeta } from '../corpus/report-meta.js';
 import { printable } from '../corpus/display.js';
+import { type AnswerSpan, answerSpan } from '../search/answer-span.js';
+import { itemLabelAt } from '../search/quote.js';
 import type { Answer, Result, SourceInfo } from '../search/types.js';
 import { STRINGS, type Strings } from './i18n.js';
+import type { RefusalHelp } from './refusal-help.js';
 
 /** Telegram's limit on a message's text (we count the HTML source, which is never shorter). */
 export const TELEGRAM_TEXT_LIMIT = 4096;
@@ -174,13 +178,45 @@ export function shortName(r: Pick<Result, 'source' | 'title'>): string {
   return clip(cleanHeading(r.title || baseName(r.source)), 12);
 }
 
-/** A short, copyable reference to a result: 〔柏山镇 2023 · 二、（三）〕, with its page when known (〔… · 第3页〕). */
-export function shortRef(r: Pick<Result, 'source' | 'title' | 'sectionPath' | 'page'>, pageLabel: (n: number) => string = (n) => `第${n}页`): string {
+/** A short, copyable reference: 〔柏山镇 2023 · 二、（三）〕, with the item (〔史村镇 2023 · 一、（二）一是〕) and the page (〔… · 第3页〕) when known. */
+export function shortRef(r: Pick<Result, 'source' | 'title' | 'sectionPath' | 'page'>, item = '', pageLabel: (n: number) => string = (n) => `第${n}页`): string {
   const year = /(?:19|20)\d{2}/.exec(baseName(r.source))?.[0] ?? /(?:19|20)\d{2}/.exec(r.title)?.[0];
   const name = shortName(r);
-  const section = (r.sectionPath ?? []).map(headingNumber).join('');
+  const section = (r.sectionPath ?? []).map(headingNumber).join('') + item;
   const who = year && !name.includes(year) ? `${name} ${year}` : name;
   return `〔${who}${section ? ` · ${section}` : ''}${r.page ? ` · ${pageLabel(r.page)}` : ''}〕`;
+}
+
+/** The enumerated item ("一是") the answer (else the quote) of a result is in, or ''. */
+export function itemOf(r: Result, span?: AnswerSpan): string {
+  const at = (span?.start ?? r.start) - r.passageStart;
+  return at >= 0 && at <= (r.passage ?? '').length ? (itemLabelAt(r.passage, at) ?? '') : '';
+}
+
+/** Longest citation a copy button carries (Telegram's limit on copy_text). */
+export const COPY_TEXT_LIMIT = 256;
+
+/**
+ * A citation to publish as is, in the user's conventions:
+ * 「…」——柏山镇人民政府《关于2023年法治政府建设情况的报告》（2023年1月28日）二（二）2.
+ * “…” — 柏山镇人民政府, 《…》 (2023年1月28日), 二（二）2.
+ * The report's own title, issuer and date when its text gives them; otherwise the file name.
+ * The quote is the answering sentence, shortened (…) to keep the whole within `max` characters.
+ */
+export function copyCitation(r: Result, question: string, s: Strings, max = COPY_TEXT_LIMIT): string {
+  const span = answerSpan(question, r);
+  const section = (r.sectionPath ?? []).map((h) => headingNumber(h).replace(/、$/, '')).join('') + itemOf(r, span);
+  const title = (r.report?.title ?? (cleanHeading(r.title) || baseName(r.source))).replace(/^《|》$/g, '');
+  const quoted = sentenceAround(r.quote, span ? span.start - r.start : 0, span ? span.end - r.start : r.quote.length);
+  const source = s.citeSource(r.report?.issuer ?? '', title, r.report?.date ?? '', section);
+  return s.citeQuote(clip(quoted, Math.max(20, max - source.length - 4))) + source;
+}
+
+/** The sentence(s) of text that contain [from, to): from the previous sentence end to the next one. */
+function sentenceAround(text: string, from: number, to: number): string {
+  const before = text.slice(0, from).search(/[^。！？；!?;]*$/);
+  const after = text.slice(to).search(/[。！？；!?;]/);
+  return text.slice(before, after < 0 ? text.length : to + after + 1).trim();
 }
 
 /** "title · heading › heading", each part capped so that the citation stays short. */
@@ -210,28 +246,67 @@ function noticesOf(answer: Answer, s: Strings): string[] {
   return answer.shortenedTo ? [s.questionShortened(answer.shortenedTo)] : [];
 }
 
-/** One result as a message: notices, the quote in a blockquote, the citation and the reference. */
+/** Share of the best result's score a result needs to be shown; below it, results are padding ("1/5" of unrelated quotes). */
+export const RELEVANT_SHARE = 0.7;
+
+type Place = Pick<Result, 'source' | 'start' | 'end'>;
+const overlaps = (a: Place, b: Place) => a.source === b.source && a.start < b.end && b.start < a.end;
+
+/**
+ * The answer with only the results worth paging through: those close to the best one in score, none
+ * repeating a quote kept before it or one already on screen (`shown`), none that is only the report's
+ * header or signature. 1/1 is a fine answer; none left is a refusal.
+ */
+export function relevantOnly(answer: Answer, shown: Place[] = []): Answer {
+  const best = answer.results.find((r) => !shown.some((s) => overlaps(r, s)) && !isMetadataText(r.passage))?.score ?? 0;
+  const kept: Result[] = [];
+  for (const r of answer.results) {
+    if (r.score < best * RELEVANT_SHARE || isMetadataText(r.passage) || [...shown, ...kept].some((s) => overlaps(r, s))) continue;
+    kept.push({ ...r, rank: kept.length + 1 });
+  }
+  return { ...answer, results: kept, abstained: answer.abstained || kept.length === 0 };
+}
+
+/** Most characters of the quote shown under the answer line (about seven phone lines); the full view shows the passage. */
+export const PHONE_QUOTE_CHARS = 120;
+
+/**
+ * One result as a message, for a phone: the answer line (the answering clause, its figure in bold),
+ * then the quote around it with only that clause in bold, then the short reference. Notices and the
+ * caveat of a `low` answer come first, in one short line each. The full view adds the citation and
+ * shows the whole passage.
+ */
 export function renderResult(answer: Answer, index: number, opts: RenderOptions): string {
   const { s, markup: m, mode = 'quote', maxLength = TELEGRAM_TEXT_LIMIT } = opts;
   const r = answer.results[index];
   if (!r) throw new RangeError(`no result ${index} in this answer`);
 
+  const { text, quote, highlights } = locate(r);
+  const base = r.start - quote.start; // index in text = offset in the cleaned report - base
+  const span = answerSpan(answer.q, r);
+  const answerLocal = span && text.slice(span.start - base, span.end - base) === span.text ? { start: span.start - base, end: span.end - base } : undefined;
   const top = [
     ...noticesOf(answer, s).map((n) => m.italic(m.esc(n))),
-    ...(answer.namedReports?.length ? [m.italic(m.esc(clip(s.searchedIn(answer.namedReports), 300)))] : []),
+    ...(answer.namedReports && answer.namedReports.length > 1 ? [m.italic(m.esc(clip(s.searchedIn(answer.namedReports), 300)))] : []),
     ...(answer.level === 'low' ? [m.italic(m.esc(s.lowConfidence))] : []),
     ...(opts.header ? [m.esc(clip(opts.header, 300))] : []),
+    ...(span && answerLocal ? [answerLine(m, span)] : []),
   ];
-  const bottom = [m.esc(citation(r)), m.code(m.esc(shortRef(r, s.page))), ...(opts.footer ? [m.italic(m.esc(clip(opts.footer, 300)))] : [])];
-  const { text, quote, highlights } = locate(r);
-  // Short view: the quote, its answering sentences in bold. Full view: the passage, same bold
-  // (or the whole quote in bold when search marked no sentences).
-  const natural: Span = mode === 'full' ? { start: 0, end: text.length } : quote;
-  const bold = highlights.length ? highlights : mode === 'full' ? [quote] : [];
+  const bottom = [
+    ...(mode === 'full' ? [m.esc(citation(r))] : []),
+    m.code(m.esc(shortRef(r, itemOf(r, span), s.page))),
+    ...(opts.footer ? [m.italic(m.esc(clip(opts.footer, 300)))] : []),
+  ];
+  // Short view: the quote around the answering clause, that clause in bold. Full view: the passage,
+  // same bold (or the whole quote in bold when search marked nothing).
+  const bold = answerLocal ? [answerLocal] : highlights.length ? highlights : mode === 'full' ? [quote] : [];
   const focus: Span = bold.length ? { start: bold[0]!.start, end: Math.max(...bold.map((b) => b.end)) } : quote;
+  const natural: Span = mode === 'full' ? { start: 0, end: text.length } : phoneWindow(text, quote, focus);
+  const cutBefore = natural.start > (mode === 'full' ? 0 : quote.start);
+  const cutAfter = natural.end < (mode === 'full' ? text.length : quote.end);
 
   const compose = (w: Span, cutNote = false): string => {
-    const body = `${w.start > natural.start ? '…' : ''}${markSpans(m, text, w, bold)}${w.end < natural.end ? '…' : ''}${cutNote ? ` ${m.esc(s.truncated)}` : ''}`;
+    const body = `${w.start > natural.start || cutBefore ? '…' : ''}${markSpans(m, text, w, bold)}${w.end < natural.end || cutAfter ? '…' : ''}${cutNote ? ` ${m.esc(s.truncated)}` : ''}`;
     return [...top, m.quote(body, mode === 'full'), ...bottom].join('\n');
   };
   const fits = (w: Span, cutNote = false) => compose(w, cutNote).length <= maxLength;
@@ -252,13 +327,69 @@ export function renderResult(answer: Answer, index: number, opts: RenderOptions)
   return m.esc(headOf(`${r.quote}\n${citation(r)}`, Math.floor(maxLength / 5)));
 }
 
-/** The reply when the reports do not answer: says so plainly, then how to ask better. */
-export function renderNoAnswer(answer: Answer, s: Strings, m: Markup): string {
+/** The answer line: the answering clause, verbatim, its figure (date, place) in bold. */
+function answerLine(m: Markup, span: AnswerSpan): string {
+  const f = { start: span.focus.start - span.start, end: span.focus.end - span.start };
+  const t = span.text;
+  return `${m.esc(t.slice(0, f.start))}${m.bold(m.esc(t.slice(f.start, f.end)))}${m.esc(t.slice(f.end))}`;
+}
+
+/**
+ * The part of the quote a phone shows: the sentence with the answer, and its neighbours while the
+ * whole stays within PHONE_QUOTE_CHARS; a sentence longer than that is cut at commas around the answer.
+ */
+function phoneWindow(text: string, quote: Span, focus: Span): Span {
+  if (quote.end - quote.start <= PHONE_QUOTE_CHARS) return quote;
+  const ends = [quote.start];
+  for (let i = quote.start; i < quote.end; i++) if (/[。！？；!?;]/.test(text[i]!) && !/[”’"」』）)】]/.test(text[i + 1] ?? '')) ends.push(i + 1);
+  ends.push(quote.end);
+  let start = Math.max(...ends.filter((e) => e <= focus.start));
+  let end = Math.min(...ends.filter((e) => e >= focus.end));
+  const size = () => end - start;
+  for (;;) {
+    const prev = Math.max(quote.start, ...ends.filter((e) => e < start));
+    const next = Math.min(quote.end, ...ends.filter((e) => e > end));
+    if (next > end && next - start <= PHONE_QUOTE_CHARS) end = next;
+    else if (prev < start && end - prev <= PHONE_QUOTE_CHARS) start = prev;
+    else break;
+  }
+  while (start < end && /\s/.test(text[start]!)) start++;
+  if (size() <= PHONE_QUOTE_CHARS) return { start, end };
+  // One long sentence: from a comma before the answer to one after it.
+  const room = Math.max(0, PHONE_QUOTE_CHARS - (focus.end - focus.start));
+  const from = Math.max(start, focus.start - Math.floor(room / 3));
+  const to = Math.min(end, focus.end + room - (focus.start - from));
+  const comma = text.slice(from, focus.start).search(/[，,、]/);
+  const lastComma = Math.max(text.slice(focus.end, to).lastIndexOf('，'), text.slice(focus.end, to).lastIndexOf(','));
+  return {
+    start: snap(text, comma >= 0 && from > start ? from + comma + 1 : from, 1),
+    end: snap(text, lastComma >= 0 && to < end ? focus.end + lastComma + 1 : to, -1),
+  };
+}
+
+/** A comparison in one message: each report's answer line (its best sentence's answering clause) and reference. */
+export function renderComparison(c: { q: string; rows: { label: string; result: Result }[] }, s: Strings, m: Markup, maxLength = TELEGRAM_TEXT_LIMIT): string {
+  const lines = [m.italic(m.esc(s.comparisonTitle(c.rows.length)))];
+  for (const { label, result: r } of c.rows) {
+    const span = answerSpan(c.q, r);
+    const line = span ? answerLine(m, span) : m.esc(clip(r.quote, 60));
+    lines.push(`• ${m.bold(m.esc(label))}：${line}`, `  ${m.code(m.esc(shortRef(r, itemOf(r, span))))}`);
+  }
+  return linesWithin(lines, maxLength);
+}
+
+/**
+ * The reply when the reports do not answer: says so plainly, then what the reports cover near the
+ * question (`help`: their nearest headings, and the Chinese words of an English question), then how to ask.
+ */
+export function renderNoAnswer(answer: Answer, s: Strings, m: Markup, help?: RefusalHelp): string {
   const notices = noticesOf(answer, s).map((n) => m.italic(m.esc(n)));
   const missing = answer.missingReport;
   if (missing) return [...notices, m.bold(m.esc(clip(s.noReportFor(missing.place, missing.year, missing.available), 1500)))].join('\n');
+  const near = help?.headings.length ? [m.esc(s.nearTitle), ...help.headings.map((h) => `• ${m.esc(clip(`${h.report}：${cleanHeading(h.heading)}`, 80))}`)] : [];
+  const words = help?.words.length ? [m.esc(s.wordsTitle), ...help.words.map((w) => `• ${m.esc(w.english)} → ${w.chinese.map((c) => m.code(m.esc(c))).join(' ')}`)] : [];
   const tips = s.noAnswerTips.map((t) => `• ${m.esc(t)}`);
-  return [...notices, m.bold(m.esc(s.noAnswer)), ...tips].join('\n');
+  return [...notices, m.bold(m.esc(s.noAnswer)), ...near, ...words, ...(near.length || words.length ? [''] : []), ...tips].join('\n');
 }
 
 /** Lines joined until the limit, the rest summed up as "…". */
@@ -336,6 +467,8 @@ export function decodeButton(data: unknown): ButtonData | undefined {
 export interface KeyboardOptions {
   /** Offer "all from this report" (not when the answer is already limited to one report). */
   sameReport: boolean;
+  /** Offer a button that copies the citation (quote, issuer, title, date, section). */
+  copy?: boolean;
 }
 
 /** Buttons under result `index`: ‹ prev · i/n · next ›, then full passage / short quote and same report. */
@@ -355,7 +488,7 @@ export function answerKeyboard(
     callback_data: encodeButton({ action, key, index: i }),
   });
   const view: ButtonAction = mode === 'full' ? 'f' : 'q';
-  const rows: InlineKeyboardButton.CallbackButton[][] = [];
+  const rows: InlineKeyboardButton[][] = [];
   if (total > 1) {
     const paging: InlineKeyboardButton.CallbackButton[] = [];
     if (index > 0) paging.push(button(s.prev, view, index - 1));
@@ -363,10 +496,11 @@ export function answerKeyboard(
     if (index < total - 1) paging.push(button(s.next, view, index + 1));
     rows.push(paging);
   }
-  const more: InlineKeyboardButton.CallbackButton[] = [];
+  const more: InlineKeyboardButton[] = [];
   if (mode === 'full') more.push(button(s.shortQuote, 'q', index));
   else if (hasMoreContext(r)) more.push(button(s.fullPassage, 'f', index));
   if (opts.sameReport) more.push(button(s.sameReport, 's', index));
+  if (opts.copy) more.push({ text: s.copyCitation, copy_text: { text: copyCitation(r, answer.q, s) } });
   if (more.length) rows.push(more);
   return rows.length ? { inline_keyboard: rows } : undefined;
 }

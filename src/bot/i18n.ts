@@ -28,6 +28,10 @@ export interface Strings {
   /** The reply when the reports do not answer, with advice on asking. */
   noAnswer: string;
   noAnswerTips: string[];
+  /** Above the report headings nearest to a refused question. */
+  nearTitle: string;
+  /** Above the Chinese words of an English question. */
+  wordsTitle: string;
   /** Above quotes shown with a caveat (the reports are on the subject but may not answer exactly). */
   lowConfidence: string;
   /** Which reports a question named by place/year were searched. */
@@ -53,6 +57,13 @@ export interface Strings {
   fullPassage: string;
   shortQuote: string;
   sameReport: string;
+  copyCitation: string;
+  /** Above a comparison across reports. */
+  comparisonTitle(reports: number): string;
+  /** A quote as cited: 「…」 or “…”. */
+  citeQuote(quote: string): string;
+  /** What follows the quote in a citation: ——issuer《title》（date）section. Parts may be empty. */
+  citeSource(issuer: string, title: string, date: string, section: string): string;
   position(index: number, total: number): string;
   /** Page of a quote in a citation: 第3页 / p. 3. */
   page(n: number): string;
@@ -97,7 +108,9 @@ const zh: Strings = {
     '一次只问一件事；',
     '/sources 可以查看收录了哪些报告。',
   ],
-  lowConfidence: '以下是最接近的段落，未必正好回答这个问题：',
+  lowConfidence: '最接近的段落，未必正好回答：',
+  nearTitle: '报告里与此最接近的章节：',
+  wordsTitle: '你的英文词在报告里的中文说法：',
   searchedIn: (labels) => `查找范围：${labels.slice(0, 3).join('、')}${labels.length > 3 ? ` 等 ${labels.length} 份报告` : ''}`,
   noReportFor: (place, year, available) => `没有${place} ${year} 年的报告。${place}的报告有：${available.slice(0, 12).join('、')}${available.length > 12 ? '……' : ''}`,
   placeLine: (place, years, n) => `${place}：${years}（${n} 份）`,
@@ -116,6 +129,10 @@ const zh: Strings = {
   fullPassage: '展开全段',
   shortQuote: '只看摘录',
   sameReport: '本报告全部结果',
+  copyCitation: '复制引用',
+  comparisonTitle: (n) => `${n} 份报告各自的说法：`,
+  citeQuote: (q) => `「${q}」`,
+  citeSource: (issuer, title, date, section) => `——${issuer}《${title}》${date ? `（${date}）` : ''}${section}`,
   position: (i, n) => `${i}/${n}`,
   page: (n) => `第${n}页`,
   fromReport: (title) => `只看《${title}》：`,
@@ -125,8 +142,8 @@ const zh: Strings = {
   inlineHint: '输入问题，引用报告原文',
   inlineNoAnswer: '报告里没有找到答案：换个说法试试',
   terminalBanner: '报告问答（终端版）。输入问题后回车；/help 查看命令，Ctrl+D 退出。',
-  terminalHelp: '/next 下一条  /prev 上一条  /full 展开全段  /sources 收录的报告  /in 地名 问题  只查某地的报告  /quit 退出',
-  terminalFooter: (i, n, full) => `第 ${i}/${n} 条${i < n ? ' · /next 下一条' : ''}${i > 1 ? ' · /prev 上一条' : ''} · /full ${full ? '只看摘录' : '展开全段'}`,
+  terminalHelp: '/next 下一条  /prev 上一条  /full 展开全段  /cite 可发表的引用  /sources 收录的报告  /in 地名 问题  只查某地的报告  /quit 退出\n接着问：“那史村镇呢？”“2022年呢？”“详细点”；比较：“两个镇谁的普法宣传做得多？”',
+  terminalFooter: (i, n, full) => `第 ${i}/${n} 条${i < n ? ' · /next 下一条' : ''}${i > 1 ? ' · /prev 上一条' : ''} · /full ${full ? '只看摘录' : '展开全段'} · /cite 引用`,
   terminalNoPrevious: '先问一个问题。',
 };
 
@@ -162,7 +179,9 @@ const en: Strings = {
     'ask one thing at a time;',
     '/sources lists the reports.',
   ],
-  lowConfidence: 'The closest passages — they may not answer exactly:',
+  lowConfidence: 'Closest passage — may not answer exactly:',
+  nearTitle: 'Nearest sections of the reports:',
+  wordsTitle: 'Your words as the reports say them (in Chinese):',
   searchedIn: (labels) => `Searched: ${labels.slice(0, 3).join(', ')}${labels.length > 3 ? ` and ${labels.length - 3} more reports` : ''}`,
   noReportFor: (place, year, available) => `There is no ${year} report for ${place}. Reports for ${place}: ${available.slice(0, 12).join(', ')}${available.length > 12 ? ' …' : ''}`,
   placeLine: (place, years, n) => `${place}: ${years} (${n})`,
@@ -181,6 +200,10 @@ const en: Strings = {
   fullPassage: 'Full passage',
   shortQuote: 'Short quote',
   sameReport: 'All from this report',
+  copyCitation: 'Copy citation',
+  comparisonTitle: (n) => `What each of the ${n} reports says:`,
+  citeQuote: (q) => `“${q}”`,
+  citeSource: (issuer, title, date, section) => ` — ${[issuer, `《${title}》`].filter(Boolean).join(', ')}${date ? ` (${date})` : ''}${section ? `, ${section}` : ''}`,
   position: (i, n) => `${i}/${n}`,
   page: (n) => `p. ${n}`,
   fromReport: (title) => `Only from “${title}”:`,
@@ -190,9 +213,9 @@ const en: Strings = {
   inlineHint: 'Type a question to quote the reports',
   inlineNoAnswer: 'The reports do not answer this: try other words',
   terminalBanner: 'Report Q&A (terminal). Type a question and press Enter; /help lists commands, Ctrl+D quits.',
-  terminalHelp: '/next next result  /prev previous  /full whole passage  /sources reports  /in PLACE QUESTION  one place only  /quit quit',
+  terminalHelp: '/next next result  /prev previous  /full whole passage  /cite citation to publish  /sources reports  /in PLACE QUESTION  one place only  /quit quit\nFollow up: "What about Shicun?", "2022?", "more"; compare: "Which town held more legal talks?"',
   terminalFooter: (i, n, full) =>
-    `Result ${i} of ${n}${i < n ? ' · /next for more' : ''}${i > 1 ? ' · /prev to go back' : ''} · /full for ${full ? 'the short quote' : 'the whole passage'}`,
+    `Result ${i} of ${n}${i < n ? ' · /next for more' : ''}${i > 1 ? ' · /prev to go back' : ''} · /full for ${full ? 'the short quote' : 'the whole passage'} · /cite`,
   terminalNoPrevious: 'Ask a question first.',
 };
 

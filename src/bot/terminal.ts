@@ -9,10 +9,13 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { Config } from '../config.js';
 import { addReport, removeReport, ReportError } from '../index/reports.js';
+import { ReportHeaders } from '../index/report-headers.js';
 import type { Searcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
-import { plainMarkup, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
+import { ChatMemory, compareReports, interpret } from './conversation.js';
+import { copyCitation, plainMarkup, relevantOnly, renderComparison, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
 import { langOf, type Lang, stringsFor } from './i18n.js';
+import { RefusalHelper } from './refusal-help.js';
 import { describeError } from './log.js';
 import { describeAdded, describeRemoved, refreshIfLive, uploadStrings } from './upload.js';
 
@@ -38,6 +41,10 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
   const say = (text: string) => output.write(`${text}\n\n`);
 
   let current: { answer: Answer; index: number; mode: ViewMode } | undefined;
+  // One chat: the last question is kept for follow-ups ("那史村镇呢？", "more").
+  const memory = new ChatMemory(config.bot.conversationTtlMs, 1);
+  const headers = new ReportHeaders(config.indexDir);
+  const refusals = new RefusalHelper(config.indexDir);
   const show = () => {
     if (!current) return say(s.terminalNoPrevious);
     const { answer, index, mode } = current;
@@ -98,6 +105,11 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
         if (current) current.mode = current.mode === 'full' ? 'quote' : 'full';
         show();
         return true;
+      case '/cite': {
+        const r = current?.answer.results[current.index];
+        say(current && r ? copyCitation(r, current.answer.q, s) : s.terminalNoPrevious);
+        return true;
+      }
     }
     let question = text;
     if (/^\/in(\s|$)/i.test(text)) {
@@ -109,12 +121,21 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
       question = `${where} ${year} ${rest.join(' ')}`.replace(/\s+/g, ' ');
     }
     try {
-      const answer = await searcher.search(question, { k: config.bot.resultsPerAnswer });
+      const intent = interpret(question, memory.get('terminal'), (t) => searcher.reportsNamed(t));
+      const comparison = intent.kind === 'compare' ? await compareReports(searcher, intent.question) : undefined;
+      if (comparison) {
+        memory.remember('terminal', intent.question);
+        say(renderComparison(comparison, s, m, Infinity));
+        return true;
+      }
+      const found = await searcher.search(intent.question, { k: config.bot.resultsPerAnswer });
+      const answer = relevantOnly(headers.cite(found, searcher.info().generation));
+      memory.remember('terminal', intent.question, answer);
       if (answer.abstained || answer.results.length === 0) {
         current = undefined;
-        say(renderNoAnswer(answer, s, m));
+        say(renderNoAnswer(answer, s, m, await refusals.help(searcher, answer.q)));
       } else {
-        current = { answer, index: 0, mode: 'quote' };
+        current = { answer, index: 0, mode: intent.kind === 'ask' && intent.full ? 'full' : 'quote' };
         show();
       }
     } catch (err) {

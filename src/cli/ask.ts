@@ -6,10 +6,11 @@
  * text line is a question too). Logs and warnings go to stderr. Exit 0 on success (abstaining included).
  */
 import readline from 'node:readline';
-import { citation, shortRef } from '../bot/format.js';
+import { citation, itemOf, shortRef } from '../bot/format.js';
 import { printable } from '../corpus/display.js';
 import { indexStatus } from '../index/ingest.js';
 import { IndexError } from '../index/store.js';
+import { answerSpan } from '../search/answer-span.js';
 import { openSearcher, type Searcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
 import { parseCommandLine, SHARED_HELP, UsageError } from './options.js';
@@ -31,8 +32,24 @@ export interface JsonAnswer {
   reports?: string[];
   /** A place/year with no report: what exists for that place. */
   missingReport?: { place: string; year: number; available: string[] };
-  /** `page`: the page the quote starts on, for reports with pages (PDF); absent otherwise. */
-  results: { rank: number; score: number; source: string; title: string; section: string; quote: string; start: number; end: number; page?: number }[];
+  results: JsonResult[];
+}
+
+export interface JsonResult {
+  rank: number;
+  score: number;
+  source: string;
+  title: string;
+  section: string;
+  quote: string;
+  start: number;
+  end: number;
+  /** The answering clause of the quote, verbatim, and its offsets in the cleaned report (see answer-span.ts). */
+  answer?: string;
+  answerStart?: number;
+  answerEnd?: number;
+  /** The page the quote starts on, for reports with pages (PDF); absent otherwise. */
+  page?: number;
 }
 
 export function toJson(id: unknown, answer: Answer): JsonAnswer {
@@ -43,7 +60,11 @@ export function toJson(id: unknown, answer: Answer): JsonAnswer {
     ...(answer.level !== 'none' ? { confidence: answer.level } : {}),
     ...(answer.namedReports ? { reports: answer.namedReports } : {}),
     ...(answer.missingReport ? { missingReport: answer.missingReport } : {}),
-    results: answer.results.map(({ rank, score, source, title, section, quote, start, end, page }) => ({ rank, score, source, title, section, quote, start, end, ...(page ? { page } : {}) })),
+    results: answer.results.map((r) => {
+      const { rank, score, source, title, section, quote, start, end, page } = r;
+      const span = answerSpan(answer.q, r);
+      return { rank, score, source, title, section, quote, start, end, ...(span ? { answer: span.text, answerStart: span.start, answerEnd: span.end } : {}), ...(page ? { page } : {}) };
+    }),
   };
 }
 
@@ -62,8 +83,10 @@ export function toText(answer: Answer): string {
   if (answer.namedReports) lines.push(`(searched: ${answer.namedReports.join(', ')})`);
   if (answer.level === 'low') lines.push('The closest passages — they may not answer exactly:', '');
   for (const r of answer.results) {
-    lines.push(`${r.rank}. ${shortRef(r)}  score ${r.score.toFixed(4)}`);
+    const span = answerSpan(answer.q, r);
+    lines.push(`${r.rank}. ${shortRef(r, itemOf(r, span))}  score ${r.score.toFixed(4)}`);
     lines.push(`   ${printable(r.source)}  ${citation(r)}`);
+    if (span) lines.push(`   → ${span.text}`);
     lines.push(`   「${r.quote.replace(/\n/g, ' ')}」`);
     lines.push('');
   }

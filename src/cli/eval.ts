@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { answerSpan } from '../search/answer-span.js';
 import { openSearcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
 import { parseCommandLine, SHARED_HELP, UsageError } from './options.js';
@@ -35,6 +36,14 @@ export function isQuestionDoc(doc: string, source: string): boolean {
   return doc.includes('/') || doc.includes('.') ? path.basename(source) === path.basename(doc) : docOf(source) === doc;
 }
 
+/** Whether the answer line of the first result (its answering clause, not the whole quote) contains one of `must`, in the question's document. */
+export function answerLineHit(question: EvalQuestion, answer: Pick<Answer, 'abstained' | 'results' | 'q'>): boolean {
+  const top = answer.results[0];
+  if (answer.abstained || question.doc === null || !top || !isQuestionDoc(question.doc, top.source)) return false;
+  const span = squeeze(answerSpan(answer.q, top)?.text ?? '');
+  return question.must.map(squeeze).some((m) => span.includes(m));
+}
+
 /** Rank (1-based) of the first hit among results, or 0. */
 export function firstHit(question: EvalQuestion, answer: Pick<Answer, 'abstained' | 'results'>): number {
   if (answer.abstained || question.doc === null) return 0;
@@ -49,6 +58,8 @@ export interface Scores {
   hit1: number;
   hit3: number;
   hit5: number;
+  /** Share of answerable questions whose first result's answer line contains the expected string. */
+  answerLine: number;
   mrr: number;
   unanswerable: number;
   abstainedRight: number;
@@ -62,7 +73,7 @@ export interface Scores {
   meanQuoteChars: number;
 }
 
-export function score(rows: { question: EvalQuestion; answer: Pick<Answer, 'abstained' | 'results'> & Partial<Pick<Answer, 'level'>> }[]): Scores {
+export function score(rows: { question: EvalQuestion; answer: Pick<Answer, 'abstained' | 'results' | 'q'> & Partial<Pick<Answer, 'level'>> }[]): Scores {
   const levelOf = (a: (typeof rows)[number]['answer']) => (a.abstained || a.results.length === 0 ? 'none' : (a.level ?? 'high'));
   const answerable = rows.filter((r) => r.question.doc !== null);
   const unanswerable = rows.filter((r) => r.question.doc === null);
@@ -74,6 +85,7 @@ export function score(rows: { question: EvalQuestion; answer: Pick<Answer, 'abst
     hit1: at(1),
     hit3: at(3),
     hit5: at(5),
+    answerLine: answerable.length ? answerable.filter((r) => answerLineHit(r.question, r.answer)).length / answerable.length : 0,
     mrr: answerable.length ? ranks.reduce((s, x) => s + (x > 0 && x <= 10 ? 1 / x : 0), 0) / answerable.length : 0,
     unanswerable: unanswerable.length,
     abstainedRight: unanswerable.filter((r) => r.answer.abstained || r.answer.results.length === 0).length,
@@ -104,7 +116,7 @@ export function readQuestions(file: string): EvalQuestion[] {
 export function formatScores(label: string, s: Scores): string {
   const f = (x: number) => x.toFixed(3);
   const abstain = s.unanswerable ? `${s.abstainedRight}/${s.unanswerable}` : '—';
-  return `${label.padEnd(10)} n=${String(s.answerable).padEnd(3)} Hit@1 ${f(s.hit1)}  Hit@3 ${f(s.hit3)}  Hit@5 ${f(s.hit5)}  MRR ${f(s.mrr)}  abstain ${abstain}  false-abstain ${s.falseAbstain}  outcomes high/low/refused ${s.high}/${s.low}/${s.refused}  unanswerable-high ${s.unanswerableHigh}  quote ${s.meanQuoteChars.toFixed(0)} chars`;
+  return `${label.padEnd(10)} n=${String(s.answerable).padEnd(3)} Hit@1 ${f(s.hit1)}  Hit@3 ${f(s.hit3)}  Hit@5 ${f(s.hit5)}  Answer-line@1 ${f(s.answerLine)}  MRR ${f(s.mrr)}  abstain ${abstain}  false-abstain ${s.falseAbstain}  outcomes high/low/refused ${s.high}/${s.low}/${s.refused}  unanswerable-high ${s.unanswerableHigh}  quote ${s.meanQuoteChars.toFixed(0)} chars`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -124,7 +136,8 @@ export async function main(argv: string[]): Promise<number> {
       if (values.verbose) {
         const rank = question.doc === null ? (answer.abstained ? 'abstained ✓' : 'answered ✗') : String(firstHit(question, answer) || '✗');
         const top = answer.results[0];
-        process.stderr.write(`${question.id} [${question.lang}] ${rank.padEnd(11)} ${answer.level.padEnd(4)} cov ${answer.confidence.toFixed(2)} dense ${(answer.signals?.dense ?? 0).toFixed(3)} ${question.q}\n    → ${top ? `${top.source.slice(0, 24)} ${top.quote.slice(0, 70)}` : '(none)'}\n`);
+        const line = top ? answerSpan(answer.q, top)?.text ?? '' : '';
+        process.stderr.write(`${question.id} [${question.lang}] ${rank.padEnd(11)} ${answer.level.padEnd(4)} cov ${answer.confidence.toFixed(2)} dense ${(answer.signals?.dense ?? 0).toFixed(3)} ${question.q}\n    → ${top ? `${top.source.slice(0, 24)} ${top.quote.slice(0, 70)}` : '(none)'}\n    answer line ${question.doc !== null && answerLineHit(question, answer) ? '✓' : '✗'} ${line}\n`);
       }
     }
     const langs = [...new Set(set.questions.map((q) => q.lang))];

@@ -5,9 +5,10 @@
  */
 import type { CleanedReport } from './clean.js';
 import type { Heading } from './headings.js';
+import { isHeaderLine, isSignatureLine } from './report-header.js';
 
 /** Bump when passages would come out differently: the index is then rebuilt. */
-export const CHUNKER_VERSION = 5;
+export const CHUNKER_VERSION = 6;
 
 export const PASSAGE_MIN_CHARS = 150;
 export const PASSAGE_MAX_CHARS = 400;
@@ -34,6 +35,8 @@ export interface Chunk extends Span {
 
 /** Sentence ends: Chinese and ASCII, followed by any closing quotes or brackets. */
 const SENTENCE_RE = /[^。！？；!?;]*(?:[。！？；!?;]+[”’"」』）)】]*|$)/g;
+/** The label of an enumerated item at the start of a sentence: 一是, 第二 (in "第二，…"). */
+export const ITEM_LABEL = /^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+(?=[，,、]))/;
 /** Sentences that open an enumerated point: 一是 二是, 第一, 首先, 其次 … */
 const ENUM_START = /^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]|首先|其次|再次|最后|此外|同时)/;
 
@@ -108,13 +111,16 @@ function packSection(sentences: Sentence[]): Span[][] {
 /**
  * Chunks a cleaned report. Headings nest in the order the report uses their styles:
  * a heading of a style already on the path replaces that level; a new style goes one level deeper.
- * Unnumbered markdown headings before the first numbered one are the document's title lines,
- * not sections.
+ * The report's own metadata lines — issuer, title and addressee above the body, signature and date
+ * below it (report-header.ts) — form passages of their own, outside any section, so that no quote
+ * ends on "史村镇人民政府 / 2023年12月28日". Other unnumbered markdown headings before the first
+ * numbered one are title lines of the opening passage, not sections.
  */
 export function chunkReport(report: CleanedReport): Chunk[] {
   const chunks: Chunk[] = [];
   const path: { heading: Heading; text: string }[] = [];
   let sentences: Sentence[] = [];
+  let matter: Span[] = [];
   let seenNumbered = false;
 
   const flush = () => {
@@ -125,8 +131,20 @@ export function chunkReport(report: CleanedReport): Chunk[] {
     }
     sentences = [];
   };
+  const flushMatter = () => {
+    if (!matter.length) return;
+    chunks.push({ start: matter[0]!.start, end: matter[matter.length - 1]!.end, sectionPath: [], sentences: matter });
+    matter = [];
+  };
 
   for (const block of report.blocks) {
+    const numberedHeading = block.kind === 'heading' && block.heading?.label !== '';
+    if (!numberedHeading && (isSignatureLine(block.text) || (!seenNumbered && isHeaderLine(block.text)))) {
+      flush();
+      matter.push({ start: block.start, end: block.end });
+      continue;
+    }
+    flushMatter();
     if (block.kind === 'heading' && block.heading) {
       const h = block.heading;
       const numbered = h.label !== '';
@@ -147,5 +165,6 @@ export function chunkReport(report: CleanedReport): Chunk[] {
     });
   }
   flush();
+  flushMatter();
   return chunks;
 }

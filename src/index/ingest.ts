@@ -12,6 +12,7 @@ import { CHUNKER_VERSION, chunkReport } from '../corpus/chunk.js';
 import { type CleanedReport, cleanReport } from '../corpus/clean.js';
 import { printable } from '../corpus/display.js';
 import { listCorpusFiles, type LoadedReport, readReport, type SkippedFile, sha256, skippedAs, titleOf } from '../corpus/load.js';
+import { readReportHeader } from '../corpus/report-header.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { buildEnglishBridge } from '../search/english.js';
 import { DocumentFrequencies, LexicalIndex, type LexicalDoc } from '../search/lexical.js';
@@ -227,6 +228,7 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
         encoding: report.encoding,
         ...(report.pages ? { pages: report.pages } : {}),
         title,
+        header: readReportHeader(cleaned.text),
         firstPassage: store.passages.length,
         passages: chunks.length,
       });

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SkippedFile } from '../corpus/load.js';
+import type { ReportHeader } from '../corpus/report-header.js';
 
 /** Bump when the files of a generation change shape: older indexes are then rebuilt. */
 export const FORMAT_VERSION = 3;
@@ -29,6 +30,8 @@ export interface ManifestFile {
   /** Number of pages, for formats that have pages (PDF). */
   pages?: number;
   title: string;
+  /** The report's own title, issuer and date, read from its text (absent in older indexes). */
+  header?: ReportHeader;
   /** Index of the file's first passage and how many it has. */
   firstPassage: number;
   passages: number;

@@ -5,7 +5,7 @@
  * quote stays within the limit, the more relevant side first (the sentence after by default:
  * reports state a point, then its figures).
  */
-import { hardCut, type Span } from '../corpus/chunk.js';
+import { hardCut, ITEM_LABEL, type Span } from '../corpus/chunk.js';
 import { type Concept, matchedWeight } from './query.js';
 import { normalize } from './text.js';
 
@@ -22,6 +22,29 @@ function sentenceScore(text: string, concepts: Concept[], asksQuantity: boolean)
   const score = matchedWeight(text, concepts);
   // A question asking "how many" is answered by a sentence with a figure in it.
   return asksQuantity && score > 0 && FIGURE.test(text) ? score * 1.5 : score;
+}
+
+/** An item sentence this short, ended by 。 and followed by more text, is only its title ("三是规范文明执法。"); after ； it is a list entry. */
+const BARE_ITEM_TITLE_CHARS = 20;
+
+/** Index of the sentence that opens the enumerated item sentence i belongs to (same paragraph), if any. */
+function enclosingItem(docText: string, sentences: Span[], i: number): number | undefined {
+  for (let j = i; j >= 0; j--) {
+    if (ITEM_LABEL.test(docText.slice(sentences[j]!.start, sentences[j]!.start + 4))) return j;
+    if (j > 0 && docText.slice(sentences[j - 1]!.end, sentences[j]!.start).includes('\n')) return undefined;
+  }
+  return undefined;
+}
+
+/** ITEM_LABEL wherever a sentence starts. */
+const ITEM_LABEL_IN_TEXT = new RegExp(`(?:^|[。！？；])(${ITEM_LABEL.source.slice(1)})`, 'g');
+
+/** The label of the enumerated item that covers offset `at` of `text` ("一是"), when the item starts in the same paragraph. */
+export function itemLabelAt(text: string, at: number): string | undefined {
+  const paragraph = text.slice(text.lastIndexOf('\n', at - 1) + 1, at);
+  let label: string | undefined;
+  for (const m of paragraph.matchAll(ITEM_LABEL_IN_TEXT)) label = m[1];
+  return label;
 }
 
 /** Picks the quote from a passage's sentences (offsets into `docText`). */
@@ -41,6 +64,16 @@ export function extractQuote(docText: string, sentences: Span[], concepts: Conce
     if (canNext && (!canPrev || scores[to + 1]! >= scores[from - 1]!)) to++;
     else from--;
   }
+  // Clean edges: a quote inside an enumerated item starts at its label ("一是…") when that stays
+  // readable, and never ends on the bare title of the next item ("…。三是规范文明执法。").
+  const text = (i: number) => docText.slice(sentences[i]!.start, sentences[i]!.end);
+  const itemStart = enclosingItem(docText, sentences, from);
+  if (itemStart !== undefined && itemStart < from && length(itemStart, best) <= maxChars * 1.25) {
+    from = itemStart;
+    while (to > best && length(from, to) > maxChars * 1.25) to--;
+  }
+  const bareTitle = (i: number) => ITEM_LABEL.test(text(i)) && text(i).length <= BARE_ITEM_TITLE_CHARS && text(i).endsWith('。') && i < sentences.length - 1;
+  while (to > best && bareTitle(to)) to--;
   const start = sentences[from]!.start;
   // One sentence longer than the limit (text without punctuation): cut at a comma or space within it.
   const end = from === to && sentences[to]!.end - start > maxChars ? hardCut(docText, start, start + maxChars, Math.floor(maxChars / 4)) : sentences[to]!.end;

@@ -1,3 +1,5 @@
+import type { ReportHeader } from '../corpus/report-header.js';
+
 /** What search hands to its callers (CLI, bot, eval): the stable shapes of an answer. */
 
 export interface Result {
@@ -30,6 +32,8 @@ export interface Result {
   passageId: number;
   /** The page the quote starts on, for reports with pages (PDF). */
   page?: number;
+  /** The report's own title, issuer and date (set by ReportHeaders for citations; absent in older indexes). */
+  report?: ReportHeader;
 }
 
 export interface Answer {

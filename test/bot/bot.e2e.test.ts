@@ -21,7 +21,7 @@ import { type Config, type ConfigOverrides, loadConfig, PROJECT_ROOT, STANDIN_MO
 import { ingest } from '../../src/index/ingest.js';
 import { openSearcher, type Searcher } from '../../src/search/searcher.js';
 import { buttonData, buttons, EMULATED_BOT, type Emulator, emulateLongPolling, freePort, sleep, startEmulator, TestUser, waitFor } from './helpers/emulator.js';
-import { checkHtml } from './helpers/fixtures.js';
+import { checkHtml, phoneLines } from './helpers/fixtures.js';
 
 process.env.EMBED_MODEL = STANDIN_MODEL_ID;
 process.env.ALLOW_REMOTE_MODELS = 'false';
@@ -139,10 +139,16 @@ describe('bot through the Bot API emulator', () => {
     assert.ok(m.text.length <= TELEGRAM_TEXT_LIMIT);
     checkHtml(m.text);
     assert.ok(blockquote(m.text).includes('先后组织各类普法宣传30余次'));
-    assert.match(blockquote(m.text), /<b>[^<]*30余次[^<]*<\/b>/, 'the answering sentence is in bold');
-    assert.ok(m.text.includes('\n— 柏山镇 2023年法治政府建设情况报告 · 二、推进法治政府建设的主要举措和成效 › （二）'));
+    assert.match(blockquote(m.text), /<b>[^<]*30余次[^<]*<\/b>/, 'the answering clause is in bold');
+    // The answer line comes first, its figure in bold; the message fits a phone.
+    assert.ok(m.text.startsWith('先后组织各类普法宣传<b>30余次</b>\n'), m.text);
+    const lines = phoneLines(checkHtml(m.text));
+    assert.ok(lines.length <= 12, lines.join('\n'));
     assert.ok(m.text.includes('<code>〔柏山镇 2023 · 二、（二）2.〕</code>'));
-    assert.deepEqual(buttons(m)[0]!.map((b) => b.split('=')[0]), ['1/5', zh.next]);
+    assert.match(buttons(m)[0]![0]!, /^1\/\d=/);
+    // One tap copies quote, issuer, the report's own title, its date and the section.
+    const copy = m.reply_markup?.inline_keyboard.flat().find((b) => 'copy_text' in b) as { copy_text: { text: string } } | undefined;
+    assert.match(copy?.copy_text.text ?? '', /^「.*30余次.*」——柏山镇人民政府《关于2023年法治政府建设情况的报告》（2023年1月28日）二（二）2\.$/);
     // "typing" was asked for; the emulator refuses sendChatAction, and nothing broke.
     assert.ok(calls.some((c) => c.method === 'sendChatAction' && c.payload.chat_id === 103 && c.payload.action === 'typing'));
   });
@@ -167,7 +173,9 @@ describe('bot through the Bot API emulator', () => {
     await user.say('今年的高考分数线是多少？');
     const m = await user.reply();
     checkHtml(m.text);
-    assert.ok(m.text.startsWith(`<b>${zh.noAnswer}</b>\n• `));
+    assert.ok(m.text.startsWith(`<b>${zh.noAnswer}</b>\n`), m.text);
+    // What the reports cover near the question: each report's nearest section.
+    assert.match(m.text, new RegExp(`${zh.nearTitle}\n(?:• .+\n){3}`), 'one section for each of the three reports');
     assert.ok(m.text.includes('/sources'));
     assert.equal(m.reply_markup, undefined);
   });
@@ -180,7 +188,7 @@ describe('bot through the Bot API emulator', () => {
     await user.press(first.messageId, buttonData(first, zh.next));
     const second = await user.edited(first.messageId, first.text);
     assert.notEqual(blockquote(second.text), blockquote(first.text));
-    assert.deepEqual(buttons(second)[0]!.map((b) => b.split('=')[0]), [zh.prev, '2/5', zh.next]);
+    assert.deepEqual(buttons(second)[0]!.slice(0, 2).map((b) => b.split('=')[0]!.replace(/\d$/, 'n')), [zh.prev, '2/n']);
     checkHtml(second.text);
 
     await user.press(first.messageId, buttonData(second, zh.prev));
@@ -189,26 +197,67 @@ describe('bot through the Bot API emulator', () => {
 
     await user.press(first.messageId, buttonData(back, zh.fullPassage));
     const full = await user.edited(first.messageId, back.text);
-    assert.match(full.text, /^(<i>[^<]*<\/i>\n)*<blockquote expandable>/);
+    assert.match(full.text, /^(<i>[^<]*<\/i>\n)*先后组织各类普法宣传<b>30余次<\/b>\n<blockquote expandable>/);
     assert.ok(blockquote(full.text).length > blockquote(back.text).length);
     assert.ok(buttons(full)[1]![0]!.startsWith(`${zh.shortQuote}=`));
 
-    // The "1/5" label only answers the button press.
-    await user.press(first.messageId, buttonData(full, '1/5'));
+    // The "1/n" label only answers the button press.
+    await user.press(first.messageId, buttonData(full, buttons(full)[0]![0]!.split('=')[0]!));
     await waitFor(() => calls.some((c) => c.method === 'answerCallbackQuery' && c.payload.text === undefined), 'the label press answered');
 
     await user.press(first.messageId, buttonData(full, zh.sameReport));
     const only = await user.reply();
-    assert.ok(only.text.startsWith('只看《柏山镇 2023年法治政府建设情况报告》：\n<blockquote>'), only.text);
+    assert.ok(only.text.startsWith('只看《柏山镇 2023年法治政府建设情况报告》：\n'), only.text);
     assert.ok(!buttons(only).flat().some((b) => b.startsWith(`${zh.sameReport}=`)));
-    // Every result of that answer comes from the same report.
+    // Every result of that answer comes from the same report, and none repeats the quote on screen.
     let page = only;
     for (;;) {
       assert.ok(page.text.includes('<code>〔柏山镇 2023'), page.text);
+      assert.ok(!blockquote(page.text).includes('先后组织各类普法宣传'), page.text);
       if (!buttons(page)[0]?.some((b) => b.startsWith(`${zh.next}=`))) break;
       await user.press(only.messageId, buttonData(page, zh.next));
       page = await user.edited(only.messageId, page.text);
     }
+  });
+
+  it('follows up in the chat: another place reuses the question, "详细点" shows more', async () => {
+    const user = new TestUser(emu, TOKEN, { userId: 121, languageCode: 'zh' });
+    await user.say('柏山镇存在哪些不足？');
+    assert.match((await user.reply()).text, /〔柏山镇 2023 · 三、/);
+    await user.say('那史村镇呢？');
+    const followUp = await user.reply();
+    assert.match(followUp.text, /〔史村镇 2023 · 二、/, followUp.text);
+    await user.say('详细点');
+    const more = await user.reply();
+    assert.match(more.text, /<blockquote expandable>/);
+    assert.match(more.text, /〔史村镇 2023/);
+
+    const ann = new TestUser(emu, TOKEN, { userId: 122, languageCode: 'en' });
+    await ann.say('柏山镇存在哪些不足？');
+    await ann.reply();
+    await ann.say('What about Shicun?');
+    assert.match((await ann.reply()).text, /〔史村镇 2023 · 二、/);
+  });
+
+  it('answers a comparison in one message, each report side by side with its reference', async () => {
+    const user = new TestUser(emu, TOKEN, { userId: 123, languageCode: 'zh' });
+    await user.say('两个镇谁的普法宣传做得多？');
+    const m = await user.reply();
+    const visible = checkHtml(m.text);
+    assert.match(visible, /^\d 份报告各自的说法：\n/);
+    assert.match(visible, /• 柏山镇 2023：.+\n {2}〔柏山镇 2023 · .+〕/);
+    assert.match(visible, /• 史村镇 2023：.+\n {2}〔史村镇 2023 · .+〕/);
+    assert.ok(phoneLines(visible).length <= 14, visible);
+  });
+
+  it('tells an English asker which Chinese words the reports use for theirs when refusing', async () => {
+    const ann = new TestUser(emu, TOKEN, { userId: 124, languageCode: 'en' });
+    await ann.say('What are the shortcomings of pizza delivery petitions?');
+    const m = await ann.reply();
+    checkHtml(m.text);
+    assert.ok(m.text.startsWith(`<b>${en.noAnswer}</b>`), m.text);
+    assert.ok(m.text.includes('• shortcomings → <code>不足</code>'), m.text);
+    assert.ok(m.text.includes('• petitions → <code>信访</code>'), m.text);
   });
 
   it('answers a forged or stale button harmlessly', async () => {
@@ -314,7 +363,7 @@ describe('bot lifecycle', () => {
   it('finishes answers under way when stopped', async () => {
     const token = '100003:shutdown-token';
     const config = configFor({ token });
-    const slow: Searcher = { ...searcher, search: async (q, o) => (await sleep(300), searcher.search(q, o)), sources: () => searcher.sources() };
+    const slow: Searcher = { ...searcher, search: async (q, o) => (await sleep(300), searcher.search(q, o)), sources: () => searcher.sources(), info: () => searcher.info(), reportsNamed: (t) => searcher.reportsNamed(t) };
     const bot = createBot(config, slow, { log });
     const running = await launch(bot, config);
     const user = new TestUser(emu, token, { userId: 501, languageCode: 'en' });
@@ -407,6 +456,9 @@ describe('updates the emulator cannot send (through handleUpdate)', () => {
     checkHtml(content.message_text);
     assert.ok(content.message_text.includes('30余次') && content.message_text.includes('〔柏山镇 2023'));
     assert.ok(results.every((r) => Buffer.byteLength(r.id) <= 64 && r.title.length > 0 && r.description?.includes('〔')));
+    // Titled with the answering clause, described with the reference: the answer is visible before sending.
+    assert.equal(results[0]!.title, '先后组织各类普法宣传30余次');
+    assert.ok(results[0]!.description?.startsWith('〔柏山镇 2023 · 二、（二）2.〕'), results[0]!.description);
   });
 
   it('answers an empty or unanswerable inline query with a hint button', async () => {

@@ -5,6 +5,8 @@ import {
   answerKeyboard,
   CALLBACK_DATA_LIMIT,
   citation,
+  COPY_TEXT_LIMIT,
+  copyCitation,
   decodeButton,
   encodeButton,
   headingNumber,
@@ -20,7 +22,7 @@ import {
 } from '../../src/bot/format.js';
 import { stringsFor } from '../../src/bot/i18n.js';
 import type { Answer } from '../../src/search/types.js';
-import { abstained, checkHtml, makeAnswer, makeResult, PUFA_PASSAGE, PUFA_QUOTE, PUFA_SECTIONS } from './helpers/fixtures.js';
+import { abstained, checkHtml, makeAnswer, makeResult, phoneLines, PUFA_PASSAGE, PUFA_QUOTE, PUFA_SECTIONS } from './helpers/fixtures.js';
 
 const zh = stringsFor('zh');
 const en = stringsFor('en');
@@ -29,26 +31,33 @@ const opts = { s: zh, markup: html };
 describe('renderResult', () => {
   const answer = makeAnswer([{ passage: PUFA_PASSAGE, quote: PUFA_QUOTE, sectionPath: PUFA_SECTIONS, highlight: ['先后组织各类普法宣传30余次'] }]);
 
-  it('quotes in a blockquote with the answering sentence in bold, then citation and reference', () => {
+  it('puts the answer line first, then the quote with only that clause in bold, then the reference', () => {
     const text = renderResult(answer, 0, opts);
     checkHtml(text);
-    assert.match(text, /^<blockquote>联合各村.*<b>先后组织各类普法宣传30余次<\/b>.*5000余份。<\/blockquote>\n/s);
-    assert.match(text, /\n— 柏山镇人民政府关于2023年法治政府建设情况的报告 · 二、推进法治政府建设的主要举措和成效 › （二）深入开展/);
+    assert.match(text, /^先后组织各类普法宣传<b>30余次<\/b>\n<blockquote>联合各村.*进社区，<b>先后组织各类普法宣传30余次<\/b>，解答.*5000余份。<\/blockquote>\n/s);
     assert.ok(text.endsWith('\n<code>〔柏山镇 2023 · 二、（二）2.〕</code>'), text);
   });
 
-  it('full view shows the whole passage in an expandable blockquote', () => {
+  it('full view shows the whole passage in an expandable blockquote, and the citation', () => {
     const text = renderResult(answer, 0, { ...opts, mode: 'full' });
     checkHtml(text);
-    assert.match(text, /^<blockquote expandable>柏山镇围绕经济建设.*<b>先后组织各类普法宣传30余次<\/b>.*浓厚的法治氛围。<\/blockquote>/s);
+    assert.match(text, /^先后组织各类普法宣传<b>30余次<\/b>\n<blockquote expandable>柏山镇围绕经济建设.*<b>先后组织各类普法宣传30余次<\/b>.*浓厚的法治氛围。<\/blockquote>/s);
+    assert.match(text, /\n— 柏山镇人民政府关于2023年法治政府建设情况的报告 · 二、推进法治政府建设的主要举措和成效 › （二）深入开展/);
   });
 
-  it('no bold when the highlight is the whole quote; the quote in bold in the full view when search marks nothing', () => {
+  it('fits a typical answer on a phone: answer line within the first three lines, at most 12 lines of 18 characters', () => {
+    for (const q of ['柏山镇组织了多少次普法宣传？', '解答了多少人次法律咨询？', '发放了多少份法治宣传材料？']) {
+      const lines = phoneLines(checkHtml(renderResult(makeAnswer([{ passage: PUFA_PASSAGE, quote: PUFA_QUOTE, sectionPath: PUFA_SECTIONS }], q), 0, opts)));
+      assert.ok(lines.length <= 12, `${q}: ${lines.length} lines\n${lines.join('\n')}`);
+      assert.ok(lines.slice(0, 3).some((l) => /\d+[余多]/.test(l)), `${q}: the figure is on line ${lines.findIndex((l) => /\d+[余多]/.test(l)) + 1}`);
+    }
+  });
+
+  it('bolds only the answer clause, never the whole quote; the quote in bold in the full view when there is no answer clause', () => {
     const whole = makeAnswer([{ passage: PUFA_PASSAGE, quote: PUFA_QUOTE, highlight: [PUFA_QUOTE] }]);
-    assert.doesNotMatch(renderResult(whole, 0, opts), /<b>/);
-    const none = makeAnswer([{ passage: PUFA_PASSAGE, quote: PUFA_QUOTE }]);
+    assert.doesNotMatch(renderResult(whole, 0, opts), new RegExp(`<b>${PUFA_QUOTE}</b>`));
+    const none = makeAnswer([{ passage: PUFA_PASSAGE, quote: '。' }]);
     assert.doesNotMatch(renderResult(none, 0, opts), /<b>/);
-    assert.ok(renderResult(none, 0, { ...opts, mode: 'full' }).includes(`<b>${PUFA_QUOTE}</b>`));
   });
 
   it("escapes HTML in passages, titles and sections; says in the user's language when the question was cut", () => {
@@ -70,8 +79,8 @@ describe('renderResult', () => {
       const visible = checkHtml(text);
       assert.ok(visible.includes('The answer is 5 < 6 && 7 > 3.'));
       assert.ok(text.includes('5 &lt; 6 &amp;&amp; 7 &gt; 3'));
-      assert.ok(text.includes('Report &lt;b&gt;bold&lt;/b&gt; &amp; "co"'));
-      assert.ok(text.includes('&lt;script&gt;'));
+      if (mode === 'full') assert.ok(text.includes('Report &lt;b&gt;bold&lt;/b&gt; &amp; "co"'));
+      if (mode === 'full') assert.ok(text.includes('&lt;script&gt;'));
       assert.ok(text.startsWith(`<i>${opts.s.questionShortened(500)}</i>\n`));
     }
     assert.ok(renderResult(evil, 0, { ...opts, mode: 'full' }).includes('Tail &amp;amp; more.'));
@@ -85,7 +94,7 @@ describe('renderResult', () => {
       const text = renderResult(long, 0, { ...opts, mode });
       assert.ok(text.length <= TELEGRAM_TEXT_LIMIT, `${mode}: ${text.length}`);
       checkHtml(text);
-      assert.ok(text.includes(`<b>${quote}</b>`), mode);
+      assert.ok(text.includes('<b>先后组织各类普法宣传30余次</b>'), mode);
     }
     const full = renderResult(long, 0, { ...opts, mode: 'full' });
     assert.ok(full.length > 3500, 'uses the room it has');
@@ -93,13 +102,15 @@ describe('renderResult', () => {
     assert.match(full, /…<\/blockquote>/);
   });
 
-  it('cuts an over-long answering sentence itself, and says so', () => {
+  it('shows an over-long sentence around its answer, marked as cut, within the limits', () => {
     const sentence = `${'普法'.repeat(5000)}。`;
     const huge = makeAnswer([{ passage: sentence, quote: sentence, highlight: [sentence] }]);
-    const text = renderResult(huge, 0, opts);
-    assert.ok(text.length <= TELEGRAM_TEXT_LIMIT);
-    checkHtml(text);
-    assert.ok(text.includes(zh.truncated));
+    for (const mode of ['quote', 'full'] as const) {
+      const text = renderResult(huge, 0, { ...opts, mode });
+      assert.ok(text.length <= TELEGRAM_TEXT_LIMIT);
+      assert.match(checkHtml(text), /…\n/);
+    }
+    assert.ok(phoneLines(checkHtml(renderResult(huge, 0, opts))).length <= 12);
   });
 
   it('survives offsets that disagree with the text', () => {
@@ -113,9 +124,9 @@ describe('renderResult', () => {
   it('renders plain text for the terminal', () => {
     const text = renderResult(answer, 0, { s: en, markup: plainMarkup(), maxLength: Infinity, footer: en.terminalFooter(1, 1, false) });
     assert.ok(!text.includes('<'));
-    assert.match(text, /^ {2}│ 联合各村/);
+    assert.match(text, /^先后组织各类普法宣传30余次\n {2}│ 联合各村/);
     assert.ok(text.includes('〔柏山镇 2023 · 二、（二）2.〕'));
-    assert.ok(text.endsWith('Result 1 of 1 · /full for the whole passage'));
+    assert.ok(text.endsWith('Result 1 of 1 · /full for the whole passage · /cite'));
   });
 
   it('property: any content renders to well-formed HTML within the limit', () => {
@@ -149,6 +160,42 @@ describe('citation and reference', () => {
     assert.equal(shortRef({ ...r, sectionPath: [] }), '〔史村镇 2023〕');
     assert.equal(shortRef({ source: 'reports/annual.txt', title: 'Annual report 2021', sectionPath: [] }), '〔annual 2021〕');
     assert.equal(citation({ ...r, sectionPath: [] }), '— 史村镇人民政府');
+  });
+});
+
+describe('copy citation', () => {
+  const r = makeResult({ passage: PUFA_PASSAGE, quote: PUFA_QUOTE, sectionPath: PUFA_SECTIONS });
+  const withHeader = { ...r, report: { title: '关于2023年法治政府建设情况的报告', issuer: '柏山镇人民政府', date: '2023年1月28日' } };
+
+  it("cites the quote with the report's own issuer, title, date and section, in Chinese conventions", () => {
+    const text = copyCitation(withHeader, '柏山镇组织了多少次普法宣传？', zh);
+    assert.ok(text.startsWith('「联合各村'), text);
+    assert.ok(text.endsWith('5000余份。」——柏山镇人民政府《关于2023年法治政府建设情况的报告》（2023年1月28日）二（二）2.'), text);
+    assert.ok(text.length <= COPY_TEXT_LIMIT);
+  });
+
+  it('falls back to the file name, and follows English conventions for English users', () => {
+    assert.match(copyCitation(r, '柏山镇组织了多少次普法宣传？', zh), /」——《柏山镇人民政府关于2023年法治政府建设情况的报告》二（二）2\.$/);
+    assert.match(copyCitation(withHeader, 'How many?', en), /^“.*” — 柏山镇人民政府, 《关于2023年法治政府建设情况的报告》 \(2023年1月28日\), 二（二）2\.$/);
+  });
+
+  it('shortens a long quote so that the whole citation fits a copy button', () => {
+    const long = makeResult({ passage: `${'普法宣传'.repeat(200)}。`, quote: `${'普法宣传'.repeat(200)}。` });
+    const text = copyCitation({ ...long, report: withHeader.report }, '普法宣传', zh);
+    assert.ok(text.length <= COPY_TEXT_LIMIT, String(text.length));
+    assert.match(text, /…」——柏山镇人民政府/);
+  });
+
+  it('is offered as a copy button under an answer', () => {
+    const kb = answerKeyboard(makeAnswer([{ passage: PUFA_PASSAGE, quote: PUFA_QUOTE }]), 'KEY123', 0, 'quote', zh, { sameReport: true, copy: true })!;
+    const copy = kb.inline_keyboard.flat().find((b) => 'copy_text' in b);
+    assert.equal(copy?.text, '复制引用');
+  });
+
+  it('names the enumerated item in the reference', () => {
+    const passage = '一是加强组织领导。领导干部带头学法用法。二是注重学习教育。通过机关例会学习对全镇干部进行法律知识培训30余次。';
+    const item = makeResult({ source: '史村镇-2023年度法治政府建设报告.md', passage, quote: passage, sectionPath: ['一、2023 年度推进法治政府建设主要举措和成效', '（二）强化学习'] });
+    assert.match(renderResult({ ...makeAnswer([]), q: '培训了多少次？', results: [item] }, 0, opts), /〔史村镇 2023 · 一、（二）二是〕/);
   });
 });
 

@@ -63,20 +63,20 @@ describe('npm start', () => {
     const err = run.stderr();
     assert.equal(code, 0, err);
     assert.match(err, /Index missing: .*\nBuilding the index of .*corpus/);
-    assert.match(err, /\n {2}embed: 19\/19 \(100%\)\n/);
-    assert.match(err, /Index ready: 2 reports, 19 passages/);
+    assert.match(err, /\n {2}embed: 23\/23 \(100%\)\n/);
+    assert.match(err, /Index ready: 2 reports, 23 passages/);
     assert.match(err, /No BOT_TOKEN set: starting the terminal chat/);
 
     // Answers follow the questions, in order.
     const [first, next, full, offTopic, sources] = out.split(/^› /m).slice(1);
-    assert.match(first!, /^柏山镇组织了多少次普法宣传？\nSearched: 柏山镇 2023\n {2}│ /);
+    assert.ok(first!.startsWith('柏山镇组织了多少次普法宣传？\n先后组织各类普法宣传30余次\n  │ '), first);
     assert.ok(first!.includes('30余次') && first!.includes('〔柏山镇 2023 · 二、（二）2.〕'), first);
-    assert.ok(first!.includes('Result 1 of 5 · /next for more'));
-    assert.ok(next!.startsWith('/next\n') && next!.includes('Result 2 of 5'));
-    assert.ok(full!.startsWith('/full\n') && full!.includes('Result 2 of 5 · /next for more · /prev to go back · /full for the short quote'));
+    assert.match(first!, /Result 1 of \d · \/next for more/);
+    assert.ok(next!.startsWith('/next\n') && /Result 2 of \d/.test(next!), next);
+    assert.ok(full!.startsWith('/full\n') && /Result 2 of \d · .*\/prev to go back · \/full for the short quote/.test(full!), full);
     // The whole passage holds the quote (the two are equal when the quote is the whole passage).
     const quoteLine = next!.split('\n').find((l) => l.startsWith('  │ '))!;
-    assert.ok(full!.includes(quoteLine.slice(4, 40)), 'the whole passage holds the quote');
+    assert.ok(full!.includes(quoteLine.slice(4).replace(/^…/, '').slice(0, 30)), 'the whole passage holds the quote');
     assert.ok(offTopic!.includes(en.noAnswer));
     assert.ok(sources!.includes('• 柏山镇: 2023 (1)'), sources);
     assert.ok(!out.includes('<'), 'plain text, no HTML');

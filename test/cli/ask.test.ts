@@ -50,9 +50,13 @@ describe('ingest and ask from the command line', () => {
     assert.ok(['high', 'low'].includes(lines[0].confidence));
     assert.deepEqual(lines[0].reports, ['柏山镇 2023']);
     assert.equal(lines[0].results.length, 3);
-    assert.deepEqual(Object.keys(lines[0].results[0]), ['rank', 'score', 'source', 'title', 'section', 'quote', 'start', 'end']);
+    assert.deepEqual(Object.keys(lines[0].results[0]), ['rank', 'score', 'source', 'title', 'section', 'quote', 'start', 'end', 'answer', 'answerStart', 'answerEnd']);
     assert.equal(lines[0].results[0].source, '柏山镇-2023年法治政府建设情况报告.txt');
     assert.match(lines[0].results[0].quote.replace(/\s/g, ''), /30余次/);
+    // The answer line: the clause with the figure, verbatim inside the quote, at its own offsets.
+    const top = lines[0].results[0];
+    assert.match(top.answer, /30余次/);
+    assert.equal(top.quote.slice(top.answerStart - top.start, top.answerEnd - top.start), top.answer);
     assert.equal(lines[1].q, '史村镇怎样推进科学决策？');
     assert.equal(lines[2].abstained, true);
     assert.deepEqual(lines[2].results, []);
@@ -69,7 +73,8 @@ describe('ingest and ask from the command line', () => {
   it('prints a readable answer with source, section and score', () => {
     const r = run('ask', ['--corpus', SEED_CORPUS, '--index', indexDir, '矛盾调处中心接待了多少来访群众？']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /^1\. 〔柏山镇 2023 · 二、（三）2\.〕 {2}score /);
+    assert.match(r.stdout, /^1\. 〔柏山镇 2023 · 二、（三）2\.二是〕 {2}score /);
+    assert.match(r.stdout, /\n {3}→ 全镇矛盾调处中心共接待来访群众114人次\n/);
     assert.match(r.stdout, /114人次/);
   });
 

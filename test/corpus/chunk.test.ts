@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { chunkReport, PASSAGE_MAX_CHARS, splitSentences } from '../../src/corpus/chunk.js';
 import { cleanReport } from '../../src/corpus/clean.js';
 import { parseHeading, sectionLabel } from '../../src/corpus/headings.js';
+import { readReportHeader } from '../../src/corpus/report-header.js';
 import { SEED_CORPUS } from '../helpers.js';
 
 const seeds = fs.readdirSync(SEED_CORPUS).map((f) => ({ name: f, raw: fs.readFileSync(path.join(SEED_CORPUS, f), 'utf8') }));
@@ -107,5 +108,31 @@ describe('chunking the seed reports', () => {
     assert.ok(chunks.length >= 2);
     assert.deepEqual(chunks[0]!.sectionPath, []);
     assert.equal(chunks.map((c) => c.end - c.start).reduce((a, b) => a + b, 0) <= text.length, true);
+  });
+});
+
+describe("a report's metadata lines", () => {
+  for (const { name, raw } of seeds) {
+    it(`keeps the signature and date in a passage of their own, outside any section (${name})`, () => {
+      const c = cleanReport(raw);
+      const chunks = chunkReport(c);
+      const last = chunks[chunks.length - 1]!;
+      assert.deepEqual(last.sectionPath, []);
+      assert.match(c.text.slice(last.start, last.end), /人民政府\n2023年1?\d月\d{1,2}日$/);
+      for (const ch of chunks.slice(0, -1)) assert.doesNotMatch(c.text.slice(ch.start, ch.end), /\d{4}年\d{1,2}月\d{1,2}日$/);
+    });
+  }
+  it('reads title, issuer and date from the text, not the file name', () => {
+    const baishan = seeds.find((s) => s.name.startsWith('柏山'))!;
+    assert.deepEqual(readReportHeader(cleanReport(baishan.raw).text), { title: '关于2023年法治政府建设情况的报告', issuer: '柏山镇人民政府', date: '2023年1月28日' });
+    const shicun = seeds.find((s) => s.name.startsWith('史村'))!;
+    assert.deepEqual(readReportHeader(cleanReport(shicun.raw).text), { title: '史村镇2023年度法治政府建设报告', issuer: '史村镇人民政府', date: '2023年12月28日' });
+    assert.deepEqual(readReportHeader('一、总体情况\n全年完成投资5亿元。'), {});
+  });
+  it('keeps the addressee line out of the opening passage', () => {
+    const c = cleanReport(seeds.find((s) => s.name.startsWith('柏山'))!.raw);
+    const [header, opening] = chunkReport(c);
+    assert.match(c.text.slice(header!.start, header!.end), /中共博爱县委、博爱县人民政府：$/);
+    assert.match(c.text.slice(opening!.start, opening!.end), /^2023年，柏山镇坚持/);
   });
 });

@@ -96,7 +96,7 @@ describe('PDF, Word and HTML versions of the seed reports', () => {
     // The short reference names the page, in the reader's language.
     const [fraud] = (await searcher.search('柏山镇召开了几次防范电信诈骗专项会议？', { k: 1 })).results;
     assert.equal(shortRef(fraud!), '〔柏山镇 2023 · 二、（二）4. · 第3页〕');
-    assert.equal(shortRef(fraud!, stringsFor('en').page), '〔柏山镇 2023 · 二、（二）4. · p. 3〕');
+    assert.equal(shortRef(fraud!, '', stringsFor('en').page), '〔柏山镇 2023 · 二、（二）4. · p. 3〕');
     // The running header (the report's name) and footer ("柏山镇人民政府 第 2 页") of every page are gone.
     for (const doc of store.docs) {
       assert.ok(doc.pageStarts && doc.pageStarts.length >= 3, `${doc.source} has pages`);

@@ -82,10 +82,10 @@ describe('index faults', () => {
     const small = DenseIndex.build(Array.from({ length: n }, (_, i) => Float32Array.from({ length: 8 }, (_, j) => Math.sin(i + j))), 8, { m: 16, efConstruction: 50, efSearch: 50 });
     small.save(f.file('hnsw.bin'));
     // Loading the graph alone checks its header too.
-    assert.throws(() => DenseIndex.load(f.file('hnsw.bin'), 256, n, 128), /HNSW graph does not match the passage store \(19 vectors of 8 dims, expected 19 of 256\)/);
+    assert.throws(() => DenseIndex.load(f.file('hnsw.bin'), 256, n, 128), /HNSW graph does not match the passage store \(23 vectors of 8 dims, expected 23 of 256\)/);
     // As an index from before file sizes were recorded, so that only the graph's own header can tell.
     f.setManifest({ ...f.manifest(), fileBytes: undefined });
-    await refusedThenRepaired(f.config, /hnsw\.bin is missing or corrupt \(the HNSW graph holds 19 vectors of 8 dims, not 19 of 256\)/, 'corrupt');
+    await refusedThenRepaired(f.config, /hnsw\.bin is missing or corrupt \(the HNSW graph holds 23 vectors of 8 dims, not 23 of 256\)/, 'corrupt');
   });
 
   it('wrong dimension: a manifest that says another dimension for the same model', async () => {
@@ -118,7 +118,7 @@ describe('index faults', () => {
     const cases: [string, RegExp][] = [
       ['lexical.bin', /the lexical index does not match the manifest/],
       ['terms.json', /the term statistics does not match the manifest/],
-      ['hnsw.bin', /the HNSW graph holds 2 vectors of 256 dims, not 19 of 256/],
+      ['hnsw.bin', /the HNSW graph holds 2 vectors of 256 dims, not 23 of 256/],
     ];
     for (const [name, message] of cases) {
       const f = copyOfGood();

@@ -85,3 +85,27 @@ export function checkHtml(htmlText: string): string {
   if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(htmlText)) throw new Error('lone surrogate');
   return visible;
 }
+
+/** Phone width: 18 Chinese characters a line (Latin letters and digits count half). */
+export const PHONE_LINE_CHARS = 18;
+
+/** The visible text of a message as it wraps on a phone, one entry per screen line. */
+export function phoneLines(visible: string): string[] {
+  const out: string[] = [];
+  for (const line of visible.split('\n')) {
+    let row = '';
+    let width = 0;
+    for (const ch of line) {
+      const w = /[\x20-\x7e]/.test(ch) ? 0.5 : 1;
+      if (width + w > PHONE_LINE_CHARS) {
+        out.push(row);
+        row = '';
+        width = 0;
+      }
+      row += ch;
+      width += w;
+    }
+    out.push(row);
+  }
+  return out;
+}

@@ -1,0 +1,189 @@
+/**
+ * The answer line: the clause of a quote that answers the question, taken verbatim (never generated),
+ * with the part the question asks for (its figure, date or place) marked for bold.
+ *
+ * What the question asks decides which clause wins, not a pattern per question:
+ * - a number (多少, 几次, how many) → a clause with a figure and its unit (30余次);
+ * - a date (何时, 哪年, when) → a clause with a date;
+ * - a place (哪里, 哪些村, where) → a clause naming a village, town, school …;
+ * - a reason (为什么, 为啥, why) → a clause of purpose or cause (为…, 由于…);
+ * - a list or a way (哪些, 怎样, 如何, how, what) → the clauses after the item title that restates
+ *   the question, up to a phone line or three.
+ * Among clauses of the right kind, the one sharing most of the question's words wins.
+ */
+import { ITEM_LABEL } from '../corpus/chunk.js';
+import type { Result } from './types.js';
+import { bigrams, normalize } from './text.js';
+
+export type AnswerKind = 'number' | 'date' | 'place' | 'reason' | 'list' | 'other';
+
+export interface AnswerSpan {
+  /** The answering clause, verbatim. */
+  text: string;
+  /** Offsets in the cleaned report (like Result.start/end). */
+  start: number;
+  end: number;
+  /** The part to bold (figure, date, place), in cleaned-report offsets; equals the span when none. */
+  focus: { start: number; end: number };
+  kind: AnswerKind;
+}
+
+const KINDS: [AnswerKind, RegExp][] = [
+  ['date', /什么时候|何时|哪一?年|哪天|几月|几号|日期|\bwhen\b|what (?:date|year|day)/i],
+  ['number', /多少|几[个次人项起处名家件场份天条所]|数量|比例|谁的?[^？?]*(?:多|少)|how (?:many|much|often)|number of|percent|\b(?:more|most|fewer)\b/i],
+  ['place', /哪里|哪儿|在哪(?![些个])|何地|什么地方|哪[个些]?(?:村|镇|社区|地方|学校|单位)|\bwhere\b|which (?:village|town|place)/i],
+  ['reason', /为什么|为何|为啥|原因|目的|\bwhy\b|reason|purpose/i],
+  ['list', /哪些|什么|怎样|如何|怎么|咋|啥|措施|举措|做法|安排|\bhow\b|\bwhat\b|\bwhich\b/i],
+];
+
+/** What a question asks for. */
+export function answerKind(question: string): AnswerKind {
+  return KINDS.find(([, re]) => re.test(question))?.[0] ?? 'other';
+}
+
+/** A figure with its unit: 30余次, 1000多人次, 2600 余人次, 两个, 36.5%. */
+const FIGURE = /\d[\d,.]*\s*[余多]?\s*[万亿千百]?\s*(?:%|％|人次|[次人起处个项件份场家户条元名所期批场篇卷套台辆亩平米公里])|[一二三四五六七八九十百千万两]+[余多]?(?:人次|[次人起处个项件份场家户条名所期批篇])/;
+const DATE = /(?:19|20)\d\d\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|[上下]半年|年[初底末]|第[一二三四]季度/;
+const PLACE = /[\u4e00-\u9fff]{1,8}?(?:村|社区|集市|广场|学校|中学|小学|中心|所|镇|乡|县)/;
+const REASON = /^(?:为了?|由于|因为|旨在|以便|从而|确保|推动|促进)|(?:为了|由于|因为|旨在|以便|从而)/;
+/** Words of a question that say nothing about its subject. */
+const QUESTION_WORDS = /多少|哪些|哪个|哪里|什么|怎样|怎么|如何|为什么|为何|为啥|是否|有没有|咋|啥|几|吗|呢|呀|请问/g;
+/** A signature or date line (史村镇人民政府, 2023年12月28日): never an answer. */
+const SIGNATURE = /^(?:[\u4e00-\u9fff]{2,20}(?:人民政府|委员会|办公室)|(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)$/;
+
+/** The unit a number question asks for: 多少人次 → 人次, 几次 → 次. */
+function askedUnit(question: string): string | undefined {
+  return /(?:多少|几)(人次|[次人个项件份场家户条名所起处])/.exec(question)?.[1];
+}
+
+/** An item sentence this short is its title only ("二是开展普法宣传，创新普法方式。"). */
+const TITLE_SENTENCE_CHARS = 24;
+/** A list or reason answer line grows clause by clause until about this long. */
+const LIST_TARGET_CHARS = 40;
+/** Longest answer line, in characters: about three phone lines at 18 characters each. */
+export const ANSWER_MAX_CHARS = 54;
+
+interface Clause {
+  start: number;
+  end: number;
+  text: string;
+  /** Index of the sentence it is in (within the quote). */
+  sentence: number;
+}
+
+/** Clauses of text (offsets relative to it): runs between ，；：。！？ and line breaks, trimmed. */
+function clausesOf(text: string): Clause[] {
+  const out: Clause[] = [];
+  let sentence = 0;
+  const re = /[^，,；;：:。！？!?\n]+[，,；;：:。！？!?]*[”’"」』）)】]*/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    let s = m.index;
+    let e = m.index + m[0].length;
+    while (s < e && /\s/.test(text[s]!)) s++;
+    while (e > s && /[\s，,；;：:。！？!?]/.test(text[e - 1]!)) e--;
+    if (e > s) out.push({ start: s, end: e, text: text.slice(s, e), sentence });
+    if (/[。！？!?\n]/.test(m[0])) sentence++;
+  }
+  return out;
+}
+
+/** The question's Chinese word pairs that say something (question words and the report's place removed). */
+function questionPairs(question: string, place: string): Set<string> {
+  const q = normalize(question).replace(QUESTION_WORDS, ' ');
+  const pairs = new Set(bigrams(q));
+  for (const p of bigrams(place)) pairs.delete(p);
+  return pairs;
+}
+
+function overlap(text: string, pairs: Set<string>): number {
+  if (pairs.size === 0) return 0;
+  const own = new Set(bigrams(normalize(text)));
+  let n = 0;
+  for (const p of pairs) if (own.has(p)) n++;
+  return n / pairs.size;
+}
+
+/** Where the kind's evidence is in a clause (figure, date, place, cause), or null. */
+function evidence(kind: AnswerKind, text: string): { index: number; length: number } | null {
+  const re = kind === 'number' ? FIGURE : kind === 'date' ? DATE : kind === 'place' ? PLACE : kind === 'reason' ? REASON : null;
+  const m = re?.exec(text);
+  return m ? { index: m.index, length: m[0].length } : null;
+}
+
+/**
+ * Whether a clause only announces its point: an item title ("一是建立健全普法队伍"), or one that mostly
+ * restates the question ("三是推进科学决策" for "怎样推进科学决策？").
+ */
+function restates(text: string, pairs: Set<string>): boolean {
+  if (ITEM_LABEL.test(text) && text.length <= 20) return true;
+  const own = bigrams(normalize(text.replace(ITEM_LABEL, '')));
+  if (own.length === 0) return true;
+  return own.filter((p) => pairs.has(p)).length / own.length >= 0.5;
+}
+
+/**
+ * The answering clause of a result's quote, searched first in the sentences search marked as
+ * answering, then in the whole quote. Undefined only for an empty quote.
+ */
+export function answerSpan(question: string, r: Pick<Result, 'quote' | 'start' | 'highlights' | 'source'>): AnswerSpan | undefined {
+  const quote = r.quote;
+  const clauses = clausesOf(quote);
+  if (clauses.length === 0) return undefined;
+  const kind = answerKind(question);
+  const place = (r.source.split('/').pop() ?? '').split(/[-_ ]/)[0] ?? '';
+  const pairs = questionPairs(question, place);
+  const inHighlight = (c: Clause) => r.highlights.some((h) => h.start <= r.start + c.start && r.start + c.end <= h.end);
+  const hasHighlights = clauses.some(inHighlight);
+
+  const unit = askedUnit(question);
+  const scoreOf = (c: Clause): number => {
+    if (SIGNATURE.test(c.text)) return -1;
+    let score = overlap(c.text, pairs);
+    const ev = evidence(kind, c.text);
+    if (ev) score += 1;
+    // "多少人次" is answered by 2600余人次 rather than by 两个 in the same sentence.
+    if (ev && unit && c.text.slice(ev.index, ev.index + ev.length).endsWith(unit)) score += 0.5;
+    if (hasHighlights && inHighlight(c)) score += 0.3;
+    return score;
+  };
+  let best = 0;
+  const scores = clauses.map(scoreOf);
+  scores.forEach((s, i) => {
+    if (s > scores[best]!) best = i;
+  });
+
+  // An item title that only restates a list/way/reason question is not the answer: what follows it is.
+  let from = best;
+  let to = best;
+  const explains = kind === 'list' || kind === 'reason' || kind === 'other';
+  if (explains && restates(clauses[best]!.text, pairs) && best + 1 < clauses.length) {
+    // What follows the announcement answers: the next clause, or after a title sentence
+    // ("二是开展普法宣传，创新普法方式。") the first clause of the next sentence.
+    const title = clauses.filter((c) => c.sentence === clauses[best]!.sentence);
+    const titleSentence = ITEM_LABEL.test(title[0]!.text) && title[title.length - 1]!.end - title[0]!.start <= TITLE_SENTENCE_CHARS;
+    const next = titleSentence ? clauses.findIndex((c) => c.sentence > clauses[best]!.sentence) : best + 1;
+    if (next > 0) from = to = next;
+  }
+  // Short clauses (a bare "30余次") read better with the clause before them, unless that is the title
+  // just skipped; lists and reasons take the next clauses too, up to about two phone lines.
+  const length = () => clauses[to]!.end - clauses[from]!.start;
+  if (length() < 8 && from > 0 && from === best && clauses[from - 1]!.sentence === clauses[from]!.sentence) from--;
+  if (explains) {
+    while (to + 1 < clauses.length && clauses[to + 1]!.sentence === clauses[to]!.sentence && clauses[to + 1]!.end - clauses[from]!.start <= ANSWER_MAX_CHARS && length() < LIST_TARGET_CHARS) to++;
+  }
+  const start = clauses[from]!.start;
+  let end = clauses[to]!.end;
+  if (end - start > ANSWER_MAX_CHARS) end = cutAt(quote, start, start + ANSWER_MAX_CHARS);
+  const text = quote.slice(start, end);
+  const ev = kind === 'list' || kind === 'other' ? null : evidence(kind, text);
+  const focus = ev ? { start: start + ev.index, end: start + ev.index + ev.length } : { start, end };
+  const shift = (s: { start: number; end: number }) => ({ start: r.start + s.start, end: r.start + s.end });
+  return { text, ...shift({ start, end }), focus: shift(focus), kind };
+}
+
+/** An end at most `limit`, after a 、 or a space when there is one near it (never inside a surrogate pair). */
+function cutAt(text: string, from: number, limit: number): number {
+  for (let i = limit; i > from + ANSWER_MAX_CHARS / 2; i--) if (/[、\s]/.test(text[i - 1]!)) return i - 1;
+  const c = text.charCodeAt(limit);
+  return c >= 0xdc00 && c <= 0xdfff ? limit - 1 : limit;
+}
