@@ -14,6 +14,7 @@ import { DenseIndex, exactSearch } from '../index/hnsw.js';
 import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, readVectors, verifyGeneration, verifyPassageStore } from '../index/store.js';
 import { EMPTY_BRIDGE, type EnglishBridge, sharedGlossWords } from './english.js';
 import { DocumentFrequencies, LexicalIndex } from './lexical.js';
+import { isMetadataText } from '../corpus/report-header.js';
 import { reportLabel, reportMeta } from '../corpus/report-meta.js';
 import { ReportDirectory } from './named-reports.js';
 import { type AnalyzedQuery, analyzeQuery, coverage } from './query.js';
@@ -115,6 +116,11 @@ class IndexSearcher implements Searcher {
 
   reportsNamed(text: string): string[] {
     return [...new Set(this.directory.resolve(normalize(text)).docs.map((d) => this.labels[d]!))];
+  }
+
+  private passageText(id: number): string {
+    const p = this.store.passages[id]!;
+    return this.store.docs[p.doc]!.text.slice(p.start, p.end);
   }
 
   /** Passage text with its report title and headings, normalized: what a question's words are looked for in. */
@@ -228,6 +234,8 @@ class IndexSearcher implements Searcher {
     const best = ranked.fused[0]?.score ?? 1;
     const scored = ranked.fused
       .slice(0, Math.max(s.candidates, k))
+      // A report's title lines, signature and date are its metadata (for citations), never an answer.
+      .filter((c) => !isMetadataText(this.passageText(c.id)))
       .map((c) => {
         const cov = coverage(this.matchText(c.id), query.concepts);
         return { id: c.id, coverage: cov, score: (1 - COVERAGE_WEIGHT) * (c.score / best) + COVERAGE_WEIGHT * cov };
