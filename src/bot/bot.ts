@@ -31,6 +31,7 @@ import {
 } from './format.js';
 import { langOf, type Lang, stringsFor, type Strings } from './i18n.js';
 import { createLogger, describeError, type Logger } from './log.js';
+import { BotMetrics } from './metrics.js';
 
 export type BotContext = Context & { lang: Lang; s: Strings };
 
@@ -65,13 +66,17 @@ export class InFlight {
   }
 }
 
-/** A grammY Bot that also knows which updates it is still handling. */
+/** A grammY Bot that also knows which updates it is still handling, what it searches and what it counted. */
 export class QuoteBot extends Bot<BotContext> {
   readonly inflight = new InFlight();
+  searcher!: Searcher;
+  metrics!: BotMetrics;
 }
 
 export interface CreateBotOptions {
   log?: Logger;
+  /** Counters for /metrics (a fresh set by default). */
+  metrics?: BotMetrics;
   /** Skips getMe (tests that drive the bot through handleUpdate). */
   botInfo?: UserFromGetMe;
 }
@@ -103,7 +108,10 @@ function retryReplies(): Transformer {
 export function createBot(config: Config, searcher: Searcher, opts: CreateBotOptions = {}): QuoteBot {
   const { bot: cfg } = config;
   const log = opts.log ?? createLogger(config.logLevel, [cfg.token, cfg.webhookSecret]);
-  const bot = new QuoteBot(cfg.token, { client: { apiRoot: cfg.apiRoot }, botInfo: opts.botInfo });
+  // In webhook mode the answer (sendMessage) goes back in the webhook response (see http.ts).
+  const bot = new QuoteBot(cfg.token, { client: { apiRoot: cfg.apiRoot, canUseWebhookReply: (method) => method === 'sendMessage' }, botInfo: opts.botInfo });
+  bot.searcher = searcher;
+  const metrics = (bot.metrics = opts.metrics ?? new BotMetrics(searcher));
   // Waits out Telegram's flood limits (429) and retries its 5xx answers a few times. Network errors
   // are not retried here (auto-retry would retry them forever, so a start without network would
   // hang silently): polling has the runner's own backoff, and replies get a few bounded retries below.
@@ -128,6 +136,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   bot.use(async (ctx, next) => {
     if (allowed.size === 0 || allowed.has(ctx.from?.id ?? NaN) || allowed.has(ctx.chat?.id ?? NaN)) return next();
     log.info(`refused update from user ${ctx.from?.id ?? '?'} in chat ${ctx.chat?.id ?? '?'} (not in ALLOWED_IDS)`);
+    metrics.refusals.inc();
     if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.s.notAllowed, show_alert: true });
     else if (ctx.inlineQuery) await ctx.answerInlineQuery([], { cache_time: 0, is_personal: true });
     else if (ctx.message && (ctx.chat?.type === 'private' || isCommand(ctx) || questionIn(ctx) !== undefined)) await ctx.reply(ctx.s.notAllowed);
@@ -136,6 +145,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   /** Per-user limit on searches (questions, /ask, "all from this report"); says so once per window. */
   const onLimit = async (ctx: BotContext) => {
     log.info(`rate limit reached by user ${ctx.from?.id}`);
+    metrics.rateLimited.inc();
     const text = ctx.s.rateLimited(windowSeconds);
     if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text, show_alert: true });
     else if (ctx.inlineQuery) await ctx.answerInlineQuery([], { cache_time: 0, is_personal: true });
@@ -185,24 +195,28 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
 
   /** Searches and replies with the best result (or says plainly that the reports do not answer). */
   async function answer(ctx: BotContext, question: string, onlySource?: StoredAnswer['onlySource']): Promise<void> {
+    const answered = metrics.startQuestion();
     let result: Answer;
     try {
       result = await searchTyping(ctx, question, onlySource?.source);
     } catch (err) {
       log.error('search failed', err);
       await ctx.reply(ctx.s.searchFailed, replyTo(ctx));
+      answered('failed');
       return;
     }
     log.debug(`answered ${JSON.stringify(clip(question, 80))}: ${result.abstained ? 'abstained' : `${result.results.length} results`}`);
     if (result.abstained || result.results.length === 0) {
       const text = onlySource ? html.esc(ctx.s.noMoreFromReport) : renderNoAnswer(result, ctx.s, html);
       await ctx.reply(text, { parse_mode: 'HTML', ...replyTo(ctx) });
+      answered('abstained');
       return;
     }
     const stored: StoredAnswer = { answer: result, onlySource };
     const key = answers.put(stored);
     const { text, reply_markup } = view(ctx, stored, key, 0, 'quote');
     await ctx.reply(text, { parse_mode: 'HTML', reply_markup, link_preview_options: { is_disabled: true }, ...replyTo(ctx) });
+    answered('answered');
   }
 
   // --- commands ------------------------------------------------------------------------------
