@@ -37,7 +37,7 @@ export class BotMetrics {
   });
 
   constructor(searcher: Searcher) {
-    for (const o of ['answered', 'abstained', 'failed'] as const) this.answers.labels(o); // present at 0 from the start
+    for (const o of ['answered', 'abstained', 'failed'] as const) this.answers.labels(o).inc(0); // present at 0 from the start
     new Gauge({
       name: 'rqb_index_passages',
       help: 'Passages in the index generation answering now',

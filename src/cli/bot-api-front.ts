@@ -60,6 +60,8 @@ export interface Front {
 export interface FrontOptions {
   /** Longest wait for a webhook call (Telegram's is about a minute; tests use less). */
   webhookTimeoutMs?: number;
+  /** Awaited before a bot call is passed to the emulator (tests hold a reply in flight with it). */
+  beforeForward?: (method: string) => Promise<void> | void;
 }
 
 const USER_EVENTS = ['AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQuery'];
@@ -199,15 +201,20 @@ export async function startFront(emu: Emulator, emuPort: number, opts: FrontOpti
         return longPoll(token, body, res, reply);
       }
       if (['sendChatAction', 'setMyCommands', 'deleteMyCommands'].includes(method)) return reply(true);
-      // A fresh connection each time: a reused one that the emulator has just closed would fail the call.
-      const upstream = http.request({ host: HOST, port: emuPort, path: req.url, method: req.method, headers: req.headers, agent: false }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
-      upstream.on('error', () => res.writeHead(502).end());
-      upstream.end(body);
+      void forward(req, res, body);
     });
   });
+
+  async function forward(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> {
+    await opts.beforeForward?.(/^\/bot[^/]+\/(\w+)/.exec(req.url ?? '')?.[1] ?? '');
+    // A fresh connection each time: a reused one that the emulator has just closed would fail the call.
+    const upstream = http.request({ host: HOST, port: emuPort, path: req.url, method: req.method, headers: req.headers, agent: false }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => res.writeHead(502).end());
+    upstream.end(body);
+  }
 
   /** getUpdates that waits (up to its timeout, at most 30 s) for an update, as Telegram's does. */
   function longPoll(token: string, body: Buffer, res: http.ServerResponse, reply: (result: unknown) => void): void {

@@ -22,6 +22,7 @@ import { ingest } from '../../src/index/ingest.js';
 import { openSearcher, type Searcher } from '../../src/search/searcher.js';
 import { buttonData, buttons, EMULATED_BOT, type Emulator, emulateLongPolling, freePort, sleep, startEmulator, TestUser, waitFor } from './helpers/emulator.js';
 import { checkHtml } from './helpers/fixtures.js';
+import { type Emulator as FrontEmulator, startFront } from '../../src/cli/bot-api-front.js';
 
 process.env.EMBED_MODEL = STANDIN_MODEL_ID;
 process.env.ALLOW_REMOTE_MODELS = 'false';
@@ -331,18 +332,23 @@ describe('bot lifecycle', () => {
     await assert.rejects(startBot(createBot(config, searcher, { log }), config, { log, connectAttempts: 1 }), /^Error: cannot reach the Bot API at http:\/\/127\.0\.0\.1:\d+ \(HttpError: Network request for 'getMe' failed!\)$/);
   });
 
-  it('runs with a webhook when WEBHOOK_URL is set', async () => {
+  it('runs with a webhook when WEBHOOK_URL is set: the secret registered, the answer sent as the webhook reply', async () => {
     const token = '100004:webhook-token';
     const port = await freePort();
-    const config = configFor({ token, webhookUrl: `http://127.0.0.1:${port}/telegram`, webhookHost: '127.0.0.1', webhookPort: port });
-    const running = await launch(createBot(config, searcher, { log }), config);
+    // Telegram's side: the front delivers to the webhook with the secret header, as Telegram does.
+    const front = await startFront(emu.server as unknown as FrontEmulator, Number(new URL(emu.apiRoot).port));
+    const secret = 'e2e-webhook-secret-0123456789';
+    const config = configFor({ token, apiRoot: front.root, webhookUrl: `http://127.0.0.1:${port}/telegram`, webhookPort: port, webhookSecret: secret, stateDir: path.join(tmp, 'state') });
+    const running = await startBot(createBot(config, searcher, { log }), config, { log });
     try {
       assert.equal(running.mode, 'webhook');
       const user = new TestUser(emu, token, { userId: 601, languageCode: 'zh' });
       await user.say('柏山镇组织了多少次普法宣传？');
       assert.ok((await user.reply()).text.includes('30余次'));
+      assert.deepEqual(front.stats(), { delivered: 1, failed: 0, redelivered: 0 });
     } finally {
       await running.stop();
+      await front.close();
     }
     await running.done;
   });
