@@ -126,7 +126,7 @@ describe('webhook mode with default settings', () => {
     const client = { botToken: TOKEN, from: { id: 5001, is_bot: false, first_name: 'Alice' }, chat: { id: 5001, type: 'private', first_name: 'Alice' }, date: Math.floor(Date.now() / 1000), text: '柏山镇组织了多少次普法宣传？' };
     await new Promise<void>((resolve, reject) => {
       const data = JSON.stringify(client);
-      http.request(`${emu.config.apiURL}/sendMessage`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => (res.resume(), res.on('end', resolve))).on('error', reject).end(data);
+      http.request(`${emu.config.apiURL}/sendMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, agent: false }, (res) => (res.resume(), res.on('end', resolve))).on('error', reject).end(data);
     });
     const reply = await waitFor(() => sentTo(5001)[0], 'the answer', 20_000);
     assert.ok(String(reply.message.text).includes('30余次'));
