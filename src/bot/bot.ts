@@ -8,6 +8,7 @@
  * - inline mode: "@bot question" offers the top results as articles;
  * - buttons under an answer: page, full passage, all from this report (callback data in format.ts).
  */
+import path from 'node:path';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { limit } from '@grammyjs/ratelimiter';
 import { Bot, type Context, GrammyError, HttpError, InlineQueryResultBuilder, type Transformer } from 'grammy';
@@ -118,7 +119,8 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
   bot.api.config.use(retryReplies());
 
-  const answers = new AnswerStore(cfg.answerCacheSize);
+  // Webhook mode may run several processes behind a load balancer: buttons find answers of the others.
+  const answers = new AnswerStore(cfg.answerCacheSize, cfg.webhookUrl ? path.join(cfg.stateDir, 'answers') : undefined);
   const allowed = new Set(cfg.allowedIds);
   const windowSeconds = Math.ceil(cfg.rateWindowMs / 1000);
 

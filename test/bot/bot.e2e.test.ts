@@ -451,4 +451,20 @@ describe('updates the emulator cannot send (through handleUpdate)', () => {
     assert.deepEqual((await press()).map((c) => [c.method, c.payload.text]), [['answerCallbackQuery', en.rateLimited(60)], ['answerCallbackQuery', undefined]]);
     assert.deepEqual((await press()).map((c) => [c.method, c.payload.text]), [['answerCallbackQuery', undefined]]);
   });
+
+  it('webhook mode, several processes: a button pressed on another process than the one that answered still pages', async () => {
+    const shared = { token: '100011:shared-token', webhookUrl: 'https://bot.example.org/telegram', stateDir: path.join(tmp, 'state-shared') };
+    const [one, two] = [offlineBot(shared), offlineBot(shared)];
+    const asked = await one.send({ message: { message_id: 11, date: 0, chat, from, text: '柏山镇组织了多少次普法宣传？' } as never });
+    const markup = asked.find((c) => c.method === 'sendMessage')!.payload.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] };
+    const next = markup.inline_keyboard.flat().find((b) => b.text.startsWith(en.next))!.callback_data;
+    const pressed = await two.send({ callback_query: { id: 'cb2', from, chat_instance: 'ci', data: next, message: { message_id: 1, date: 0, chat, text: '' } } as never });
+    const edit = pressed.find((c) => c.method === 'editMessageText');
+    assert.ok(edit, JSON.stringify(pressed));
+    assert.ok(JSON.stringify(edit.payload.reply_markup).includes('"2/5"'), JSON.stringify(edit.payload.reply_markup)); // result 2 of 5
+    // Without the shared folder (long polling: one process) the other process would not know the answer.
+    const alone = offlineBot({ token: '100012:alone-token' });
+    const pressedAlone = await alone.send({ callback_query: { id: 'cb3', from, chat_instance: 'ci', data: next, message: { message_id: 1, date: 0, chat, text: '' } } as never });
+    assert.deepEqual(pressedAlone.map((c) => [c.method, c.payload.text]), [['answerCallbackQuery', en.expired]]);
+  });
 });
