@@ -145,6 +145,9 @@ export const MODEL_PRESETS: Record<string, Partial<ModelConfig>> = {
   'Xenova/bge-m3': { pooling: 'cls', queryPrefix: '', passagePrefix: '' },
 };
 
+/** Telegram's alphabet for secret_token (setWebhook refuses others), at a length that cannot be guessed. */
+export const WEBHOOK_SECRET_PATTERN = /^[A-Za-z0-9_-]{16,256}$/;
+
 export const DEFAULT_MODEL_ID = 'Xenova/multilingual-e5-small';
 
 type Env = Record<string, string | undefined>;
@@ -265,8 +268,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     if (url !== '' && !/^https?:\/\/[^\s/]+/.test(url)) throw new ConfigError(`${key} must be an http(s) URL, got "${url}"`);
   }
   bot.apiRoot = bot.apiRoot.replace(/\/+$/, ''); // grammY refuses a trailing slash
-  // Telegram's rule for secret_token; anything else would be refused by setWebhook at start.
-  if (bot.webhookSecret !== '' && !/^[A-Za-z0-9_-]{16,256}$/.test(bot.webhookSecret)) {
+  if (bot.webhookSecret !== '' && !WEBHOOK_SECRET_PATTERN.test(bot.webhookSecret)) {
     throw new ConfigError('WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -');
   }
 

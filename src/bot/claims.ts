@@ -27,6 +27,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pidAlive } from '../index/store.js';
 
 export type ClaimResult = 'mine' | 'done' | 'busy';
 
@@ -43,12 +44,23 @@ function processStart(pid: number): string {
   }
 }
 
-function pidAlive(pid: number): boolean {
+/**
+ * Creates `target` with `content`, whole, or returns false when it exists already: the content is
+ * written to a temporary file first and linked into place, so that no one ever reads it half-written
+ * and exactly one of several processes creating the same name at once succeeds.
+ */
+export function createFileOnce(target: string, content: string, mode = 0o644): boolean {
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  fs.writeFileSync(tmp, content, { mode });
   try {
-    process.kill(pid, 0);
+    fs.linkSync(tmp, target);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    fs.rmSync(tmp, { force: true });
   }
 }
 
@@ -82,22 +94,6 @@ export class UpdateClaims {
     return path.join(this.dir, String(Math.floor(updateId / SHARD)), `${updateId}.${suffix}`);
   }
 
-  /** Creates `target` with `content`, whole, or returns false when it exists already. */
-  private createWhole(target: string, content: string): boolean {
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    fs.writeFileSync(tmp, content);
-    try {
-      fs.linkSync(tmp, target);
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw err;
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
-  }
-
   private alive(owner: Owner): boolean {
     if (owner.host !== this.host) return Date.now() - owner.at < this.leaseMs;
     if (owner.start === '') return pidAlive(owner.pid); // written where /proc could not be read
@@ -110,7 +106,7 @@ export class UpdateClaims {
     for (let attempt = 1; ; attempt++) {
       if (fs.existsSync(this.file(updateId, 'done'))) return 'done';
       const name = this.file(updateId, String(attempt));
-      if (this.createWhole(name, JSON.stringify({ ...this.me, at: Date.now() }))) return 'mine';
+      if (createFileOnce(name, JSON.stringify({ ...this.me, at: Date.now() }))) return 'mine';
       let owner: Owner;
       try {
         owner = JSON.parse(fs.readFileSync(name, 'utf8')) as Owner;
@@ -124,7 +120,7 @@ export class UpdateClaims {
 
   /** Marks an update answered: later deliveries of it are acknowledged without answering. */
   done(updateId: number): void {
-    this.createWhole(this.file(updateId, 'done'), '');
+    createFileOnce(this.file(updateId, 'done'), '');
   }
 
   /** Removes the folders of updates older than a day (at most once an hour, from whichever process). */

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { type RunnerHandle, run, type RunOptions } from '@grammyjs/runner';
 import { GrammyError } from 'grammy';
 import type { Update } from 'grammy/types';
-import type { Config } from '../config.js';
+import { type Config, WEBHOOK_SECRET_PATTERN } from '../config.js';
 import { ALLOWED_UPDATES, type QuoteBot } from './bot.js';
-import { UpdateClaims } from './claims.js';
+import { createFileOnce, UpdateClaims } from './claims.js';
 import { type BotHttpServer, startHttpServer } from './http.js';
 import { STRINGS } from './i18n.js';
 import { describeError, type Logger } from './log.js';
@@ -158,20 +158,10 @@ export async function startWebhook(bot: QuoteBot, config: Config, opts: StartOpt
 export function ensureWebhookSecret(config: Config): { secret: string; generatedIn?: string } {
   if (config.bot.webhookSecret) return { secret: config.bot.webhookSecret };
   const file = join(config.bot.stateDir, 'webhook-secret');
-  fs.mkdirSync(config.bot.stateDir, { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, randomBytes(32).toString('base64url'), { mode: 0o600 });
-  let generated = false;
-  try {
-    fs.linkSync(tmp, file); // atomic: the first process to get here decides, the others read its secret
-    generated = true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
+  // The first process to get here decides; the others read its secret.
+  const generated = createFileOnce(file, randomBytes(32).toString('base64url'), 0o600);
   const secret = fs.readFileSync(file, 'utf8').trim();
-  if (!/^[A-Za-z0-9_-]{16,256}$/.test(secret)) throw new Error(`${file} does not hold a usable webhook secret; delete it to have a new one generated`);
+  if (!WEBHOOK_SECRET_PATTERN.test(secret)) throw new Error(`${file} does not hold a usable webhook secret; delete it to have a new one generated`);
   return { secret, generatedIn: generated ? file : undefined };
 }
 

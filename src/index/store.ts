@@ -218,7 +218,8 @@ export function publishGeneration(indexDir: string, name: string): void {
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** True while a process with this pid exists (on this machine). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -16,12 +16,14 @@ import { tempDir } from '../helpers.js';
 const tmp = tempDir('rqb-claims-');
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** A script run in child processes: waits for the start time, claims every id, prints those it won. */
+/** A script run in child processes: says it is ready, waits for the go file, claims every id, prints those it won. */
 const CLAIMER = `
+import fs from 'node:fs';
 import { UpdateClaims } from ${JSON.stringify(path.join(PROJECT_ROOT, 'src/bot/claims.ts'))};
-const [dir, startAt, count, mode] = process.argv.slice(2);
+const [dir, go, count, mode] = process.argv.slice(2);
 const claims = new UpdateClaims(dir);
-while (Date.now() < Number(startAt)) {}
+process.stdout.write('ready\\n');
+while (go !== '-' && !fs.existsSync(go)) {}
 const won = [];
 for (let id = 1; id <= Number(count); id++) if (claims.claim(id) === 'mine') won.push(id);
 if (mode === 'finish') for (const id of won) claims.done(id);
@@ -31,25 +33,35 @@ if (mode === 'hang') setInterval(() => {}, 1000);
 const script = path.join(tmp, 'claimer.ts');
 fs.writeFileSync(script, CLAIMER);
 
-function claimer(dir: string, startAt: number, count: number, mode: 'finish' | 'leave' | 'hang') {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, dir, String(startAt), String(count), mode], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+function claimer(dir: string, go: string, count: number, mode: 'finish' | 'hang') {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, dir, go, String(count), mode], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
+  let ready!: () => void;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
   // Resolves as soon as the whole list is printed (a hanging claimer keeps its stdout open).
   const won = new Promise<number[]>((resolve) =>
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.endsWith(']')) resolve(JSON.parse(out) as number[]);
+      if (out.startsWith('ready\n')) ready();
+      if (out.endsWith(']')) resolve(JSON.parse(out.slice('ready\n'.length)) as number[]);
     }),
   );
-  return { child, won };
+  return { child, won, isReady };
+}
+
+/** Starts n claimers, and lets them go at the same instant once all have loaded. */
+async function race(dir: string, n: number, count: number): Promise<number[][]> {
+  const go = path.join(tmp, `go-${Math.random().toString(36).slice(2)}`);
+  const runs = Array.from({ length: n }, () => claimer(dir, go, count, 'finish'));
+  await Promise.all(runs.map((r) => r.isReady));
+  fs.writeFileSync(go, '');
+  return Promise.all(runs.map((r) => r.won));
 }
 
 describe('update claims', () => {
   it('four processes claiming 400 updates at the same instant: each update won by exactly one', async () => {
     const dir = path.join(tmp, 'race');
-    const startAt = Date.now() + 3000; // after all four have loaded
-    const runs = Array.from({ length: 4 }, () => claimer(dir, startAt, 400, 'finish'));
-    const won = await Promise.all(runs.map((r) => r.won));
+    const won = await race(dir, 4, 400);
     const all = won.flat().sort((a, b) => a - b);
     assert.deepEqual(all, Array.from({ length: 400 }, (_, i) => i + 1));
     assert.ok(won.filter((w) => w.length > 0).length >= 2, `the processes did race: ${won.map((w) => w.length)}`);
@@ -60,7 +72,7 @@ describe('update claims', () => {
 
   it('a claim of a killed process is taken over; of a live one, busy', async () => {
     const dir = path.join(tmp, 'takeover');
-    const hanging = claimer(dir, 0, 3, 'hang'); // claims 1–3, never finishes, stays alive
+    const hanging = claimer(dir, '-', 3, 'hang'); // claims 1–3, never finishes, stays alive
     assert.deepEqual(await hanging.won, [1, 2, 3]);
     const claims = new UpdateClaims(dir);
     assert.equal(claims.claim(1), 'busy');
@@ -72,8 +84,7 @@ describe('update claims', () => {
     claims.done(1);
     assert.equal(claims.claim(1), 'done');
     // Two processes finding the same dead claim: only one takes it over.
-    const startAt = Date.now() + 3000;
-    const rivals = await Promise.all([claimer(dir, startAt, 3, 'finish'), claimer(dir, startAt, 3, 'finish')].map((r) => r.won));
+    const rivals = await race(dir, 2, 3);
     assert.deepEqual(rivals.flat().sort(), [2, 3]);
   });
 
