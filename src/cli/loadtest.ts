@@ -111,6 +111,8 @@ export interface LoadFigures {
   seconds: number;
   perSecond: number;
   botPeakRssMb: number;
+  /** CPU time the bot processes spent during the load, per answer (all processes together). */
+  botCpuMsPerAnswer: number;
   loadtestPeakRssMb: number;
   passages: number;
   model: string;
@@ -193,6 +195,17 @@ function postJson(url: string, body: unknown): Promise<void> {
 }
 
 /** Peak resident memory of a process (Linux: VmHWM), in MB; 0 where it cannot be read. */
+/** CPU seconds (user + system) a process has used so far (Linux: /proc/PID/stat); 0 where it cannot be read. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
 function peakRssMb(pid: number | undefined): number {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -349,6 +362,7 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
         if (opts.reingest && !phase2 && answered >= total / 2) phase2 = reingestNow();
         if (opts.killOne && !killed && answered >= total / 3) {
           killed = { pid: bots[0]!.child.pid!, afterAnswers: answered };
+          measureCpu(killed.pid);
           bots[0]!.child.kill('SIGKILL');
           log(`loadtest: killed bot process ${killed.pid} (SIGKILL) after ${answered} answers`);
         }
@@ -375,11 +389,16 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
     }
 
     const t0 = performance.now();
+    const cpuAtStart = new Map(bots.map((b) => [b.child.pid!, cpuSeconds(b.child.pid)]));
+    const cpuUsed = new Map<number, number>(); // pid → CPU seconds during the load (the killed one: until killed)
+    const measureCpu = (pid: number) => cpuUsed.set(pid, cpuSeconds(pid) - (cpuAtStart.get(pid) ?? 0));
     await Promise.all(Array.from({ length: opts.users }, (_, i) => user(i)));
     const reingest = phase2 ? await phase2 : undefined;
     const seconds = (performance.now() - t0) / 1000;
     await sleep(300); // late duplicates, if any, arrive
     const botPeakRssMb = Math.max(...bots.map((b) => peakRssMb(b.child.pid)));
+    for (const b of bots) if (b.child.pid !== killed?.pid) measureCpu(b.child.pid!);
+    const botCpuSeconds = [...cpuUsed.values()].reduce((a, b) => a + b, 0);
 
     // Every question gets one reply: more replies than questions in a chat are duplicates.
     let duplicates = 0;
@@ -419,6 +438,7 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
       seconds: round1(seconds),
       perSecond: round1(answered / Math.max(seconds, 0.001)),
       botPeakRssMb,
+      botCpuMsPerAnswer: round1((1000 * botCpuSeconds) / Math.max(1, answered)),
       loadtestPeakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       passages: JSON.parse(fs.readFileSync(path.join(config.indexDir, fs.readFileSync(path.join(config.indexDir, 'CURRENT'), 'utf8').trim(), 'manifest.json'), 'utf8')).passageCount,
       model: config.model.id,
@@ -448,6 +468,7 @@ export function formatFigures(f: LoadFigures): string {
     `  answered ${f.answered}/${f.users * f.questionsPerUser}   lost ${f.lost}   duplicates ${f.duplicates}   wrong ${f.wrong}   errors ${f.errors}${f.timedOut ? '   TIMED OUT' : ''}`,
     `  reply latency: p50 ${f.latencyMs.p50} ms   p95 ${f.latencyMs.p95} ms   max ${f.latencyMs.max} ms   mean ${f.latencyMs.mean} ms`,
     `  ${f.answered} answers in ${f.seconds} s (${f.perSecond}/s)   bot peak RSS ${f.botPeakRssMb} MB   loadtest process peak RSS ${f.loadtestPeakRssMb} MB`,
+    `  bot CPU ${f.botCpuMsPerAnswer} ms per answer (≈ ${f.botCpuMsPerAnswer > 0 ? Math.round(1000 / f.botCpuMsPerAnswer) : '?'} answers/s per busy core)`,
   ];
   if (f.reingest) lines.push(`  re-ingest half way: ${f.reingest.ingestSeconds} s; swapped in: ${f.reingest.swapped ? 'yes' : 'NO'}; new report answered: ${f.reingest.newReportAnswered ? 'yes' : 'NO'}`);
   if (f.webhook) lines.push(`  webhook calls: ${f.webhook.delivered} acknowledged, ${f.webhook.failed} failed and retried; ${f.webhook.redelivered} updates delivered more than once, ${f.webhook.skippedByClaims} re-deliveries not answered again`);
