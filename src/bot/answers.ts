@@ -12,14 +12,14 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Answer } from '../search/types.js';
+import type { Answer, ReportId } from '../search/types.js';
 
 const DAY_MS = 24 * 3600_000;
 
 export interface StoredAnswer {
   answer: Answer;
   /** Set when the answer is limited to one report ("all from this report"). */
-  onlySource?: { source: string; title: string };
+  onlySource?: ReportId & { title: string };
 }
 
 export class AnswerStore {

@@ -12,11 +12,12 @@ import path from 'node:path';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { limit } from '@grammyjs/ratelimiter';
 import { Bot, type Context, GrammyError, HttpError, InlineQueryResultBuilder, type Transformer } from 'grammy';
-import type { UserFromGetMe } from 'grammy/types';
+import type { Update, UserFromGetMe } from 'grammy/types';
 import type { Config } from '../config.js';
 import type { Searcher } from '../search/searcher.js';
-import type { Answer } from '../search/types.js';
+import type { Answer, ReportId } from '../search/types.js';
 import { AnswerStore, type StoredAnswer } from './answers.js';
+import type { UpdateJournal } from './journal.js';
 import {
   answerKeyboard,
   clip,
@@ -33,6 +34,7 @@ import {
 import { langOf, type Lang, stringsFor, type Strings } from './i18n.js';
 import { createLogger, describeError, type Logger } from './log.js';
 import { BotMetrics } from './metrics.js';
+import { registerUploads } from './upload.js';
 
 export type BotContext = Context & { lang: Lang; s: Strings };
 
@@ -72,6 +74,20 @@ export class QuoteBot extends Bot<BotContext> {
   readonly inflight = new InFlight();
   searcher!: Searcher;
   metrics!: BotMetrics;
+  /** Set while long polling: fetched updates on disk until answered (see journal.ts). */
+  journal?: UpdateJournal;
+
+  /** Every update passes here (polling, webhook, replay): the journal skips one answered before and marks it once answered. */
+  override async handleUpdate(update: Update, webhookReplyEnvelope?: Parameters<Bot<BotContext>['handleUpdate']>[1]): Promise<void> {
+    const journal = this.journal;
+    if (!journal) return super.handleUpdate(update, webhookReplyEnvelope);
+    if (!journal.begin(update)) return;
+    try {
+      await super.handleUpdate(update, webhookReplyEnvelope);
+    } finally {
+      journal.answered(update);
+    }
+  }
 }
 
 export interface CreateBotOptions {
@@ -87,6 +103,8 @@ export const ALLOWED_UPDATES = ['message', 'callback_query', 'inline_query'] as 
 
 /** Inline queries come while the user types: allow more of them than of questions. */
 const INLINE_RATE_FACTOR = 3;
+/** Replies of any kind (a search, a page turned, /help …) allowed per user and window, as a multiple of RATE_LIMIT. */
+const REPLY_RATE_FACTOR = 3;
 
 /** Methods that deliver an answer: worth a retry when the network drops (a rare duplicate beats a lost answer). */
 const REPLY_METHODS = new Set(['sendMessage', 'editMessageText', 'answerInlineQuery']);
@@ -135,13 +153,20 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     return next();
   });
 
+  // Commands addressed to another bot ("/start@OtherBot" in a group) are not ours: no reply at all.
+  bot.on('message', (ctx, next) => (commandForAnotherBot(ctx) ? undefined : next()));
+
+  /** A stranger is told (and logged) once per window; whatever else they send meanwhile is dropped. */
+  const refuseOncePerWindow = limit<BotContext, never>({ timeFrame: cfg.rateWindowMs, limit: 1, keyPrefix: 'STRANGER', keyGenerator: (ctx) => String(ctx.from?.id ?? ctx.chat?.id ?? '') });
   bot.use(async (ctx, next) => {
     if (allowed.size === 0 || allowed.has(ctx.from?.id ?? NaN) || allowed.has(ctx.chat?.id ?? NaN)) return next();
-    log.info(`refused update from user ${ctx.from?.id ?? '?'} in chat ${ctx.chat?.id ?? '?'} (not in ALLOWED_IDS)`);
-    metrics.refusals.inc();
-    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.s.notAllowed, show_alert: true });
-    else if (ctx.inlineQuery) await ctx.answerInlineQuery([], { cache_time: 0, is_personal: true });
-    else if (ctx.message && (ctx.chat?.type === 'private' || isCommand(ctx) || questionIn(ctx) !== undefined)) await ctx.reply(ctx.s.notAllowed);
+    metrics.refusals.inc(); // every refused update, also those not answered
+    await refuseOncePerWindow(ctx, async () => {
+      log.info(`refused update from user ${ctx.from?.id ?? '?'} in chat ${ctx.chat?.id ?? '?'} (not in ALLOWED_IDS; said once per ${windowSeconds} s)`);
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.s.notAllowed, show_alert: true });
+      else if (ctx.inlineQuery) await ctx.answerInlineQuery([], { cache_time: 0, is_personal: true });
+      else if (ctx.message && (ctx.chat?.type === 'private' || isCommand(ctx) || questionIn(ctx) !== undefined)) await ctx.reply(ctx.s.notAllowed);
+    });
   });
 
   /** Per-user limit on searches (questions, /ask, "all from this report"); says so once per window. */
@@ -163,6 +188,12 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     });
     return ran;
   };
+  /**
+   * Per-user limit on every reply (commands such as /sources, buttons, unknown commands, stickers …),
+   * wider than the one on searches; over it, updates get no reply (said once per window).
+   */
+  const replyLimiter = limit<BotContext, never>({ timeFrame: cfg.rateWindowMs, limit: cfg.rateLimit * REPLY_RATE_FACTOR, onLimitExceeded: onLimit, keyPrefix: 'REPLY' });
+  bot.use((ctx, next) => (ctx.inlineQuery ? next() : replyLimiter(ctx, next)));
   const inlineLimiter = limit<BotContext, never>({
     timeFrame: cfg.rateWindowMs,
     limit: cfg.rateLimit * INLINE_RATE_FACTOR,
@@ -170,17 +201,20 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     keyPrefix: 'INLINE',
   });
 
+  // Reports sent as files by admins, and /remove (upload.ts); before the catch-all handlers below.
+  registerUploads(bot, config, searcher, log);
+
   // --- answering -----------------------------------------------------------------------------
 
   /** Runs a search while the chat shows "typing…" (renewed, as Telegram clears it after ~5 s). */
-  async function searchTyping(ctx: BotContext, question: string, sourceFilter?: string): Promise<Answer> {
+  async function searchTyping(ctx: BotContext, question: string, onlyReport?: ReportId): Promise<Answer> {
     const typing = () => {
       ctx.replyWithChatAction('typing').catch((err) => log.debug('sendChatAction failed', err));
     };
     typing();
     const timer = setInterval(typing, 4500);
     try {
-      return await searcher.search(question, { k: cfg.resultsPerAnswer, sourceFilter });
+      return await searcher.search(question, { k: cfg.resultsPerAnswer, onlyReport });
     } finally {
       clearInterval(timer);
     }
@@ -200,7 +234,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     const answered = metrics.startQuestion();
     let result: Answer;
     try {
-      result = await searchTyping(ctx, question, onlySource?.source);
+      result = await searchTyping(ctx, question, onlySource);
     } catch (err) {
       log.error('search failed', err);
       await ctx.reply(ctx.s.searchFailed, replyTo(ctx));
@@ -231,6 +265,15 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     if (!question) return void (await ctx.reply(ctx.s.askWhat, replyTo(ctx)));
     await withinLimit(ctx, () => answer(ctx, question));
   });
+  // /in PLACE [YEAR] QUESTION: the place (and year) go first in the question, which names the report.
+  bot.command('in', async (ctx) => {
+    const [where = '', ...rest] = ctx.match.trim().split(/\s+/);
+    const year = /^(?:19|20)\d\d$/.test(rest[0] ?? '') ? rest.shift()! : '';
+    const question = rest.join(' ');
+    if (!where || !question) return void (await ctx.reply(ctx.s.inWhat, replyTo(ctx)));
+    if (searcher.reportsNamed(`${where} ${year}`).length === 0) return void (await ctx.reply(ctx.s.noSuchReport(`${where} ${year}`.trim()), replyTo(ctx)));
+    await withinLimit(ctx, () => answer(ctx, `${where} ${year} ${question}`.replace(/\s+/g, ' ')));
+  });
   // Any other command: say so in private chats; in groups it may be meant for another bot.
   bot.on('message', async (ctx, next) => {
     if (!isCommand(ctx)) return next();
@@ -250,7 +293,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     if (data.action === 's') {
       const ran = await withinLimit(ctx, async () => {
         await ctx.answerCallbackQuery(); // stops the button's spinner; the answer comes as a new message
-        await answer(ctx, stored.answer.q, { source: result.source, title: result.title || shortRef(result) });
+        await answer(ctx, stored.answer.q, { corpusDir: result.corpusDir, source: result.source, title: result.title || shortRef(result) });
       });
       // Over the limit: the spinner still has to stop (a no-op if the limiter already answered it).
       if (!ran) await ctx.answerCallbackQuery().catch(() => {});
@@ -268,15 +311,21 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
 
   // --- inline mode ---------------------------------------------------------------------------
 
+  /**
+   * Telegram caches inline answers by query and may serve them to anyone sending the same query: with an
+   * allowlist, answers are personal and never cached, so that nobody outside it gets one.
+   */
+  const inlineCache = (seconds: number) => (allowed.size > 0 ? { cache_time: 0, is_personal: true } : { cache_time: seconds });
+
   bot.on('inline_query', inlineLimiter, async (ctx) => {
     const question = ctx.inlineQuery.query.trim();
     if (!question) {
-      await ctx.answerInlineQuery([], { cache_time: 300, button: { text: ctx.s.inlineHint, start_parameter: 'inline' } });
+      await ctx.answerInlineQuery([], { ...inlineCache(300), button: { text: ctx.s.inlineHint, start_parameter: 'inline' } });
       return;
     }
     const result = await searcher.search(question, { k: Math.min(cfg.resultsPerAnswer, 10) });
     if (result.abstained || result.results.length === 0) {
-      await ctx.answerInlineQuery([], { cache_time: 60, button: { text: ctx.s.inlineNoAnswer, start_parameter: 'help' } });
+      await ctx.answerInlineQuery([], { ...inlineCache(60), button: { text: ctx.s.inlineNoAnswer, start_parameter: 'help' } });
       return;
     }
     const articles = result.results.map((r, i) =>
@@ -284,7 +333,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
         description: `${shortRef(r)} ${r.title}`,
       }).text(renderResult(result, i, { s: ctx.s, markup: html }), { parse_mode: 'HTML', link_preview_options: { is_disabled: true } }),
     );
-    await ctx.answerInlineQuery(articles, { cache_time: 60 });
+    await ctx.answerInlineQuery(articles, inlineCache(60));
   });
 
   // --- plain messages ------------------------------------------------------------------------
@@ -319,9 +368,21 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
 
 // --- helpers ---------------------------------------------------------------------------------
 
-/** True when the message starts with a bot command ("/help", "/help@bot"). */
+/** The bot command the message starts with ("/help", "/help@SomeBot"), or undefined. */
+function leadingCommand(ctx: BotContext): string | undefined {
+  const e = (ctx.message?.entities ?? []).find((e) => e.type === 'bot_command' && e.offset === 0);
+  return e && ctx.message?.text?.slice(0, e.length);
+}
+
+/** True when the message starts with a bot command for this bot ("/help", "/help@ThisBot"). */
 function isCommand(ctx: BotContext): boolean {
-  return (ctx.message?.entities ?? []).some((e) => e.type === 'bot_command' && e.offset === 0);
+  return leadingCommand(ctx) !== undefined && !commandForAnotherBot(ctx);
+}
+
+/** True for "/start@OtherBot": a command addressed to some other bot in the same group. */
+function commandForAnotherBot(ctx: BotContext): boolean {
+  const target = leadingCommand(ctx)?.split('@')[1];
+  return target !== undefined && target.toLowerCase() !== ctx.me.username.toLowerCase();
 }
 
 /**

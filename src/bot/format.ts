@@ -8,8 +8,10 @@
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { headingLabel } from '../corpus/headings.js';
+import { reportMeta } from '../corpus/report-meta.js';
+import { printable } from '../corpus/display.js';
 import type { Answer, Result, SourceInfo } from '../search/types.js';
-import type { Strings } from './i18n.js';
+import { STRINGS, type Strings } from './i18n.js';
 
 /** Telegram's limit on a message's text (we count the HTML source, which is never shorter). */
 export const TELEGRAM_TEXT_LIMIT = 4096;
@@ -162,7 +164,7 @@ function cleanHeading(h: string): string {
 export const headingNumber = headingLabel;
 
 function baseName(source: string): string {
-  return (source.split(/[\\/]/).pop() ?? source).replace(/\.[A-Za-z0-9]{1,5}$/, '');
+  return printable((source.split(/[\\/]/).pop() ?? source).replace(/\.[A-Za-z0-9]{1,5}$/, ''));
 }
 
 /** Short name of a report: its file name up to the first separator ("柏山镇"), else the title's start. */
@@ -172,18 +174,18 @@ export function shortName(r: Pick<Result, 'source' | 'title'>): string {
   return clip(cleanHeading(r.title || baseName(r.source)), 12);
 }
 
-/** A short, copyable reference to a result: 〔柏山镇 2023 · 二、（三）〕. */
-export function shortRef(r: Pick<Result, 'source' | 'title' | 'sectionPath'>): string {
+/** A short, copyable reference to a result: 〔柏山镇 2023 · 二、（三）〕, with its page when known (〔… · 第3页〕). */
+export function shortRef(r: Pick<Result, 'source' | 'title' | 'sectionPath' | 'page'>, pageLabel: (n: number) => string = (n) => `第${n}页`): string {
   const year = /(?:19|20)\d{2}/.exec(baseName(r.source))?.[0] ?? /(?:19|20)\d{2}/.exec(r.title)?.[0];
   const name = shortName(r);
   const section = (r.sectionPath ?? []).map(headingNumber).join('');
   const who = year && !name.includes(year) ? `${name} ${year}` : name;
-  return `〔${who}${section ? ` · ${section}` : ''}〕`;
+  return `〔${who}${section ? ` · ${section}` : ''}${r.page ? ` · ${pageLabel(r.page)}` : ''}〕`;
 }
 
 /** "title · heading › heading", each part capped so that the citation stays short. */
 export function citation(r: Pick<Result, 'source' | 'title' | 'sectionPath'>): string {
-  const title = clip(cleanHeading(r.title) || baseName(r.source), 100);
+  const title = clip(cleanHeading(printable(r.title)) || baseName(r.source), 100);
   const path = (r.sectionPath ?? []).map((h) => clip(cleanHeading(h), 60)).filter(Boolean);
   return `— ${title}${path.length ? ` · ${path.join(' › ')}` : ''}`;
 }
@@ -214,8 +216,13 @@ export function renderResult(answer: Answer, index: number, opts: RenderOptions)
   const r = answer.results[index];
   if (!r) throw new RangeError(`no result ${index} in this answer`);
 
-  const top = [...noticesOf(answer, s).map((n) => m.italic(m.esc(n))), ...(opts.header ? [m.esc(clip(opts.header, 300))] : [])];
-  const bottom = [m.esc(citation(r)), m.code(m.esc(shortRef(r))), ...(opts.footer ? [m.italic(m.esc(clip(opts.footer, 300)))] : [])];
+  const top = [
+    ...noticesOf(answer, s).map((n) => m.italic(m.esc(n))),
+    ...(answer.namedReports?.length ? [m.italic(m.esc(clip(s.searchedIn(answer.namedReports), 300)))] : []),
+    ...(answer.level === 'low' ? [m.italic(m.esc(s.lowConfidence))] : []),
+    ...(opts.header ? [m.esc(clip(opts.header, 300))] : []),
+  ];
+  const bottom = [m.esc(citation(r)), m.code(m.esc(shortRef(r, s.page))), ...(opts.footer ? [m.italic(m.esc(clip(opts.footer, 300)))] : [])];
   const { text, quote, highlights } = locate(r);
   // Short view: the quote, its answering sentences in bold. Full view: the passage, same bold
   // (or the whole quote in bold when search marked no sentences).
@@ -248,6 +255,8 @@ export function renderResult(answer: Answer, index: number, opts: RenderOptions)
 /** The reply when the reports do not answer: says so plainly, then how to ask better. */
 export function renderNoAnswer(answer: Answer, s: Strings, m: Markup): string {
   const notices = noticesOf(answer, s).map((n) => m.italic(m.esc(n)));
+  const missing = answer.missingReport;
+  if (missing) return [...notices, m.bold(m.esc(clip(s.noReportFor(missing.place, missing.year, missing.available), 1500)))].join('\n');
   const tips = s.noAnswerTips.map((t) => `• ${m.esc(t)}`);
   return [...notices, m.bold(m.esc(s.noAnswer)), ...tips].join('\n');
 }
@@ -263,9 +272,25 @@ function linesWithin(lines: string[], maxLength: number): string {
   return out;
 }
 
+/** The reports, grouped by place with their years (深圳市罗湖区：2017、2020（2 份）); reports with no place one by one. */
 export function renderSources(sources: SourceInfo[], s: Strings, m: Markup, maxLength = TELEGRAM_TEXT_LIMIT): string {
   if (sources.length === 0) return m.esc(s.sourcesEmpty);
-  const lines = sources.map((src, i) => `${i + 1}. ${m.esc(clip(s.sourceLine(src.title || baseName(src.source), src.source, src.passages), 300))}`);
+  const groups = new Map<string, SourceInfo[]>();
+  const single: SourceInfo[] = [];
+  for (const src of sources) {
+    const meta = reportMeta(src.source, src.title);
+    const place = meta.places.map((p) => p.name).join('');
+    if (place) groups.set(place, [...(groups.get(place) ?? []), src]);
+    else single.push(src);
+  }
+  const yearOf = (src: SourceInfo) => reportMeta(src.source, src.title).year;
+  const lines = [
+    ...[...groups].map(([place, list]) => {
+      const years = [...new Set(list.map(yearOf).filter((y) => y !== undefined))].sort().join(s === STRINGS.zh ? '、' : ', ');
+      return `• ${m.esc(clip(s.placeLine(printable(place), years || '—', list.length), 300))}`;
+    }),
+    ...single.map((src) => `• ${m.esc(clip(s.sourceLine(printable(src.title || baseName(src.source)), printable(src.source), src.passages), 300))}`),
+  ];
   return linesWithin([m.bold(m.esc(s.sourcesTitle)), ...lines], maxLength);
 }
 

@@ -12,7 +12,7 @@ export function langOf(code: string | undefined | null): Lang {
 
 /** A command shown in Telegram's menu (setMyCommands) and in /help. */
 export interface CommandText {
-  command: 'start' | 'help' | 'sources' | 'ask';
+  command: 'start' | 'help' | 'sources' | 'ask' | 'in';
   description: string;
 }
 
@@ -28,6 +28,17 @@ export interface Strings {
   /** The reply when the reports do not answer, with advice on asking. */
   noAnswer: string;
   noAnswerTips: string[];
+  /** Above quotes shown with a caveat (the reports are on the subject but may not answer exactly). */
+  lowConfidence: string;
+  /** Which reports a question named by place/year were searched. */
+  searchedIn(labels: string[]): string;
+  /** A place/year with no report: what there is for that place. */
+  noReportFor(place: string, year: number, available: string[]): string;
+  /** /in with a place that names no report, or with nothing after it. */
+  noSuchReport(name: string): string;
+  inWhat: string;
+  /** /sources: one place and its reports' years. */
+  placeLine(place: string, years: string, reports: number): string;
   /** /ask with nothing after it. */
   askWhat: string;
   rateLimited(seconds: number): string;
@@ -43,6 +54,8 @@ export interface Strings {
   shortQuote: string;
   sameReport: string;
   position(index: number, total: number): string;
+  /** Page of a quote in a citation: 第3页 / p. 3. */
+  page(n: number): string;
   fromReport(title: string): string;
   noMoreFromReport: string;
   truncated: string;
@@ -71,6 +84,7 @@ const zh: Strings = {
     { command: 'start', description: '开始，附提问示例' },
     { command: 'help', description: '使用说明' },
     { command: 'sources', description: '收录的报告' },
+    { command: 'in', description: '只在某地某年的报告里查：/in 柏山镇 问题' },
     { command: 'ask', description: '提问（群组中使用）' },
   ],
   sourcesTitle: '收录的报告：',
@@ -83,6 +97,12 @@ const zh: Strings = {
     '一次只问一件事；',
     '/sources 可以查看收录了哪些报告。',
   ],
+  lowConfidence: '以下是最接近的段落，未必正好回答这个问题：',
+  searchedIn: (labels) => `查找范围：${labels.slice(0, 3).join('、')}${labels.length > 3 ? ` 等 ${labels.length} 份报告` : ''}`,
+  noReportFor: (place, year, available) => `没有${place} ${year} 年的报告。${place}的报告有：${available.slice(0, 12).join('、')}${available.length > 12 ? '……' : ''}`,
+  placeLine: (place, years, n) => `${place}：${years}（${n} 份）`,
+  noSuchReport: (name) => `没有找到“${name}”的报告。发送 /sources 查看收录了哪些报告。`,
+  inWhat: '用法：/in 地名或年份 问题，例如：/in 柏山镇 普法宣传做了几次？',
   askWhat: '请在 /ask 后面写上问题，例如：/ask 柏山镇组织了多少次普法宣传？',
   rateLimited: (s) => `提问太频繁了，请 ${s} 秒后再试。`,
   notAllowed: '抱歉，这个机器人只对特定用户开放。',
@@ -97,6 +117,7 @@ const zh: Strings = {
   shortQuote: '只看摘录',
   sameReport: '本报告全部结果',
   position: (i, n) => `${i}/${n}`,
+  page: (n) => `第${n}页`,
   fromReport: (title) => `只看《${title}》：`,
   noMoreFromReport: '这份报告里没有更多相关段落。',
   truncated: '（后文过长，已截断）',
@@ -104,7 +125,7 @@ const zh: Strings = {
   inlineHint: '输入问题，引用报告原文',
   inlineNoAnswer: '报告里没有找到答案：换个说法试试',
   terminalBanner: '报告问答（终端版）。输入问题后回车；/help 查看命令，Ctrl+D 退出。',
-  terminalHelp: '/next 下一条  /prev 上一条  /full 展开全段  /sources 收录的报告  /quit 退出',
+  terminalHelp: '/next 下一条  /prev 上一条  /full 展开全段  /sources 收录的报告  /in 地名 问题  只查某地的报告  /quit 退出',
   terminalFooter: (i, n, full) => `第 ${i}/${n} 条${i < n ? ' · /next 下一条' : ''}${i > 1 ? ' · /prev 上一条' : ''} · /full ${full ? '只看摘录' : '展开全段'}`,
   terminalNoPrevious: '先问一个问题。',
 };
@@ -128,6 +149,7 @@ const en: Strings = {
     { command: 'start', description: 'Start, with example questions' },
     { command: 'help', description: 'How to use this bot' },
     { command: 'sources', description: 'The reports I know' },
+    { command: 'in', description: 'Search one place/year only: /in Baishan question' },
     { command: 'ask', description: 'Ask a question (in groups)' },
   ],
   sourcesTitle: 'The reports I know:',
@@ -140,6 +162,12 @@ const en: Strings = {
     'ask one thing at a time;',
     '/sources lists the reports.',
   ],
+  lowConfidence: 'The closest passages — they may not answer exactly:',
+  searchedIn: (labels) => `Searched: ${labels.slice(0, 3).join(', ')}${labels.length > 3 ? ` and ${labels.length - 3} more reports` : ''}`,
+  noReportFor: (place, year, available) => `There is no ${year} report for ${place}. Reports for ${place}: ${available.slice(0, 12).join(', ')}${available.length > 12 ? ' …' : ''}`,
+  placeLine: (place, years, n) => `${place}: ${years} (${n})`,
+  noSuchReport: (name) => `No report matches “${name}”. Send /sources to see the reports.`,
+  inWhat: 'Usage: /in PLACE [YEAR] QUESTION, for example: /in Baishan how many legal talks were held?',
   askWhat: 'Write the question after /ask, for example: /ask 柏山镇组织了多少次普法宣传？',
   rateLimited: (s) => `Too many questions. Please try again in ${s} s.`,
   notAllowed: 'Sorry, this bot is only open to certain users.',
@@ -154,6 +182,7 @@ const en: Strings = {
   shortQuote: 'Short quote',
   sameReport: 'All from this report',
   position: (i, n) => `${i}/${n}`,
+  page: (n) => `p. ${n}`,
   fromReport: (title) => `Only from “${title}”:`,
   noMoreFromReport: 'This report has no other passages on this.',
   truncated: '(too long, cut here)',
@@ -161,7 +190,7 @@ const en: Strings = {
   inlineHint: 'Type a question to quote the reports',
   inlineNoAnswer: 'The reports do not answer this: try other words',
   terminalBanner: 'Report Q&A (terminal). Type a question and press Enter; /help lists commands, Ctrl+D quits.',
-  terminalHelp: '/next next result  /prev previous  /full whole passage  /sources reports  /quit quit',
+  terminalHelp: '/next next result  /prev previous  /full whole passage  /sources reports  /in PLACE QUESTION  one place only  /quit quit',
   terminalFooter: (i, n, full) =>
     `Result ${i} of ${n}${i < n ? ' · /next for more' : ''}${i > 1 ? ' · /prev to go back' : ''} · /full for ${full ? 'the short quote' : 'the whole passage'}`,
   terminalNoPrevious: 'Ask a question first.',

@@ -3,7 +3,7 @@
  * set; menu commands registered at start; graceful stop (no new updates, answers under way
  * finished, bounded by a deadline).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { type RunnerHandle, run, type RunOptions } from '@grammyjs/runner';
@@ -14,6 +14,7 @@ import { ALLOWED_UPDATES, type QuoteBot } from './bot.js';
 import { createFileOnce, UpdateClaims } from './claims.js';
 import { type BotHttpServer, startHttpServer } from './http.js';
 import { STRINGS } from './i18n.js';
+import { UpdateJournal } from './journal.js';
 import { describeError, type Logger } from './log.js';
 
 export interface RunningBot {
@@ -32,6 +33,8 @@ export interface StartOptions {
   connectAttempts?: number;
   /** Extra runner options (tests pace polling against an emulator without long polling). */
   runner?: RunOptions<Update>;
+  /** Where long polling keeps fetched updates until they are answered (default: in the index folder; see journal.ts). */
+  journalFile?: string;
 }
 
 /** Registers /start /help /sources /ask in Telegram's menu, in English and Chinese. Failure only warns. */
@@ -51,7 +54,10 @@ export async function startBot(bot: QuoteBot, config: Config, opts: StartOptions
   await connect(bot, config, log, opts.connectAttempts);
   log.info(`bot @${bot.botInfo.username} starting (${config.bot.webhookUrl ? 'webhook' : 'long polling'})`);
   await registerCommands(bot, log);
-  return config.bot.webhookUrl ? startWebhook(bot, config, opts) : startPolling(bot, opts, config);
+  // One journal per bot and token: two bots (or tokens) never share fetched updates.
+  const tokenTag = createHash('sha256').update(config.bot.token).digest('hex').slice(0, 8);
+  const journalFile = opts.journalFile ?? join(config.indexDir, `.bot-${bot.botInfo.id}-${tokenTag}-updates.jsonl`);
+  return config.bot.webhookUrl ? startWebhook(bot, config, opts) : startPolling(bot, { ...opts, journalFile }, config);
 }
 
 /**
@@ -86,6 +92,7 @@ export async function startPolling(bot: QuoteBot, opts: StartOptions, config?: C
     http = await startHttpServer({ config, searcher: bot.searcher, metrics: bot.metrics, log, port: config.bot.healthPort });
     log.info(`health server listening on ${config.bot.webhookHost}:${http.port} (/healthz, /metrics)`);
   }
+  const journal = opts.journalFile ? openJournal(bot, opts.journalFile, log) : undefined;
   const runnerOpts = opts.runner ?? {};
   const handle: RunnerHandle = run(bot, {
     ...runnerOpts,
@@ -116,10 +123,27 @@ export async function startPolling(bot: QuoteBot, opts: StartOptions, config?: C
         if (handle.isRunning()) await handle.stop();
         await drain(bot, log, drainTimeoutMs);
         await http?.close();
+        journal?.close();
         log.info('bot stopped');
         settle.resolve();
       })()),
   };
+}
+
+/**
+ * Journals every fetched batch before the runner sees it, and answers first what was fetched before the
+ * last stop but never answered (a crash while answering).
+ */
+function openJournal(bot: QuoteBot, file: string, log: Logger): UpdateJournal {
+  const journal = UpdateJournal.open(file);
+  bot.journal = journal;
+  bot.api.config.use(journal.recorder());
+  const left = journal.unanswered();
+  if (left.length > 0) {
+    log.info(`answering ${left.length} question(s) fetched before the last stop but not answered`);
+    for (const update of left) void bot.handleUpdate(update).catch((err) => log.error(`update ${update.update_id} failed`, err));
+  }
+  return journal;
 }
 
 export async function startWebhook(bot: QuoteBot, config: Config, opts: StartOptions): Promise<RunningBot> {

@@ -1,15 +1,20 @@
 /**
  * The terminal chat: `npm start` without a bot token. Same answers and formatter as the bot,
- * rendered as plain text. Works with a TTY (prompt, banner, bold in ANSI) and without one
+ * rendered as plain text; `/add PATH` and `/remove REPORT` add and remove reports as admins do in chat.
+ * Works with a TTY (prompt, banner, bold in ANSI) and without one
  * (stdin piped: each line is a question, answered in order; ends at EOF).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
 import type { Config } from '../config.js';
+import { addReport, removeReport, ReportError } from '../index/reports.js';
 import type { Searcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
 import { plainMarkup, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
 import { langOf, type Lang, stringsFor } from './i18n.js';
 import { describeError } from './log.js';
+import { describeAdded, describeRemoved, refreshIfLive, uploadStrings } from './upload.js';
 
 export interface TerminalOptions {
   input?: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -26,7 +31,9 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stdout;
   const interactive = Boolean(input.isTTY && output.isTTY);
-  const s = stringsFor(opts.lang ?? terminalLang());
+  const lang = opts.lang ?? terminalLang();
+  const s = stringsFor(lang);
+  const us = uploadStrings(lang);
   const m = plainMarkup(interactive && !process.env.NO_COLOR);
   const say = (text: string) => output.write(`${text}\n\n`);
 
@@ -38,18 +45,46 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
     say(renderResult(answer, index, { s, markup: m, mode, maxLength: Infinity, footer }));
   };
 
+  /** /add PATH or /remove REPORT: the corpus changes and the index follows, as with chat uploads. */
+  const changeCorpus = async (what: 'add' | 'remove', arg: string) => {
+    try {
+      if (what === 'remove') {
+        if (!arg) return say(us.removeWhat);
+        say(describeRemoved(await removeReport(config, arg, { log: () => {} }), lang));
+      } else {
+        if (!arg) return say('/add PATH');
+        let data: Buffer;
+        try {
+          data = fs.readFileSync(arg);
+        } catch (err) {
+          return say(us.rejected(arg, `cannot read: ${(err as NodeJS.ErrnoException).code ?? describeError(err)}`));
+        }
+        say(describeAdded(await addReport(config, path.basename(arg), data, { log: () => {} }), lang));
+      }
+      await refreshIfLive(searcher);
+    } catch (err) {
+      if (!(err instanceof ReportError)) process.stderr.write(`${what} failed: ${describeError(err)}\n`);
+      say(err instanceof ReportError ? (what === 'add' ? us.rejected(arg, err.message) : us.cannotRemove(err.message)) : us.failed);
+    }
+  };
+
   /** One line of input: a command or a question. Returns false to quit. */
   const handle = async (line: string): Promise<boolean> => {
     const text = line.trim();
     if (!text) return true;
     if (!interactive) output.write(`› ${text}\n`); // piped: make the output read as a transcript
+    const change = /^\/(add|remove)(?:\s+(.*))?$/i.exec(text);
+    if (change) {
+      await changeCorpus(change[1]!.toLowerCase() as 'add' | 'remove', change[2]?.trim() ?? '');
+      return true;
+    }
     switch (text.toLowerCase()) {
       case '/quit':
       case '/exit':
         return false;
       case '/help':
       case '/start':
-        say(`${renderGreeting('', s, m)}\n\n${s.terminalHelp}`);
+        say(`${renderGreeting('', s, m)}\n\n${s.terminalHelp}\n${us.terminalHelp}`);
         return true;
       case '/sources':
         say(renderSources(searcher.sources(), s, m, Infinity));
@@ -64,8 +99,17 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
         show();
         return true;
     }
+    let question = text;
+    if (/^\/in(\s|$)/i.test(text)) {
+      // /in PLACE [YEAR] QUESTION, as in the bot: the place (and year) go first in the question.
+      const [, where = '', ...rest] = text.split(/\s+/);
+      const year = /^(?:19|20)\d\d$/.test(rest[0] ?? '') ? rest.shift()! : '';
+      if (!where || rest.length === 0) { say(s.inWhat); return true; }
+      if (searcher.reportsNamed(`${where} ${year}`).length === 0) { say(s.noSuchReport(`${where} ${year}`.trim())); return true; }
+      question = `${where} ${year} ${rest.join(' ')}`.replace(/\s+/g, ' ');
+    }
     try {
-      const answer = await searcher.search(text, { k: config.bot.resultsPerAnswer });
+      const answer = await searcher.search(question, { k: config.bot.resultsPerAnswer });
       if (answer.abstained || answer.results.length === 0) {
         current = undefined;
         say(renderNoAnswer(answer, s, m));

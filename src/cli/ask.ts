@@ -7,6 +7,7 @@
  */
 import readline from 'node:readline';
 import { citation, shortRef } from '../bot/format.js';
+import { printable } from '../corpus/display.js';
 import { indexStatus } from '../index/ingest.js';
 import { IndexError } from '../index/store.js';
 import { openSearcher, type Searcher } from '../search/searcher.js';
@@ -24,7 +25,14 @@ export interface JsonAnswer {
   id: unknown;
   q: string;
   abstained: boolean;
-  results: { rank: number; score: number; source: string; title: string; section: string; quote: string; start: number; end: number }[];
+  /** `high`: the quote answers; `low`: closest passages, shown with a caveat; absent when abstained. */
+  confidence?: 'high' | 'low';
+  /** Reports the question named by place/year, searched on their own. */
+  reports?: string[];
+  /** A place/year with no report: what exists for that place. */
+  missingReport?: { place: string; year: number; available: string[] };
+  /** `page`: the page the quote starts on, for reports with pages (PDF); absent otherwise. */
+  results: { rank: number; score: number; source: string; title: string; section: string; quote: string; start: number; end: number; page?: number }[];
 }
 
 export function toJson(id: unknown, answer: Answer): JsonAnswer {
@@ -32,20 +40,30 @@ export function toJson(id: unknown, answer: Answer): JsonAnswer {
     id: id ?? null,
     q: answer.q,
     abstained: answer.abstained,
-    results: answer.results.map(({ rank, score, source, title, section, quote, start, end }) => ({ rank, score, source, title, section, quote, start, end })),
+    ...(answer.level !== 'none' ? { confidence: answer.level } : {}),
+    ...(answer.namedReports ? { reports: answer.namedReports } : {}),
+    ...(answer.missingReport ? { missingReport: answer.missingReport } : {}),
+    results: answer.results.map(({ rank, score, source, title, section, quote, start, end, page }) => ({ rank, score, source, title, section, quote, start, end, ...(page ? { page } : {}) })),
   };
 }
 
 export function toText(answer: Answer): string {
   const lines: string[] = [];
   for (const n of answer.notices) lines.push(`(note: ${n})`);
+  if (answer.missingReport) {
+    const { place, year, available } = answer.missingReport;
+    lines.push(`No ${year} report for ${place}. Reports for ${place}: ${available.join(', ')}`);
+    return lines.join('\n');
+  }
   if (answer.abstained) {
     lines.push('Not found in the reports. Try naming the town, the topic or the figure you are looking for.');
     return lines.join('\n');
   }
+  if (answer.namedReports) lines.push(`(searched: ${answer.namedReports.join(', ')})`);
+  if (answer.level === 'low') lines.push('The closest passages — they may not answer exactly:', '');
   for (const r of answer.results) {
     lines.push(`${r.rank}. ${shortRef(r)}  score ${r.score.toFixed(4)}`);
-    lines.push(`   ${r.source}  ${citation(r)}`);
+    lines.push(`   ${printable(r.source)}  ${citation(r)}`);
     lines.push(`   「${r.quote.replace(/\n/g, ' ')}」`);
     lines.push('');
   }

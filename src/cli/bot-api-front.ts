@@ -53,6 +53,8 @@ export interface Front {
   root: string;
   /** Resolves at the bot's first getUpdates or setWebhook: it is taking updates. */
   ready: Promise<void>;
+  /** getUpdates calls so far: a new one confirms the batch before it, as on Telegram. */
+  polls(): number;
   stats(): DeliveryStats;
   close(): Promise<void>;
 }
@@ -127,6 +129,7 @@ export async function startFront(emu: Emulator, emuPort: number, opts: FrontOpti
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   const stats: DeliveryStats = { delivered: 0, failed: 0, redelivered: 0 };
+  let polls = 0;
   const webhooks = new Map<string, Webhook>();
   let closing = false;
   const timers = new Set<NodeJS.Timeout>();
@@ -194,6 +197,7 @@ export async function startFront(emu: Emulator, emuPort: number, opts: FrontOpti
       if (method === 'getWebhookInfo') return reply({ url: webhooks.get(token)?.url ?? '', has_custom_certificate: false, pending_update_count: 0 });
       if (method === 'getUpdates') {
         markReady();
+        polls++;
         if (webhooks.has(token)) {
           const error = { ok: false, error_code: 409, description: "Conflict: can't use getUpdates method while webhook is active" };
           return res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify(error));
@@ -249,6 +253,7 @@ export async function startFront(emu: Emulator, emuPort: number, opts: FrontOpti
   return {
     root: `http://${HOST}:${port}`,
     ready,
+    polls: () => polls,
     stats: () => ({ ...stats }),
     close: () =>
       new Promise((resolve) => {

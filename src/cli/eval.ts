@@ -1,10 +1,12 @@
 /**
- * `npm run eval -- FILE.jsonl`: Hit@1/3/5, MRR@10 and abstain accuracy, overall and per language.
- * The scoring rule (../shared/eval/README.md): a result belongs to a document by its source
- * (史村 → shicun, 柏山 → baishan); it hits when it is from the question's document and its quote,
- * whitespace removed, contains one of `must`. Unanswerable questions (doc null) are right when abstained.
+ * `npm run eval -- FILE.jsonl [FILE.jsonl …]`: Hit@1/3/5, MRR@10 and abstain accuracy, per set, overall
+ * and per language. The scoring rule (../shared/eval/README.md): a result belongs to a document by its
+ * source (史村 → shicun, 柏山 → baishan; a `doc` that is a path names the report's file); it hits when it
+ * is from the question's document and its quote, whitespace removed, contains one of `must`.
+ * Unanswerable questions (doc null) are right when abstained.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { openSearcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
 import { parseCommandLine, SHARED_HELP, UsageError } from './options.js';
@@ -28,11 +30,17 @@ export function docOf(source: string): string {
 
 const squeeze = (s: string) => s.replace(/\s+/g, '');
 
+/** Whether a result's source is the question's document: a named seed town, or a report's file name. */
+export function isQuestionDoc(doc: string, source: string): boolean {
+  return doc.includes('/') || doc.includes('.') ? path.basename(source) === path.basename(doc) : docOf(source) === doc;
+}
+
 /** Rank (1-based) of the first hit among results, or 0. */
 export function firstHit(question: EvalQuestion, answer: Pick<Answer, 'abstained' | 'results'>): number {
-  if (answer.abstained) return 0;
+  if (answer.abstained || question.doc === null) return 0;
   const must = question.must.map(squeeze);
-  const i = answer.results.findIndex((r) => docOf(r.source) === question.doc && must.some((m) => squeeze(r.quote).includes(m)));
+  const doc = question.doc;
+  const i = answer.results.findIndex((r) => isQuestionDoc(doc, r.source) && must.some((m) => squeeze(r.quote).includes(m)));
   return i + 1;
 }
 
@@ -45,10 +53,17 @@ export interface Scores {
   unanswerable: number;
   abstainedRight: number;
   falseAbstain: number;
+  /** Outcomes of all questions: answered (high), answered with a caveat (low), refused. */
+  high: number;
+  low: number;
+  refused: number;
+  /** Unanswerable questions answered as (high): the confident wrong answers. */
+  unanswerableHigh: number;
   meanQuoteChars: number;
 }
 
-export function score(rows: { question: EvalQuestion; answer: Pick<Answer, 'abstained' | 'results'> }[]): Scores {
+export function score(rows: { question: EvalQuestion; answer: Pick<Answer, 'abstained' | 'results'> & Partial<Pick<Answer, 'level'>> }[]): Scores {
+  const levelOf = (a: (typeof rows)[number]['answer']) => (a.abstained || a.results.length === 0 ? 'none' : (a.level ?? 'high'));
   const answerable = rows.filter((r) => r.question.doc !== null);
   const unanswerable = rows.filter((r) => r.question.doc === null);
   const ranks = answerable.map((r) => firstHit(r.question, r.answer));
@@ -63,6 +78,10 @@ export function score(rows: { question: EvalQuestion; answer: Pick<Answer, 'abst
     unanswerable: unanswerable.length,
     abstainedRight: unanswerable.filter((r) => r.answer.abstained || r.answer.results.length === 0).length,
     falseAbstain: answerable.filter((r) => r.answer.abstained).length,
+    high: rows.filter((r) => levelOf(r.answer) === 'high').length,
+    low: rows.filter((r) => levelOf(r.answer) === 'low').length,
+    refused: rows.filter((r) => levelOf(r.answer) === 'none').length,
+    unanswerableHigh: unanswerable.filter((r) => levelOf(r.answer) === 'high').length,
     meanQuoteChars: quotes.length ? quotes.reduce((a, b) => a + b, 0) / quotes.length : 0,
   };
 }
@@ -85,30 +104,37 @@ export function readQuestions(file: string): EvalQuestion[] {
 export function formatScores(label: string, s: Scores): string {
   const f = (x: number) => x.toFixed(3);
   const abstain = s.unanswerable ? `${s.abstainedRight}/${s.unanswerable}` : '—';
-  return `${label.padEnd(10)} n=${String(s.answerable).padEnd(3)} Hit@1 ${f(s.hit1)}  Hit@3 ${f(s.hit3)}  Hit@5 ${f(s.hit5)}  MRR ${f(s.mrr)}  abstain ${abstain}  false-abstain ${s.falseAbstain}  quote ${s.meanQuoteChars.toFixed(0)} chars`;
+  return `${label.padEnd(10)} n=${String(s.answerable).padEnd(3)} Hit@1 ${f(s.hit1)}  Hit@3 ${f(s.hit3)}  Hit@5 ${f(s.hit5)}  MRR ${f(s.mrr)}  abstain ${abstain}  false-abstain ${s.falseAbstain}  outcomes high/low/refused ${s.high}/${s.low}/${s.refused}  unanswerable-high ${s.unanswerableHigh}  quote ${s.meanQuoteChars.toFixed(0)} chars`;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals, config } = await parseCommandLine(argv, { verbose: { type: 'boolean', short: 'v' }, json: { type: 'boolean' } });
-  if (values.help || positionals.length !== 1) {
-    process.stdout.write(`usage: npm run eval -- [options] FILE.jsonl\n  -v, --verbose  show each question's rank and top quote\n  --json         print the scores as JSON\n${SHARED_HELP}\n`);
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(`usage: npm run eval -- [options] FILE.jsonl [FILE.jsonl …]\n  -v, --verbose  show each question's rank and top quote\n  --json         print the scores as JSON\n${SHARED_HELP}\n`);
     return values.help ? 0 : 2;
   }
-  const questions = readQuestions(positionals[0]!);
+  const sets = positionals.map((file) => ({ name: path.basename(file, '.jsonl'), questions: readQuestions(file) }));
   const searcher = await openSearcher(config);
-  const rows: { question: EvalQuestion; answer: Answer }[] = [];
-  for (const question of questions) {
-    const answer = await searcher.search(question.q, { k: 10 });
-    rows.push({ question, answer });
-    if (values.verbose) {
-      const rank = question.doc === null ? (answer.abstained ? 'abstained ✓' : 'answered ✗') : String(firstHit(question, answer) || '✗');
-      const top = answer.results[0];
-      process.stderr.write(`${question.id} [${question.lang}] ${rank.padEnd(11)} conf ${answer.confidence.toFixed(2)} ${question.q}\n    → ${top ? `${top.source.slice(0, 12)} ${top.quote.slice(0, 70)}` : '(none)'}\n`);
+  const report: Record<string, Record<string, Scores>> = {};
+  for (const set of sets) {
+    const rows: { question: EvalQuestion; answer: Answer }[] = [];
+    for (const question of set.questions) {
+      const answer = await searcher.search(question.q, { k: 10 });
+      rows.push({ question, answer });
+      if (values.verbose) {
+        const rank = question.doc === null ? (answer.abstained ? 'abstained ✓' : 'answered ✗') : String(firstHit(question, answer) || '✗');
+        const top = answer.results[0];
+        process.stderr.write(`${question.id} [${question.lang}] ${rank.padEnd(11)} ${answer.level.padEnd(4)} cov ${answer.confidence.toFixed(2)} dense ${(answer.signals?.dense ?? 0).toFixed(3)} ${question.q}\n    → ${top ? `${top.source.slice(0, 24)} ${top.quote.slice(0, 70)}` : '(none)'}\n`);
+      }
     }
+    const langs = [...new Set(set.questions.map((q) => q.lang))];
+    report[set.name] = { all: score(rows), ...Object.fromEntries(langs.map((l) => [l, score(rows.filter((r) => r.question.lang === l))])) };
   }
-  const langs = [...new Set(questions.map((q) => q.lang))];
-  const all = { all: score(rows), ...Object.fromEntries(langs.map((l) => [l, score(rows.filter((r) => r.question.lang === l))])) };
-  if (values.json) process.stdout.write(JSON.stringify({ corpusDirs: config.corpusDirs, model: searcher.info().model, scores: all }) + '\n');
-  else for (const [label, s] of Object.entries(all)) process.stdout.write(formatScores(label, s) + '\n');
+  if (values.json) process.stdout.write(JSON.stringify({ corpusDirs: config.corpusDirs, model: searcher.info().model, sets: report }) + '\n');
+  else
+    for (const [name, scores] of Object.entries(report)) {
+      process.stdout.write(`${name}\n`);
+      for (const [label, s] of Object.entries(scores)) process.stdout.write('  ' + formatScores(label, s) + '\n');
+    }
   return 0;
 }

@@ -7,16 +7,18 @@ import type { CleanedReport } from './clean.js';
 import type { Heading } from './headings.js';
 
 /** Bump when passages would come out differently: the index is then rebuilt. */
-export const CHUNKER_VERSION = 4;
+export const CHUNKER_VERSION = 5;
 
 export const PASSAGE_MIN_CHARS = 150;
 export const PASSAGE_MAX_CHARS = 400;
 /**
- * A "sentence" longer than this has no sentence punctuation at all (a table, a broken PDF export):
- * it is cut, at a comma or a space near the limit when there is one, so that no passage or quote is unbounded.
- * Real long sentences (a few thousand characters) stay whole.
+ * A "sentence" longer than a passage has no sentence punctuation at all (a table, a broken PDF export,
+ * one huge line): it is cut, at a comma or a space near the limit when there is one, so that passages
+ * keep their usual size and no passage or quote is unbounded, whatever the input.
  */
-export const SENTENCE_HARD_MAX_CHARS = 10_000;
+export const SENTENCE_HARD_MAX_CHARS = PASSAGE_MAX_CHARS;
+/** How far back from the limit a hard cut looks for a comma or a space. */
+const HARD_CUT_WINDOW = Math.floor(SENTENCE_HARD_MAX_CHARS / 4);
 
 export interface Span {
   start: number;
@@ -55,11 +57,14 @@ export function splitSentences(text: string, start = 0): Span[] {
   return spans;
 }
 
-/** Where to cut text[from, limit): after the last comma, colon or space in its final tenth, else at the limit (never inside a surrogate pair). */
-function hardCut(text: string, from: number, limit: number): number {
-  for (let i = limit; i > limit - SENTENCE_HARD_MAX_CHARS / 10 && i > from; i--) if (/[，、,：:\s]/.test(text[i - 1]!)) return i;
+/**
+ * Where to cut text[from, limit): after the last comma, colon or space within `window` characters of the
+ * limit, else at the limit (never inside a surrogate pair).
+ */
+export function hardCut(text: string, from: number, limit: number, window = HARD_CUT_WINDOW): number {
+  for (let i = limit; i > limit - window && i > from + 1; i--) if (/[，、,：:；;\s]/.test(text[i - 1]!)) return i;
   const c = text.charCodeAt(limit);
-  return c >= 0xdc00 && c <= 0xdfff ? limit - 1 : limit;
+  return c >= 0xdc00 && c <= 0xdfff && limit - 1 > from ? limit - 1 : limit;
 }
 
 interface Sentence extends Span {

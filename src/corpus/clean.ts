@@ -2,9 +2,10 @@
  * Cleans a report's raw text into blocks (headings and paragraphs) while keeping, for every character
  * of the cleaned text, its offset in the raw text.
  *
- * What it removes is the noise of PDF and Word exports: page numbers, line breaks inside sentences
- * (also across blank lines), spaces between Chinese characters, zero-width and control characters,
- * markdown markers. It never rewrites the words themselves.
+ * What it removes is the noise of PDF and Word exports: page numbers, running headers and footers
+ * (lines repeated at the top or bottom of most pages, when the text has pages separated by form feeds),
+ * line breaks inside sentences (also across blank lines and pages), spaces between Chinese characters,
+ * zero-width and control characters, markdown markers. It never rewrites the words themselves.
  */
 import { type Heading, parseHeading } from './headings.js';
 
@@ -23,6 +24,19 @@ export interface CleanedReport {
   blocks: Block[];
   /** Offset in the raw text of each cleaned character (length text.length + 1, the last maps the end). */
   toSource: Int32Array;
+  /**
+   * Where each page starts in the cleaned text (page n starts at pageStarts[n - 1]), when the raw text
+   * has pages (separated by form feeds); empty otherwise.
+   */
+  pageStarts: number[];
+}
+
+/** The 1-based page of a cleaned-text offset, or undefined when the report has no pages. */
+export function pageAt(pageStarts: readonly number[], offset: number): number | undefined {
+  if (pageStarts.length === 0) return undefined;
+  let page = 0;
+  while (page < pageStarts.length && pageStarts[page]! <= offset) page++;
+  return Math.max(1, page);
 }
 
 /** A cleaned line: its characters and where each came from in the raw text. */
@@ -41,6 +55,9 @@ const LINE_END = /[。！？；：!?;:”"）)」』…—]$/;
 const PAGE_NUMBER = /^(?:[-—–_\s]*\d{1,4}[-—–_\s]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*\/\s*\d+|page\s*\d+(?:\s*of\s*\d+)?)$/i;
 /** Paragraph lines shorter than this that lack end punctuation stand alone (titles, signatures, dates). */
 const MIN_JOINABLE_CHARS = 20;
+/** Running headers and footers are looked for among this many lines at the top and at the bottom of a page. */
+const PAGE_EDGE_LINES = 2;
+const DIGIT = /[0-9０-９]/;
 
 function cleanLine(raw: string, offset: number): Line {
   let chars: string[] = [];
@@ -87,19 +104,63 @@ function cleanLine(raw: string, offset: number): Line {
   return { chars: outC, src: outS, markdownLevel };
 }
 
+/**
+ * Blanks the running headers and footers: a line found among the first or last lines of at least half
+ * of the pages (at least two), digits aside ("第 3 页" and "第 4 页" are the same footer).
+ */
+function dropRunningLines(lines: Line[], pageOf: number[]): void {
+  const pages = (pageOf[pageOf.length - 1] ?? 0) + 1;
+  if (pages < 2) return;
+  const key = (i: number) => lines[i]!.chars.join('').replace(/\s+/g, '').replace(/[0-9０-９]+/g, '#');
+  // The non-blank lines of each page, then the few at its top and bottom.
+  const byPage: number[][] = Array.from({ length: pages }, () => []);
+  for (let i = 0; i < lines.length; i++) if (lines[i]!.chars.length) byPage[pageOf[i]!]!.push(i);
+  const edges = byPage.map((ids) => [...new Set([...ids.slice(0, PAGE_EDGE_LINES), ...ids.slice(-PAGE_EDGE_LINES)])]);
+  // On how many pages each edge line occurs.
+  const pagesWith = new Map<string, Set<number>>();
+  edges.forEach((ids, page) => {
+    for (const i of ids) pagesWith.set(key(i), (pagesWith.get(key(i)) ?? new Set<number>()).add(page));
+  });
+  const needed = Math.max(2, Math.ceil(pages / 2));
+  for (const ids of edges) for (const i of ids) if (pagesWith.get(key(i))!.size >= needed) lines[i] = { chars: [], src: [], markdownLevel: 0 };
+}
+
+/** Cleaned-text offsets where each page starts, from the raw offsets of the form feeds between pages. */
+function pageStartsOf(raw: string, toSource: number[]): number[] {
+  const starts = [0];
+  for (let at = raw.indexOf('\f'); at >= 0; at = raw.indexOf('\f', at + 1)) {
+    // The first cleaned character that comes from after the page break (toSource never decreases).
+    let lo = 0;
+    let hi = toSource.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (toSource[mid]! > at) hi = mid;
+      else lo = mid + 1;
+    }
+    starts.push(lo);
+  }
+  return starts.length > 1 ? starts : [];
+}
+
 /** Cleans raw report text into blocks with offsets back to the raw text. */
 export function cleanReport(raw: string): CleanedReport {
   const lines: Line[] = [];
-  const re = /\r\n|\r|\n|\u2028|\u2029/g;
+  /** The 0-based page of each line (pages are separated by form feeds). */
+  const pageOf: number[] = [];
+  const re = /\r\n|\r|\n|\f|\u2028|\u2029/g;
   let at = 0;
+  let page = 0;
   for (let m = re.exec(raw); ; m = re.exec(raw)) {
     const end = m ? m.index : raw.length;
     const line = cleanLine(raw.slice(at, end), at);
     const text = line.chars.join('');
     lines.push(PAGE_NUMBER.test(text) && text.length > 0 ? { chars: [], src: [], markdownLevel: 0 } : line);
+    pageOf.push(page);
     if (!m) break;
+    if (m[0] === '\f') page++;
     at = m.index + m[0].length;
   }
+  dropRunningLines(lines, pageOf);
 
   // Group lines into blocks. A paragraph line that does not end a sentence continues on the next
   // non-blank line unless that is a heading (PDF exports break lines, and even leave blank lines, mid-sentence).
@@ -120,9 +181,14 @@ export function cleanReport(raw: string): CleanedReport {
         pending.push(open);
       }
     } else if (open && !LINE_END.test(open.chars.join('')) && open.chars.length >= MIN_JOINABLE_CHARS) {
-      // Join without a space between Chinese characters, with one between Latin words.
+      // Join without a space between Chinese characters, with one between Latin words. A number
+      // broken over two lines of Chinese text (which line breaking allows there) is joined back, and so is
+      // a word hyphenated at the line end (the hyphen stays: it may be part of the word).
       const last = open.chars[open.chars.length - 1]!;
-      if (!CJK.test(last) && !CJK.test(line.chars[0]!)) {
+      const first = line.chars[0]!;
+      const brokenNumber = DIGIT.test(last) && DIGIT.test(first) && open.chars.some((c) => CJK.test(c));
+      const hyphenated = last === '-' && /[A-Za-z]/.test(open.chars[open.chars.length - 2] ?? '') && /[a-z]/.test(first);
+      if (!CJK.test(last) && !CJK.test(first) && !brokenNumber && !hyphenated) {
         open.chars.push(' ');
         open.src.push(line.src[0]!);
       }
@@ -151,5 +217,5 @@ export function cleanReport(raw: string): CleanedReport {
   }
   const last = pending.length ? pending[pending.length - 1]!.src : [];
   toSource.push(last.length ? last[last.length - 1]! + 1 : 0);
-  return { text: textParts.join(''), blocks, toSource: Int32Array.from(toSource) };
+  return { text: textParts.join(''), blocks, toSource: Int32Array.from(toSource), pageStarts: pageStartsOf(raw, toSource) };
 }

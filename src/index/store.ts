@@ -9,9 +9,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { SkippedFile } from '../corpus/load.js';
 
 /** Bump when the files of a generation change shape: older indexes are then rebuilt. */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 
 export class IndexError extends Error {
   override name = 'IndexError';
@@ -23,7 +24,10 @@ export interface ManifestFile {
   sha256: string;
   bytes: number;
   mtimeMs: number;
+  /** A text encoding (utf-8, gb18030…) or the format that was read (pdf, docx, html). */
   encoding: string;
+  /** Number of pages, for formats that have pages (PDF). */
+  pages?: number;
   title: string;
   /** Index of the file's first passage and how many it has. */
   firstPassage: number;
@@ -39,7 +43,8 @@ export interface Manifest {
   hnsw: { m: number; efConstruction: number; space: 'cosine' };
   corpusDirs: string[];
   files: ManifestFile[];
-  skipped: { file: string; reason: string }[];
+  /** Report files left out, with why (and, since issue 15, what they were when looked at). */
+  skipped: SkippedFile[];
   passageCount: number;
   /** Size in bytes of every file of the generation (absent in indexes built before it was added). */
   fileBytes?: Record<string, number>;
@@ -51,7 +56,7 @@ export interface StoredPassage {
   doc: number;
   start: number;
   end: number;
-  /** Offsets in the raw file. */
+  /** Offsets in the text as read from the file (the file itself for plain text). */
   srcStart: number;
   srcEnd: number;
   section: string[];
@@ -67,6 +72,8 @@ export interface StoredDoc {
   title: string;
   /** The cleaned text; passages are slices of it. */
   text: string;
+  /** For reports with pages (PDF): where each page starts in the cleaned text (see cleanReport). */
+  pageStarts?: number[];
 }
 
 export interface PassageStore {
@@ -152,10 +159,48 @@ export function verifyGeneration(dir: string, manifest: Manifest): void {
       throw damaged(name, `has ${size} bytes, not ${manifest.passageCount} vectors of ${manifest.model.dim} dims as the manifest says`);
     }
   }
+  verifyFileRanges(manifest);
   const header = readHnswHeader(path.join(dir, FILES.hnsw));
   if (header && (header.count !== manifest.passageCount || header.dim !== manifest.model.dim)) {
     throw damaged(FILES.hnsw, `holds ${header.count} vectors of ${header.dim} dims, not ${manifest.passageCount} of ${manifest.model.dim}`);
   }
+}
+
+/**
+ * The manifest's per-report passage ranges must tile 0..passageCount exactly: a report's passages are
+ * found through them, so a range that runs past the store would be searched as garbage or crash.
+ */
+function verifyFileRanges(manifest: Manifest): void {
+  let next = 0;
+  for (const f of manifest.files) {
+    if (!Number.isInteger(f?.firstPassage) || !Number.isInteger(f.passages) || f.passages < 0 || f.firstPassage !== next) {
+      throw new IndexError(`index file ${FILES.manifest} is inconsistent (the passages of ${JSON.stringify(f?.source)} do not follow those of the report before); run \`npm run ingest\` to rebuild it`);
+    }
+    next += f.passages;
+  }
+  if (next !== manifest.passageCount) {
+    throw new IndexError(`index file ${FILES.manifest} is inconsistent (its reports have ${next} passages, its count says ${manifest.passageCount}); run \`npm run ingest\` to rebuild it`);
+  }
+}
+
+/**
+ * The passage store agrees with the manifest: one document per report, in the same order, and every
+ * passage of a report's range belongs to that report. Throws IndexError (what to run) when not.
+ */
+export function verifyPassageStore(manifest: Manifest, store: PassageStore): void {
+  const damaged = (what: string) => new IndexError(`the index is damaged (${what}); run \`npm run ingest\` to rebuild it`);
+  if (!Array.isArray(store?.passages) || !Array.isArray(store.docs) || store.passages.length !== manifest.passageCount) {
+    throw damaged('the passage store does not match the manifest');
+  }
+  if (store.docs.length !== manifest.files.length) throw damaged(`the passage store has ${store.docs.length} reports, the manifest ${manifest.files.length}`);
+  manifest.files.forEach((f, doc) => {
+    const d = store.docs[doc]!;
+    if (d.source !== f.source || d.corpusDir !== f.corpusDir) throw damaged(`report ${doc} is ${JSON.stringify(d.source)} in the passage store, ${JSON.stringify(f.source)} in the manifest`);
+    for (let id = f.firstPassage; id < f.firstPassage + f.passages; id++) {
+      const p = store.passages[id]!;
+      if (p.doc !== doc || !(p.start >= 0 && p.start <= p.end && p.end <= d.text.length)) throw damaged(`passage ${id} is not within ${JSON.stringify(f.source)} as the manifest says`);
+    }
+  });
 }
 
 /**
@@ -187,7 +232,7 @@ const FILE_ROLES: Record<string, string> = {
   [FILES.terms]: 'term statistics',
 };
 
-/** Writes a file atomically (temp file + fsync + rename). */
+/** Writes a file atomically (temp file + fsync + rename + fsync of the folder). */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w');
@@ -198,9 +243,26 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
+  fsyncPath(path.dirname(file));
 }
 
-/** Creates a new, empty generation folder. */
+/** Flushes a file or a folder (its entries) to disk: what a rename or a new file relies on after a power loss. */
+export function fsyncPath(target: string): void {
+  const fd = fs.openSync(target, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Flushes every file of a generation and the generation folder itself: done before CURRENT may name it. */
+export function syncGeneration(dir: string): void {
+  for (const name of fs.readdirSync(dir)) fsyncPath(path.join(dir, name));
+  fsyncPath(dir);
+}
+
+/** Creates a new, empty generation folder. Its name ends with the writer's pid (see removeUnpublished). */
 export function newGeneration(indexDir: string): { name: string; dir: string } {
   fs.mkdirSync(indexDir, { recursive: true });
   const name = `gen-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
@@ -209,12 +271,34 @@ export function newGeneration(indexDir: string): { name: string; dir: string } {
   return { name, dir };
 }
 
-/** Makes a fully written generation the live one, then removes all but it and the one before. */
+/** The generation CURRENT names now ('' when none). */
+function pointedTo(indexDir: string): string {
+  try {
+    return fs.readFileSync(path.join(indexDir, 'CURRENT'), 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** True when the generation was made by another process that is still running (a writer at work). */
+function ownedByLiveWriter(name: string): boolean {
+  const pid = Number(/-(\d+)$/.exec(name)?.[1]);
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid);
+}
+
+/**
+ * Makes a fully written generation the live one (its files and folder flushed first, then CURRENT
+ * replaced and the index folder flushed), then removes the older generations. Kept: the new one, the
+ * one before it (a running bot may still be reading it), and any that a live writer owns.
+ */
 export function publishGeneration(indexDir: string, name: string): void {
-  const previous = fs.existsSync(path.join(indexDir, 'CURRENT')) ? fs.readFileSync(path.join(indexDir, 'CURRENT'), 'utf8').trim() : null;
+  syncGeneration(path.join(indexDir, name));
+  const previous = pointedTo(indexDir);
   writeFileAtomic(path.join(indexDir, 'CURRENT'), name + '\n');
   for (const entry of fs.readdirSync(indexDir)) {
-    if (entry.startsWith('gen-') && entry !== name && entry !== previous) fs.rmSync(path.join(indexDir, entry), { recursive: true, force: true });
+    if (!entry.startsWith('gen-') || entry === name || entry === previous || ownedByLiveWriter(entry)) continue;
+    if (entry === pointedTo(indexDir)) continue; // never the live one, whoever published it
+    fs.rmSync(path.join(indexDir, entry), { recursive: true, force: true });
   }
 }
 
@@ -228,34 +312,145 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** Takes the ingest lock, or throws if another live process holds it. Returns the release function. */
-export function acquireLock(indexDir: string): () => void {
-  fs.mkdirSync(indexDir, { recursive: true });
-  const lock = path.join(indexDir, '.ingest.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(lock, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(fs.readFileSync(lock, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && pidAlive(holder)) {
-        throw new IndexError(`another ingest (pid ${holder}) is writing ${indexDir}; wait for it to finish`);
-      }
-      fs.rmSync(lock, { force: true }); // left by a process that died
-    }
-  }
-  throw new IndexError(`cannot take the ingest lock in ${indexDir}`);
+/** What the lock file holds: who took it. */
+interface LockHolder {
+  pid: number;
+  /** When the holding process started (ms since epoch): tells a live holder from a new process with a reused pid. */
+  processStart: number;
+  takenAt: string;
 }
 
-/** Removes generation folders that were never published (an ingest that died half way). */
+const LOCK_FILE = '.ingest.lock';
+
+/** Start time of this process, in ms since the epoch. */
+const thisProcessStart = Math.round(Date.now() - process.uptime() * 1000);
+
+/**
+ * Start time of a running process in ms since the epoch, from /proc (Linux); null where that cannot be read.
+ * /proc/<pid>/stat field 22 is the start in clock ticks after boot (100 per second on Linux).
+ */
+function processStartOf(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const bootTime = Number(/^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1]);
+    return Number.isFinite(ticks) && Number.isFinite(bootTime) ? bootTime * 1000 + ticks * 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** True while the process that wrote this lock content still runs (and is that process, not a reused pid). */
+function holderAlive(holder: LockHolder): boolean {
+  if (!pidAlive(holder.pid)) return false;
+  const started = processStartOf(holder.pid);
+  // Clock ticks and the uptime-based estimate agree within a couple of seconds for the same process.
+  return started === null || !Number.isFinite(holder.processStart) || Math.abs(started - holder.processStart) < 5000;
+}
+
+function parseHolder(content: string): LockHolder | null {
+  try {
+    const h = JSON.parse(content) as LockHolder;
+    return Number.isInteger(h?.pid) && h.pid > 0 ? h : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Creates `file` holding `content`, atomically: written to a private temp file, then hard-linked to the
+ * lock's name. link() fails if the name exists, so of two processes only one can succeed, and the lock
+ * is never seen empty or half written. Returns false when the file already exists.
+ */
+function createExclusive(file: string, content: string): boolean {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  fs.writeFileSync(tmp, content, { flag: 'wx' });
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * Removes a lock left by a dead process, unless it changed since it was judged dead. Breaking is itself
+ * guarded by an exclusive `.break` file, so that two processes breaking the same dead lock at once cannot
+ * remove the fresh lock one of them has just taken. A `.break` file older than a minute was left by a
+ * process killed in these few lines, and is cleared.
+ */
+function breakDeadLock(lock: string, judged: string): void {
+  const guard = `${lock}.break`;
+  try {
+    if (Date.now() - fs.statSync(guard).mtimeMs > 60_000) fs.rmSync(guard, { force: true });
+  } catch {
+    // no guard: the usual case
+  }
+  if (!createExclusive(guard, String(process.pid))) return; // someone else is breaking it; try again
+  try {
+    let now: string | null = null;
+    try {
+      now = fs.readFileSync(lock, 'utf8');
+    } catch {
+      // already gone
+    }
+    if (now === judged) fs.rmSync(lock, { force: true });
+  } finally {
+    fs.rmSync(guard, { force: true });
+  }
+}
+
+/**
+ * Takes the ingest lock, or throws IndexError if another live process holds it. Returns the release
+ * function. The lock file holds the holder's pid and start time; a lock whose holder is dead is taken over.
+ */
+export function acquireLock(indexDir: string): () => void {
+  fs.mkdirSync(indexDir, { recursive: true });
+  const lock = path.join(indexDir, LOCK_FILE);
+  const mine = JSON.stringify({ pid: process.pid, processStart: thisProcessStart, takenAt: new Date().toISOString() } satisfies LockHolder);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (createExclusive(lock, mine)) {
+      return () => {
+        // Only our own lock is removed (it cannot have been taken over while we live, but be sure).
+        if (readLock(lock) === mine) fs.rmSync(lock, { force: true });
+      };
+    }
+    const content = readLock(lock);
+    if (content === null) continue; // released meanwhile
+    const holder = parseHolder(content);
+    if (holder && holderAlive(holder)) {
+      throw new IndexError(`another ingest (pid ${holder.pid}, since ${holder.takenAt}) is writing ${indexDir}; wait for it to finish`);
+    }
+    if (!holder) {
+      // Not written by this code (or by an older version, which wrote just a pid): dead only when that pid is.
+      const pid = Number(content.trim());
+      if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) throw new IndexError(`another ingest (pid ${pid}) is writing ${indexDir}; wait for it to finish`);
+    }
+    breakDeadLock(lock, content);
+  }
+  throw new IndexError(`cannot take the ingest lock ${lock}; remove it if no ingest is running`);
+}
+
+function readLock(lock: string): string | null {
+  try {
+    return fs.readFileSync(lock, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Removes generation folders that were never published (an ingest that died half way): those newer than
+ * the live one (names sort by creation time) whose writer is no longer running. Called under the lock.
+ */
 export function removeUnpublished(indexDir: string): void {
   if (!fs.existsSync(indexDir)) return;
-  const pointer = path.join(indexDir, 'CURRENT');
-  const current = fs.existsSync(pointer) ? fs.readFileSync(pointer, 'utf8').trim() : '';
-  // Generation names sort by creation time: anything newer than the live one was never published.
+  const current = pointedTo(indexDir);
   for (const entry of fs.readdirSync(indexDir)) {
-    if (entry.startsWith('gen-') && entry > current) fs.rmSync(path.join(indexDir, entry), { recursive: true, force: true });
+    if (entry.startsWith('gen-') && entry > current && !ownedByLiveWriter(entry)) fs.rmSync(path.join(indexDir, entry), { recursive: true, force: true });
   }
 }
 

@@ -1,12 +1,16 @@
 /**
  * A lexical bridge from English questions to Chinese reports, for models without cross-lingual
  * ability (the offline stand-in). Built at ingest from the corpus' own vocabulary:
- * - CC-CEDICT (the `cc-cedict` package) gives English glosses of each Chinese word of the corpus;
- *   the table is inverted to English stem → Chinese words;
+ * - CC-CEDICT (CC BY-SA 4.0, through the `cc-cedict` package, prepared once into data/) gives English
+ *   glosses of each Chinese word of the corpus; the table is inverted to English stem → Chinese words;
  * - place names are matched by their pinyin (Baishan → 柏山, Shicun → 史村).
  * It is a bridge, not a translation: it finds words, not meaning. A real multilingual model makes it
  * unnecessary; it is harmless beside one.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { PROJECT_ROOT } from '../config.js';
 import { ENGLISH_STOP_WORDS, HAN } from './text.js';
 
 export interface EnglishBridge {
@@ -47,46 +51,91 @@ export function isEnglish(text: string): boolean {
   return latin > 0 && latin >= han * 2;
 }
 
-interface CedictEntry {
+export interface CedictEntry {
   english: string[];
   is_variant?: boolean;
 }
 
 /**
- * Builds the bridge for a corpus vocabulary (Chinese words, simplified) and place-name candidates.
- * Loads CC-CEDICT (a few seconds), so it runs at ingest, never per question.
+ * English stems a dictionary entry glosses a word with, each with how directly it says it
+ * ("to consult" says consult directly; "seek advice from" says advice only partly).
+ */
+export function glossStems(entries: CedictEntry[]): Map<string, number> {
+  const stems = new Map<string, number>();
+  for (const entry of entries) {
+    for (const definition of entry.english) {
+      if (/^(variant of|surname|old variant|see |used in|abbr\. for|CL:)/i.test(definition)) continue;
+      for (const sense of definition.replace(/\([^)]*\)|\[[^\]]*\]|[|\u3400-\u9fff]+/g, ' ').split(/[;,/]/)) {
+        const content = englishWords(sense);
+        if (!content.length || content.length > 4) continue;
+        for (const w of content) stems.set(stem(w), Math.max(stems.get(stem(w)) ?? 0, 1 / content.length));
+      }
+    }
+  }
+  return stems;
+}
+
+/**
+ * The glosses of every CC-CEDICT word, made once by `npm run build:glosses` (tools/glosses/) into a
+ * small file: loading the whole dictionary at every ingest took ~600 MB of memory.
+ * Format: one word a line, `word<TAB>stem:weight stem:weight …`, gzip.
+ */
+export const GLOSSES_FILE = path.join(PROJECT_ROOT, 'data', 'cedict-glosses.tsv.gz');
+
+/** Glosses of the given words (others are skipped as the file is read). */
+function readGlosses(words: Set<string>): Map<string, [string, number][]> {
+  const out = new Map<string, [string, number][]>();
+  const text = zlib.gunzipSync(fs.readFileSync(GLOSSES_FILE)).toString('utf8');
+  for (let at = 0; at < text.length; ) {
+    const end = text.indexOf('\n', at);
+    const line = text.slice(at, end < 0 ? text.length : end);
+    at = end < 0 ? text.length : end + 1;
+    const tab = line.indexOf('\t');
+    if (tab < 0 || !words.has(line.slice(0, tab))) continue;
+    out.set(line.slice(0, tab), line.slice(tab + 1).split(' ').map((p) => { const i = p.lastIndexOf(':'); return [p.slice(0, i), Number(p.slice(i + 1))]; }));
+  }
+  return out;
+}
+
+let glossText: string | undefined;
+
+/** The glosses of one word (any word, not only the corpus'), from the prepared file, read once. */
+export function glossesOf(word: string): [string, number][] {
+  glossText ??= '\n' + zlib.gunzipSync(fs.readFileSync(GLOSSES_FILE)).toString('utf8');
+  const at = glossText.indexOf(`\n${word}\t`);
+  if (at < 0) return [];
+  const line = glossText.slice(at + word.length + 2, glossText.indexOf('\n', at + 1));
+  return line.split(' ').map((p) => [p.slice(0, p.lastIndexOf(':')), Number(p.slice(p.lastIndexOf(':') + 1))]);
+}
+
+/**
+ * Corpus words that share a direct English gloss with `word` (打官司 "to file a lawsuit" → 诉讼
+ * "lawsuit"; 上访 "to petition higher authorities" → 信访): synonyms derived from the dictionary and
+ * the corpus' own vocabulary, not from a hand-written list.
+ */
+export function sharedGlossWords(word: string, bridge: EnglishBridge, limit = 4): string[] {
+  const found = new Map<string, number>();
+  for (const [s, weight] of glossesOf(word)) {
+    // Direct one-word glosses on both sides only: "file" in "to file a lawsuit" must not lead to 文件.
+    if (weight < 1 || ENGLISH_STOP_WORDS.has(s)) continue;
+    for (const [zh, w] of bridge.glosses[s] ?? []) if (zh !== word && zh.length > 1 && w >= 1) found.set(zh, (found.get(zh) ?? 0) + 1);
+  }
+  return [...found].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([zh]) => zh);
+}
+
+/**
+ * Builds the bridge for a corpus vocabulary (Chinese words, simplified) and place-name candidates,
+ * at ingest, never per question.
  */
 export async function buildEnglishBridge(vocabulary: Iterable<string>, names: Iterable<string>): Promise<EnglishBridge> {
-  const { default: cedict } = (await import('cc-cedict')) as unknown as {
-    default: { getBySimplified(word: string, pinyin: null, opts: { asObject: false }): CedictEntry[] | null };
-  };
   const { pinyin } = await import('pinyin-pro');
-
+  const words = new Set([...vocabulary].filter((w) => [...w].every((c) => HAN.test(c))));
   const glosses = new Map<string, Map<string, number>>();
-  for (const word of vocabulary) {
-    if (![...word].every((c) => HAN.test(c))) continue;
-    let entries: CedictEntry[] | null = null;
-    try {
-      entries = cedict.getBySimplified(word, null, { asObject: false });
-    } catch {
-      entries = null;
-    }
-    for (const entry of entries ?? []) {
-      for (const definition of entry.english) {
-        if (/^(variant of|surname|old variant|see |used in|abbr\. for|CL:)/i.test(definition)) continue;
-        for (const sense of definition.replace(/\([^)]*\)|\[[^\]]*\]|[|\u3400-\u9fff]+/g, ' ').split(/[;,/]/)) {
-          const content = englishWords(sense);
-          if (!content.length || content.length > 4) continue;
-          // "to consult" says consult directly; "seek advice from" says advice only partly.
-          const weight = 1 / content.length;
-          for (const w of content) {
-            const s = stem(w);
-            const forStem = glosses.get(s) ?? new Map<string, number>();
-            forStem.set(word, Math.max(forStem.get(word) ?? 0, weight));
-            glosses.set(s, forStem);
-          }
-        }
-      }
+  for (const [word, stems] of readGlosses(words)) {
+    for (const [s, weight] of stems) {
+      const forStem = glosses.get(s) ?? new Map<string, number>();
+      forStem.set(word, Math.max(forStem.get(word) ?? 0, weight));
+      glosses.set(s, forStem);
     }
   }
 

@@ -212,6 +212,27 @@ export class DocumentFrequencies {
     return this.df.get(token) ?? 0;
   }
 
+  private byLastChar: Map<string, string[]> | undefined;
+
+  /**
+   * Corpus words of two or three characters ending in a character, most frequent first: in Chinese
+   * the last character heads a compound (行政村 is a kind of 村), so they are what a lone 村 asks about.
+   */
+  wordsEndingIn(char: string, limit = 6): string[] {
+    if (!this.byLastChar) {
+      this.byLastChar = new Map();
+      for (const [t, n] of this.df) {
+        if (t.length < 2 || t.length > 3 || n < 2 || !/^[\u4e00-\u9fff]+$/.test(t)) continue;
+        const last = t.slice(-1);
+        const list = this.byLastChar.get(last) ?? [];
+        list.push(t);
+        this.byLastChar.set(last, list);
+      }
+      for (const list of this.byLastChar.values()) list.sort((a, b) => this.get(b) - this.get(a));
+    }
+    return (this.byLastChar.get(char) ?? []).slice(0, limit);
+  }
+
   /** Inverse document frequency (BM25's form, always positive). */
   idf(df: number): number {
     return bm25Idf(this.total, df);

@@ -118,6 +118,9 @@ export async function openLiveSearcher(config: Config, options: LiveOptions = {}
     sources(): SourceInfo[] {
       return current.sources();
     },
+    reportsNamed(text: string) {
+      return current.reportsNamed(text);
+    },
     info() {
       return current.info();
     },

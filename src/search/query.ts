@@ -7,13 +7,15 @@
  */
 import { bridgeEnglish, type BridgedWord, type EnglishBridge, isEnglish } from './english.js';
 import type { DocumentFrequencies } from './lexical.js';
-import { bigrams, HAN, normalize, STOP_WORDS, words } from './text.js';
+import { bigrams, FUTURE, FUTURE_FORMS, HAN, normalize, PAST_OR_PRESENT, STOP_WORDS, words } from './text.js';
 
 export interface Concept {
   /** The word as asked (English word, or Chinese word). */
   label: string;
   /** Normalized Chinese (or Latin) forms; any one of them present in a text is a match. */
   forms: string[];
+  /** The forms searched for in BM25 (default: all): a synonym found only through the dictionary counts as a match, not as a query term. */
+  searchForms?: string[];
   /** IDF weight: rare words count more. */
   weight: number;
 }
@@ -85,7 +87,7 @@ export type KnownWord = (word: string) => boolean;
  */
 function questionWords(normalized: string, known: KnownWord): string[] {
   const out: string[] = [];
-  const raw = words(normalized).filter((w) => !STOP_WORDS.has(w));
+  const raw = words(normalized).filter((w) => !STOP_WORDS.has(w) && !PAST_OR_PRESENT.has(w) && !FUTURE.has(w));
   const single = (w: string) => w.length === 1 && HAN.test(w);
   for (let i = 0; i < raw.length; i++) {
     const w = raw[i]!;
@@ -104,21 +106,41 @@ function questionWords(normalized: string, known: KnownWord): string[] {
 /** Weight of a phrase made of a lone character and its neighbour (微 + 网格): a hint, not a requirement. */
 const PHRASE_WEIGHT = 0.3;
 
-function chineseConcepts(normalized: string, df: DocumentFrequencies, known: KnownWord): Concept[] {
+/** Weight of the plans hint a future word (明年, 下一步) adds: it steers, it is never required. */
+const FUTURE_WEIGHT = 0.5;
+
+/** Corpus words that mean what a word absent from the corpus means (上访 → 信访), or none. */
+export type Synonyms = (word: string) => string[];
+
+function chineseConcepts(normalized: string, df: DocumentFrequencies, known: KnownWord, synonyms: Synonyms): Concept[] {
   const concepts: Concept[] = [];
   const seen = new Set<string>();
   const add = (label: string, weight: number) => {
     if (seen.has(label)) return;
     seen.add(label);
-    concepts.push({ label, forms: [label], weight });
+    // A word the reports never use (people's words are not the reports') counts as found when one of
+    // its synonyms in the reports is, weighted like that synonym.
+    const alternatives = formDf(label, df) === 0 && label.length > 1 ? synonyms(label).filter((s) => formDf(s, df) > 0) : [];
+    const w = alternatives.length ? Math.min(weight, ...alternatives.map((s) => df.idf(formDf(s, df)))) : weight;
+    concepts.push({ label, forms: [label, ...alternatives], searchForms: [label], weight: w });
   };
   const list = questionWords(normalized, known);
   list.forEach((w, i) => {
     if (w.length === 1 && HAN.test(w)) {
       // Single Chinese characters carry little meaning alone, but the phrase they make with a
       // neighbour, if the corpus has it, tells 微网格 from 网格.
+      let phrased = false;
       for (const phrase of [(list[i - 1] ?? '') + w, w + (list[i + 1] ?? '')]) {
-        if (phrase.length > 1 && ALL_HAN.test(phrase) && normalized.includes(phrase) && formDf(phrase, df) > 0) add(phrase, df.idf(formDf(phrase, df)) * PHRASE_WEIGHT);
+        if (phrase.length > 1 && ALL_HAN.test(phrase) && normalized.includes(phrase) && formDf(phrase, df) > 0) {
+          add(phrase, df.idf(formDf(phrase, df)) * PHRASE_WEIGHT);
+          phrased = true;
+        }
+      }
+      // A lone noun the question ends on (有几个村) asks about the compounds it heads (行政村, 村民).
+      const heads = phrased || !HAN.test(w) ? [] : df.wordsEndingIn(w);
+      if (heads.length && !seen.has(w)) {
+        seen.add(w);
+        concepts.push({ label: w, forms: heads, weight: df.idf(df.get(heads[0]!)) * PHRASE_WEIGHT });
       }
       return;
     }
@@ -126,6 +148,9 @@ function chineseConcepts(normalized: string, df: DocumentFrequencies, known: Kno
   });
   if (concepts.length === 0) {
     for (const ch of [...normalized].filter((c) => HAN.test(c) && !STOP_WORDS.has(c))) add(ch, df.idf(df.get(ch)));
+  }
+  if (concepts.length > 0 && words(normalized).some((w) => FUTURE.has(w))) {
+    concepts.push({ label: '下一步', forms: FUTURE_FORMS, weight: FUTURE_WEIGHT });
   }
   return concepts;
 }
@@ -140,19 +165,33 @@ function englishConcepts(bridged: BridgedWord[], df: DocumentFrequencies): Conce
   });
 }
 
-export function analyzeQuery(question: string, df: DocumentFrequencies, bridge: EnglishBridge, inTitles: KnownWord = () => false): AnalyzedQuery {
+/**
+ * `inScope`, when given, is whether a Chinese word occurs in the reports being searched: an English
+ * word's glosses are then narrowed to those (a report named in the question has its own vocabulary).
+ */
+export function analyzeQuery(
+  question: string,
+  df: DocumentFrequencies,
+  bridge: EnglishBridge,
+  inTitles: KnownWord = () => false,
+  inScope?: KnownWord,
+  synonyms: Synonyms = () => [],
+): AnalyzedQuery {
   const cleaned = cleanQuestion(question);
   const normalized = normalize(cleaned);
   const english = isEnglish(cleaned);
-  const bridged = english ? bridgeEnglish(cleaned, bridge) : [];
-  const concepts = english ? englishConcepts(bridged, df) : chineseConcepts(normalized, df, (w) => df.get(w) > 0 || inTitles(w));
+  const bridged = (english ? bridgeEnglish(cleaned, bridge) : []).map((b) => {
+    const narrowed = inScope ? b.chinese.filter(([zh]) => inScope(zh)) : b.chinese;
+    return narrowed.length ? { ...b, chinese: narrowed } : b;
+  });
+  const concepts = english ? englishConcepts(bridged, df) : chineseConcepts(normalized, df, (w) => df.get(w) > 0 || inTitles(w), synonyms);
   // Chinese words and their bigrams go to BM25; bridged words weigh less the less direct their gloss.
   const terms = new Map<string, number>();
   const add = (t: string, w: number) => terms.set(t, Math.max(terms.get(t) ?? 0, w));
   for (const { chinese } of bridged) for (const [zh, w] of chinese) [zh, ...bigrams(zh)].forEach((t) => add(t, w));
   if (english) for (const w of normalized.match(/[a-z0-9]+/g) ?? []) add(w, 1);
   else {
-    for (const c of concepts) for (const f of c.forms) [f, ...(f.length > 2 ? bigrams(f) : [])].forEach((t) => add(t, 1));
+    for (const c of concepts) for (const f of c.searchForms ?? c.forms) [f, ...(f.length > 2 ? bigrams(f) : [])].forEach((t) => add(t, 1));
   }
   const denseText = english ? [cleaned, ...concepts.flatMap((c) => c.forms.slice(0, 2))].join(' ') : normalized;
   return { question: cleaned, normalized, english, concepts, terms, denseText, asksQuantity: ASKS_QUANTITY.test(cleaned) };

@@ -1,10 +1,11 @@
 /**
- * Quotes: the sentences of a passage that best answer, whole sentences only, short enough for a phone.
+ * Quotes: the sentences of a passage that best answer, whole sentences only, short enough for a phone
+ * (never longer than the limit: a single sentence longer than it is cut at a comma or a space).
  * The best sentence is the one covering most of the question's weight; neighbours are added while the
  * quote stays within the limit, the more relevant side first (the sentence after by default:
  * reports state a point, then its figures).
  */
-import type { Span } from '../corpus/chunk.js';
+import { hardCut, type Span } from '../corpus/chunk.js';
 import { type Concept, matchedWeight } from './query.js';
 import { normalize } from './text.js';
 
@@ -41,8 +42,9 @@ export function extractQuote(docText: string, sentences: Span[], concepts: Conce
     else from--;
   }
   const start = sentences[from]!.start;
-  const end = sentences[to]!.end;
+  // One sentence longer than the limit (text without punctuation): cut at a comma or space within it.
+  const end = from === to && sentences[to]!.end - start > maxChars ? hardCut(docText, start, start + maxChars, Math.floor(maxChars / 4)) : sentences[to]!.end;
   const top = scores[best]!;
   const highlights = top > 0 ? sentences.slice(from, to + 1).filter((_, i) => scores[from + i]! >= top * 0.5) : [];
-  return { start, end, text: docText.slice(start, end), highlights: highlights.map(({ start, end }) => ({ start, end })) };
+  return { start, end, text: docText.slice(start, end), highlights: highlights.map((h) => ({ start: h.start, end: Math.min(h.end, end) })) };
 }

@@ -8,21 +8,26 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Span } from '../corpus/chunk.js';
+import { pageAt } from '../corpus/clean.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { DenseIndex, exactSearch } from '../index/hnsw.js';
-import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, readVectors, verifyGeneration } from '../index/store.js';
-import { EMPTY_BRIDGE, type EnglishBridge } from './english.js';
+import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, readVectors, verifyGeneration, verifyPassageStore } from '../index/store.js';
+import { EMPTY_BRIDGE, type EnglishBridge, sharedGlossWords } from './english.js';
 import { DocumentFrequencies, LexicalIndex } from './lexical.js';
-import { type AnalyzedQuery, analyzeQuery, containsForm, coverage } from './query.js';
+import { reportLabel, reportMeta } from '../corpus/report-meta.js';
+import { ReportDirectory } from './named-reports.js';
+import { type AnalyzedQuery, analyzeQuery, coverage } from './query.js';
 import { extractQuote } from './quote.js';
 import { normalize } from './text.js';
-import type { Answer, Result, SearchOptions, SourceInfo } from './types.js';
+import type { Answer, ReportId, Result, SearchOptions, SourceInfo } from './types.js';
 
 export interface Searcher {
   /** Answers a question: ranked quotes with sources, or abstained. Never throws on odd input. */
   search(question: string, options?: SearchOptions): Promise<Answer>;
   /** The reports in the index, with passage counts. */
   sources(): SourceInfo[];
+  /** Labels of the reports a text names by place and year ("柏山镇", "Yantian 2019"); empty if none. */
+  reportsNamed(text: string): string[];
   info(): { model: string; dim: number; passages: number; builtAt: string; generation: string };
   /** Ranked passage ids of one retriever alone (for benchmarks and diagnostics). */
   retrieve(question: string, mode: 'dense' | 'lexical' | 'hybrid', k: number): Promise<number[]>;
@@ -37,8 +42,23 @@ export interface OpenOptions {
 /** Share of the final score that comes from how much of the question a passage covers. */
 const COVERAGE_WEIGHT = 0.5;
 
-/** A concept names reports when it matches at most this share of the titles (and at least one). */
-const NAMED_DOCS_SHARE = 0.05;
+/**
+ * The three outcomes, from two signals that generalize (calibrated on all development sets together,
+ * see README "Answer, caveat or refusal"): `dense`, the best cosine between the question and a shown
+ * passage under the multilingual model, and `coverage`, the share of the question's content words
+ * (IDF-weighted, question words and relative time excluded) in the best passage, its headings and title.
+ * - refused: neither the meaning nor the words are near anything in the reports;
+ * - high: the words are there and the meaning agrees, or the two retrievers agree on the passage;
+ * - low: everything between — shown with a caveat, never refused.
+ */
+export const LEVELS = {
+  /** Refused only when the best passage is also this far in meaning (and covers < ABSTAIN_BELOW). */
+  refuseBelowDense: 0.87,
+  /** An answer, without caveat, covers this much of the question … */
+  highCoverage: 0.85,
+  /** … and is this near in meaning, or is first for both retrievers. */
+  highDense: 0.85,
+};
 
 /** A ranked candidate before quoting. */
 interface Candidate {
@@ -57,6 +77,9 @@ class IndexSearcher implements Searcher {
   private readonly normalizedCache = new Map<number, string>();
   /** Normalized report titles, by doc index (computed on first use). */
   private titles: string[] | undefined;
+  /** Place and year of each report, for questions that name one. */
+  readonly directory: ReportDirectory;
+  private readonly labels: string[];
 
   constructor(
     private readonly config: Config,
@@ -69,7 +92,11 @@ class IndexSearcher implements Searcher {
     private readonly embedder: Embedder,
     /** All passage vectors, row by row (for exact search among the passages of named reports). */
     private readonly vectors: Float32Array,
-  ) {}
+  ) {
+    const metas = store.docs.map((d) => reportMeta(d.source, d.title));
+    this.directory = new ReportDirectory(metas);
+    this.labels = metas.map((m, i) => reportLabel(m, store.docs[i]!.title));
+  }
 
   /** Passage ids of a report (a report's passages are contiguous). */
   private passagesOf(doc: number): number[] {
@@ -86,6 +113,10 @@ class IndexSearcher implements Searcher {
     return this.manifest.files.map((f) => ({ source: f.source, title: f.title, passages: f.passages, corpusDir: f.corpusDir }));
   }
 
+  reportsNamed(text: string): string[] {
+    return [...new Set(this.directory.resolve(normalize(text)).docs.map((d) => this.labels[d]!))];
+  }
+
   /** Passage text with its report title and headings, normalized: what a question's words are looked for in. */
   private matchText(id: number): string {
     let text = this.normalizedCache.get(id);
@@ -99,35 +130,28 @@ class IndexSearcher implements Searcher {
     return text;
   }
 
-  /** Reports whose path contains `sourceFilter`, or undefined for all. */
-  private docsMatching(sourceFilter?: string): Set<number> | undefined {
-    if (!sourceFilter) return undefined;
-    return new Set(this.store.docs.flatMap((d, i) => (d.source.includes(sourceFilter) ? [i] : [])));
+  /** The one report asked for (by identity, never by a part of its name), or undefined for all. */
+  private docsMatching(only?: ReportId): Set<number> | undefined {
+    if (!only) return undefined;
+    return new Set(this.store.docs.flatMap((d, i) => (d.corpusDir === only.corpusDir && d.source === only.source ? [i] : [])));
   }
 
   private normalizedTitles(): string[] {
     return (this.titles ??= this.store.docs.map((d) => normalize(d.title)));
   }
 
-  private analyze(question: string): AnalyzedQuery {
+  private analyze(question: string, docs?: number[]): AnalyzedQuery {
     const titles = this.normalizedTitles();
-    return analyzeQuery(question, this.df, this.bridge, (w) => titles.some((t) => t.includes(w)));
-  }
-
-  /**
-   * Reports the question names by their title (a town, a year with a place …): the concepts that
-   * match the titles of only a few reports. Their passages are searched a second time on their own,
-   * so that a report named in the question is not drowned by hundreds of reports on the same topic.
-   */
-  private namedDocs(query: AnalyzedQuery): Set<number> {
-    const titles = this.normalizedTitles();
-    const few = Math.max(1, Math.floor(titles.length * NAMED_DOCS_SHARE));
-    const named = new Set<number>();
-    for (const c of query.concepts) {
-      const docs = titles.flatMap((t, i) => (c.forms.some((f) => containsForm(t, f)) ? [i] : []));
-      if (docs.length > 0 && docs.length <= few) docs.forEach((d) => named.add(d));
-    }
-    return named;
+    const bridge = this.config.search.englishBridge ? this.bridge : EMPTY_BRIDGE;
+    const scope = docs?.length ? docs.flatMap((d) => this.passagesOf(d)).map((id) => this.matchText(id)) : undefined;
+    return analyzeQuery(
+      question,
+      this.df,
+      bridge,
+      (w) => titles.some((t) => t.includes(w)),
+      scope && ((w) => scope.some((t) => t.includes(w))),
+      (w) => sharedGlossWords(w, this.bridge),
+    );
   }
 
   /**
@@ -135,28 +159,47 @@ class IndexSearcher implements Searcher {
    * question names) dense search is an exact scan of their vectors: HNSW with a filter that keeps
    * 0.1 % of the points has to walk most of the graph.
    */
-  private async rank(query: AnalyzedQuery, mode: 'dense' | 'lexical' | 'hybrid', candidates: number, only?: Set<number>): Promise<Candidate[]> {
+  private rank(query: AnalyzedQuery, mode: 'dense' | 'lexical' | 'hybrid', candidates: number, vectors: Float32Array[], only?: Set<number>) {
     const lists: { ids: number[]; weight: number }[] = [];
-    const vector = mode !== 'lexical' && query.denseText ? await this.embedder.embedQuery(query.denseText) : null;
-    const retrieve = (docs?: Set<number>) => {
-      const inDocs = docs && ((id: number) => docs.has(this.store.passages[id]!.doc));
-      if (vector) {
-        const hits = docs ? exactSearch(this.vectors, this.dense.dim, vector, [...docs].flatMap((d) => this.passagesOf(d)), candidates) : this.dense.search(vector, candidates);
-        lists.push({ ids: hits.map((h) => h.id), weight: 1 });
+    const inDocs = only && ((id: number) => only.has(this.store.passages[id]!.doc));
+    let dense: number[] = [];
+    let lexical: number[] = [];
+    if (mode !== 'lexical') {
+      for (const vector of vectors) {
+        const hits = only ? exactSearch(this.vectors, this.dense.dim, vector, [...only].flatMap((d) => this.passagesOf(d)), candidates) : this.dense.search(vector, candidates);
+        if (dense.length === 0) dense = hits.map((h) => h.id);
+        lists.push({ ids: hits.map((h) => h.id), weight: 1 / vectors.length });
       }
-      if (mode !== 'dense') lists.push({ ids: this.lexical.search(query.terms, candidates, inDocs).map((h) => h.id), weight: this.config.search.lexicalWeight });
-    };
-    retrieve(only);
-    if (mode === 'hybrid') {
-      const named = [...this.namedDocs(query)].filter((d) => !only || only.has(d));
-      if (named.length > 0) retrieve(new Set(named));
     }
-    return fuse(lists, this.config.search.rrfK);
+    if (mode !== 'dense') {
+      lexical = this.lexical.search(query.terms, candidates, inDocs).map((h) => h.id);
+      lists.push({ ids: lexical, weight: this.config.search.lexicalWeight });
+    }
+    return { fused: fuse(lists, this.config.search.rrfK), dense, lexical };
+  }
+
+  /**
+   * The question's vectors. An English question is embedded as asked and, when the bridge found
+   * Chinese words for it, with them added: each finds what the other misses (measured on the dev sets).
+   */
+  private async queryVectors(query: AnalyzedQuery): Promise<Float32Array[]> {
+    const texts = [...new Set([query.denseText, ...(query.english ? [query.question] : [])].filter(Boolean))];
+    return Promise.all(texts.map((t) => this.embedder.embedQuery(t)));
+  }
+
+  /** Cosine between the question and a passage (both vectors are normalized). */
+  private similarity(vector: Float32Array, id: number): number {
+    const dim = this.dense.dim;
+    let dot = 0;
+    for (let k = 0; k < dim; k++) dot += vector[k]! * this.vectors[id * dim + k]!;
+    return dot;
   }
 
   async retrieve(question: string, mode: 'dense' | 'lexical' | 'hybrid', k: number): Promise<number[]> {
     const query = this.analyze(question);
-    return (await this.rank(query, mode, k)).slice(0, k).map((c) => c.id);
+    const named = this.directory.resolve(query.normalized).docs;
+    const vectors = mode === 'lexical' ? [] : await this.queryVectors(query);
+    return this.rank(query, mode, k, vectors, named.length ? new Set(named) : undefined).fused.slice(0, k).map((c) => c.id);
   }
 
   async search(question: string, options: SearchOptions = {}): Promise<Answer> {
@@ -168,17 +211,22 @@ class IndexSearcher implements Searcher {
       asked = asked.slice(0, s.maxQuestionChars);
       notices.push(`question shortened to ${s.maxQuestionChars} characters`);
     }
-    const query = this.analyze(asked);
+    let query = this.analyze(asked);
     const shortenedTo = asked.length < question.length ? asked.length : undefined;
-    const none: Answer = { q: query.question, abstained: true, results: [], notices, confidence: 0, shortenedTo };
+    const none: Answer = { q: query.question, abstained: true, results: [], notices, confidence: 0, level: 'none', shortenedTo };
     if (query.concepts.length === 0) return none;
 
-    const fused = await this.rank(query, 'hybrid', Math.max(s.candidates, k), this.docsMatching(options.sourceFilter));
-    // Evidence: how much of the question's weight a passage (with its title and headings) covers.
+    // A report named by place and year is searched on its own; a year that place has no report for is said.
+    const named = this.directory.resolve(query.normalized);
+    if (named.missing && !options.onlyReport) return { ...none, missingReport: named.missing };
+    if (query.english && named.docs.length && !options.onlyReport) query = this.analyze(asked, named.docs);
+    const only = this.docsMatching(options.onlyReport) ?? (named.docs.length ? new Set(named.docs) : undefined);
+    const vectors = await this.queryVectors(query);
+    const ranked = this.rank(query, 'hybrid', Math.max(s.candidates, k), vectors, only);
     // Rerank: fused rank evidence and coverage together (coverage alone ties too often; rank alone
     // lets a passage that matches one rare word beat one that answers the whole question).
-    const best = fused[0]?.score ?? 1;
-    const scored = fused
+    const best = ranked.fused[0]?.score ?? 1;
+    const scored = ranked.fused
       .slice(0, Math.max(s.candidates, k))
       .map((c) => {
         const cov = coverage(this.matchText(c.id), query.concepts);
@@ -186,11 +234,19 @@ class IndexSearcher implements Searcher {
       })
       .sort((a, b) => b.score - a.score || a.id - b.id);
     const top = scored.slice(0, k);
-    const confidence = top.reduce((m, c) => Math.max(m, c.coverage), 0);
-    if (top.length === 0 || confidence < s.abstainBelow) return { ...none, confidence };
+    const namedReports = named.docs.length && !options.onlyReport ? [...new Set(named.docs.map((d) => this.labels[d]!))] : undefined;
+    if (top.length === 0) return { ...none, namedReports };
 
+    const signals = {
+      coverage: top.reduce((m, c) => Math.max(m, c.coverage), 0),
+      dense: vectors.length ? Math.max(...top.slice(0, 3).map((c) => this.similarity(vectors[0]!, c.id))) : 0,
+      agree: ranked.dense.slice(0, 3).includes(top[0]!.id) && ranked.lexical.slice(0, 3).includes(top[0]!.id),
+    };
+    const level = decideLevel(signals, s.abstainBelow, named.docs.length > 0);
+    const confidence = signals.coverage;
+    if (level === 'none') return { ...none, confidence, signals, namedReports };
     const results: Result[] = top.map((c, i) => this.toResult(c, i + 1, query));
-    return { q: query.question, abstained: false, results, notices, confidence, shortenedTo };
+    return { q: query.question, abstained: false, results, notices, confidence, level, signals, namedReports, shortenedTo };
   }
 
   private toResult(c: Candidate, rank: number, query: AnalyzedQuery): Result {
@@ -203,6 +259,7 @@ class IndexSearcher implements Searcher {
       rank,
       score: Number(c.score.toFixed(6)),
       source: doc.source,
+      corpusDir: doc.corpusDir,
       title: doc.title,
       section: p.section.join(' > '),
       sectionPath: p.section,
@@ -214,8 +271,21 @@ class IndexSearcher implements Searcher {
       passageStart: p.start,
       passageEnd: p.end,
       passageId: c.id,
+      ...(doc.pageStarts ? { page: pageAt(doc.pageStarts, quote.start) } : {}),
     };
   }
+}
+
+/**
+ * The outcome of a search from its signals. `abstainBelow` (ABSTAIN_BELOW) is the coverage under which
+ * a question whose meaning is also far from every passage is refused; a question that names a report
+ * is on that report's subject and is never refused for lack of words.
+ */
+export function decideLevel(signals: NonNullable<Answer['signals']>, abstainBelow: number, namesReport: boolean): Answer['level'] {
+  const { coverage, dense, agree } = signals;
+  if (!namesReport && coverage < abstainBelow && dense < LEVELS.refuseBelowDense) return 'none';
+  if (coverage >= LEVELS.highCoverage && (dense >= LEVELS.highDense || agree)) return 'high';
+  return 'low';
 }
 
 /**
@@ -235,7 +305,7 @@ export async function openSearcher(config: Config, options: OpenOptions = {}): P
   verifyGeneration(dir, manifest);
   const outOfStep = (what: string) => new IndexError(`the index is damaged (${what} does not match the manifest); run \`npm run ingest\` to rebuild it`);
   const store = readJson<PassageStore>(path.join(dir, FILES.passages));
-  if (!Array.isArray(store?.passages) || !Array.isArray(store.docs) || store.passages.length !== manifest.passageCount) throw outOfStep('the passage store');
+  verifyPassageStore(manifest, store);
   const dense = DenseIndex.load(path.join(dir, FILES.hnsw), manifest.model.dim, manifest.passageCount, config.hnsw.efSearch);
   let lexical: LexicalIndex;
   try {

@@ -22,9 +22,24 @@ export const STOP_WORDS = new Set(
   (
     '的 了 是 在 和 与 及 或 等 对 把 被 将 就 也 都 而 并 其 之 以 于 为 由 从 向 到 给 让 这 那 有 个 些 吗 呢 吧 啊 ' +
     '多少 哪些 哪个 哪里 什么 怎样 怎么 如何 是否 为何 为什么 几 多 分别 有何 何 谁 哪 请问 请 一下 告诉 我 你 我们 你们 他们 ' +
-    '一个 这个 那个 这些 那些 方面 情况 有关 相关 进行 开展 工作'
+    '一个 这个 那个 这些 那些 方面 情况 有关 相关 进行 开展 工作 ' +
+    // how people type on a phone: colloquial question words, particles, filler verbs, chat noise
+    '啥 咋 咋样 咋办 咋弄 为啥 干啥 啥样 什么样 怎么样 怎么办 有没有 有无 是不是 会不会 能不能 要不要 没 没有 不 么 呀 嘛 哦 哈 呗 咯 ' +
+    '还 又 跟 一起 自己 大家 他 她 它 咱 咱们 俺 这样 那样 这么 那么 搞 弄 整 干 点 一点 一些 过 着 能 会 要 想 该 ' +
+    '几个 几次 几项 几家 几名 几位 几种 几类 几回 几场 几件 几处 几条 多少个 多少次 多少人 ' +
+    '谢谢 你好 您好 麻烦 帮 帮我 查 查查 查一下 知道 想知道 问 问问 问一下 说 说说 讲 讲讲 介绍 了解 提到 提及 里 里面 中 报告'
   ).split(' '),
 );
+
+/**
+ * Relative time: never required for an answer. Past and present (去年, 今年) are the report's own
+ * years; the future (明年, 下一步) is where reports put their plans, so it becomes a light hint
+ * towards those sections (FUTURE_FORMS) instead.
+ */
+export const PAST_OR_PRESENT = new Set('去年 今年 前年 往年 历年 近年 近几年 最近 目前 现在 当前 如今 这一年 本年 上一年'.split(' '));
+export const FUTURE = new Set('明年 后年 下一步 下步 以后 今后 将来 未来 下一年 来年 打算 计划 规划 准备'.split(' '));
+export const FUTURE_FORMS = ['下一步', '下步', '明年', '今后', '工作安排', '工作计划', '工作思路', '工作打算', '打算', '计划', '安排', '思路'];
+
 /** English words that carry no topic. */
 export const ENGLISH_STOP_WORDS = new Set(
   (

@@ -7,6 +7,8 @@ export interface Result {
   score: number;
   /** Path of the report relative to its corpus folder. */
   source: string;
+  /** The corpus folder the report is in: with `source`, what identifies the report. */
+  corpusDir: string;
   /** Title of the report. */
   title: string;
   /** Heading path, joined with " > " (empty when the passage is before any heading). */
@@ -26,6 +28,8 @@ export interface Result {
   passageEnd: number;
   /** Passage id in the index (stable while the index is unchanged). */
   passageId: number;
+  /** The page the quote starts on, for reports with pages (PDF). */
+  page?: number;
 }
 
 export interface Answer {
@@ -38,15 +42,32 @@ export interface Answer {
   notices: string[];
   /** Set when the question was cut to this many characters (for a notice in the user's language). */
   shortenedTo?: number;
-  /** How sure the best result is, from 0 to 1 (what the abstain rule compares). */
+  /** How sure the best result is, from 0 to 1 (the share of the question's content words it covers). */
   confidence: number;
+  /**
+   * The outcome: `high`, the quote answers; `low`, the closest passages on the question's subject,
+   * shown with a caveat; `none`, not in the reports (abstained, or off the reports' subject).
+   */
+  level: 'high' | 'low' | 'none';
+  /** What decided the level (see searcher.ts). */
+  signals?: { coverage: number; dense: number; agree: boolean };
+  /** The reports the question named by place/year and that were searched (labels such as "深圳市罗湖区 2017"). */
+  namedReports?: string[];
+  /** The question named a place with a year that no report has: what there is for that place. */
+  missingReport?: { place: string; year: number; available: string[] };
 }
 
 export interface SearchOptions {
   /** Results wanted (default: config.search.topK). */
   k?: number;
-  /** Only passages from sources whose path contains this string. */
-  sourceFilter?: string;
+  /** Only passages of this one report (its corpus folder and its path in it). */
+  onlyReport?: ReportId;
+}
+
+/** What identifies a report: two folders may hold files of the same name, and names may contain each other. */
+export interface ReportId {
+  corpusDir: string;
+  source: string;
 }
 
 export interface SourceInfo {

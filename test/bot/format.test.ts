@@ -160,12 +160,26 @@ describe('no answer and sources', () => {
     assert.ok(text.includes('/sources'));
   });
 
+  it('groups reports by place with their years; reports without a place one by one', () => {
+    const text = renderSources(
+      [
+        { source: '深圳市罗湖区-2020-a.txt', title: 'a', passages: 3, corpusDir: '/c' },
+        { source: '深圳市罗湖区-2017-b.txt', title: 'b', passages: 3, corpusDir: '/c' },
+        { source: '深圳市-2017-c.txt', title: 'c', passages: 3, corpusDir: '/c' },
+        { source: '法治报告.md', title: '法治报告', passages: 2, corpusDir: '/c' },
+      ],
+      zh,
+      html,
+    );
+    assert.deepEqual(text.split('\n').slice(1), ['• 深圳市罗湖区：2017、2020（2 份）', '• 深圳市：2017（1 份）', '• 法治报告（法治报告.md，2 段）']);
+  });
+
   it('lists sources within the limit', () => {
     const many = Array.from({ length: 500 }, (_, i) => ({ source: `镇${i}-2023年报告.txt`, title: `<镇${i}> 报告`, passages: i, corpusDir: '/c' }));
     const text = renderSources(many, zh, html);
     assert.ok(text.length <= TELEGRAM_TEXT_LIMIT);
     checkHtml(text);
-    assert.ok(text.includes('1. &lt;镇0&gt; 报告（镇0-2023年报告.txt，0 段）'));
+    assert.ok(text.includes('• &lt;镇0&gt; 报告（镇0-2023年报告.txt，0 段）'), text.slice(0, 200));
     assert.ok(text.endsWith('\n…'));
   });
 });

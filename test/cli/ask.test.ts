@@ -46,7 +46,9 @@ describe('ingest and ask from the command line', () => {
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(lines.length, 3);
     assert.deepEqual(lines.map((l) => l.id), ['a', null, 7]);
-    assert.deepEqual(Object.keys(lines[0]), ['id', 'q', 'abstained', 'results']);
+    assert.deepEqual(Object.keys(lines[0]), ['id', 'q', 'abstained', 'confidence', 'reports', 'results']);
+    assert.ok(['high', 'low'].includes(lines[0].confidence));
+    assert.deepEqual(lines[0].reports, ['柏山镇 2023']);
     assert.equal(lines[0].results.length, 3);
     assert.deepEqual(Object.keys(lines[0].results[0]), ['rank', 'score', 'source', 'title', 'section', 'quote', 'start', 'end']);
     assert.equal(lines[0].results[0].source, '柏山镇-2023年法治政府建设情况报告.txt');

@@ -31,13 +31,13 @@ describe('loading reports', () => {
   it('says which folder is missing', () => {
     assert.throws(() => listCorpusFiles(['/nonexistent/corpus']), /corpus folder not found: \/nonexistent\/corpus/);
   });
-  it('reads a file into text with its hash, or a reason to skip it', () => {
+  it('reads a file into text with its hash, or a reason to skip it', async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'empty.txt'), '   \n');
     fs.writeFileSync(path.join(dir, 'ok.txt'), '一、总体情况\n内容。');
     const [empty, ok] = listCorpusFiles([dir]).files;
-    assert.deepEqual(readReport(empty!), { file: 'empty.txt', reason: 'no text' });
-    const r = readReport(ok!);
+    assert.deepEqual(await readReport(empty!), { file: 'empty.txt', reason: 'no text', corpusDir: empty!.corpusDir, bytes: empty!.bytes, mtimeMs: empty!.mtimeMs });
+    const r = await readReport(ok!);
     assert.ok('sha256' in r && r.sha256.length === 64 && r.text.includes('内容'));
   });
   it('makes a title from the file name', () => {

@@ -65,7 +65,7 @@ describe('a messy corpus', () => {
       'huge.txt': 'larger than 20 MB',
       'blank.md': 'no text',
       'empty.txt': 'empty file',
-      'garbled.txt': 'not UTF-8 and not GB18030 text',
+      'garbled.txt': 'undetected encoding (not UTF-8, GB18030, Big5 or UTF-16); save it as UTF-8',
       'scan.txt': 'binary file (contains NUL bytes)',
       '柏山镇-副本-gbk.txt': 'duplicate of 柏山镇-2023年法治政府建设情况报告.txt',
     });
@@ -93,7 +93,7 @@ describe('a messy corpus', () => {
     const top = (await searcher.search('青石村举办了几期农民夜校？')).results[0]!;
     assert.equal(top.source, '青石村-记录.md');
     assert.deepEqual(top.sectionPath, []);
-    const text = renderResult({ q: 'x', abstained: false, results: [top], notices: [], confidence: 1 }, 0, { s: stringsFor('zh'), markup: html });
+    const text = renderResult({ q: 'x', abstained: false, results: [top], notices: [], confidence: 1, level: 'high' }, 0, { s: stringsFor('zh'), markup: html });
     checkTelegramHtml(text);
     assert.ok(text.includes('<code>〔青石村〕</code>'), text);
   });
@@ -102,7 +102,7 @@ describe('a messy corpus', () => {
     const top = (await searcher.search('白沙村和黑水村合办了几场法律夜市？')).results[0]!;
     assert.equal(top.source, 'a&b <i>报告.txt');
     for (const mode of ['quote', 'full'] as const) {
-      const text = renderResult({ q: 'x', abstained: false, results: [top], notices: [], confidence: 1 }, 0, { s: stringsFor('zh'), markup: html, mode });
+      const text = renderResult({ q: 'x', abstained: false, results: [top], notices: [], confidence: 1, level: 'high' }, 0, { s: stringsFor('zh'), markup: html, mode });
       const visible = checkTelegramHtml(text);
       assert.ok(visible.includes('a&b <i>报告'), visible);
       assert.ok(visible.includes('<b>标签</b>'), text);
@@ -112,7 +112,7 @@ describe('a messy corpus', () => {
 });
 
 describe('sizes', () => {
-  it('a 5 MB report is read, cleaned and cut into bounded passages in a few seconds', () => {
+  it('a 5 MB report is read, cleaned and cut into bounded passages in a few seconds', async () => {
     const dir = tempDir('rqb-big-');
     const numerals = '一二三四五六七八九十';
     const lines: string[] = [];
@@ -124,7 +124,7 @@ describe('sizes', () => {
     }
     fs.writeFileSync(path.join(dir, 'big.txt'), lines.join('\n'));
     const started = performance.now();
-    const report = readReport(listCorpusFiles([dir]).files[0]!);
+    const report = await readReport(listCorpusFiles([dir]).files[0]!);
     assert.ok('text' in report);
     const cleaned = cleanReport(report.text);
     const chunks = chunkReport(cleaned);
@@ -134,10 +134,10 @@ describe('sizes', () => {
     assert.ok(chunks.every((c) => c.end - c.start <= PASSAGE_MAX_CHARS * 1.25 && c.sectionPath.length === 1));
   });
 
-  it('text with no sentence punctuation is cut into bounded pieces; a long real sentence stays whole', () => {
+  it('text with no sentence punctuation is cut into pieces of passage size, at a comma when there is one', () => {
     const flat = cleanReport('表格'.repeat(60_000)); // 120,000 characters, not one 。
     const chunks = chunkReport(flat);
-    assert.equal(chunks.length, 12);
+    assert.equal(chunks.length, 120_000 / PASSAGE_MAX_CHARS);
     assert.ok(chunks.every((c) => c.end - c.start <= SENTENCE_HARD_MAX_CHARS));
     assert.equal(chunks.map((c) => c.end - c.start).reduce((a, b) => a + b), 120_000);
     // Cut at a comma when there is one near the limit; never inside a surrogate pair.
@@ -146,9 +146,13 @@ describe('sizes', () => {
     assert.ok(pieces.every((p) => p.length <= SENTENCE_HARD_MAX_CHARS));
     assert.ok(pieces[0]!.endsWith('，'), 'cut after a comma');
     for (const p of pieces) assert.doesNotMatch(p, /^[\udc00-\udfff]|[\ud800-\udbff]$/);
-    const long = `档案室登记${'甲乙丙丁，'.repeat(1200)}完毕。`; // 6,008 characters, one sentence
-    const one = chunkReport(cleanReport(long));
-    assert.equal(one.length, 1);
-    assert.equal(one[0]!.sentences.length, 1);
+    // A "sentence" of 6,008 characters with commas only is cut at commas into passages of the usual size.
+    const long = cleanReport(`档案室登记${'甲乙丙丁，'.repeat(1200)}完毕。`);
+    const parts = chunkReport(long);
+    assert.equal(parts.length, Math.floor(6_008 / PASSAGE_MAX_CHARS));
+    for (const c of parts) {
+      assert.ok(c.end - c.start <= PASSAGE_MAX_CHARS * 1.25);
+      assert.match(long.text.slice(c.start, c.end), /[，。]$/);
+    }
   });
 });

@@ -90,7 +90,7 @@ describe('ingest', () => {
     const s = await ingest(testConfig({ corpusDirs: [dir], indexDir: tempDir() }), { embedder, log: (m) => warnings.push(m) });
     assert.equal(s.files, 2);
     const skipped = s.skipped.map((x) => x.file).sort();
-    assert.deepEqual(skipped.slice(0, 2), ['binary.txt', 'empty.txt']);
+    assert.ok(skipped.includes('binary.txt') && skipped.includes('empty.txt'), skipped.join());
     assert.equal(skipped.length, 3); // one of the two identical files
     assert.ok(warnings.some((w) => /binary\.txt: binary file/.test(w)));
     assert.ok(warnings.some((w) => /: duplicate of (copy\.txt|柏山镇)/.test(w)));

@@ -63,8 +63,8 @@ describe('an ingest killed with SIGKILL', () => {
 
     // While it runs, a second ingest is refused by the lock.
     const lock = path.join(config.indexDir, '.ingest.lock');
-    assert.equal(fs.readFileSync(lock, 'utf8').trim(), String(child.pid));
-    await assert.rejects(ingest(config, { embedder, log: quiet }), new RegExp(`another ingest \\(pid ${child.pid}\\) is writing`));
+    assert.equal(JSON.parse(fs.readFileSync(lock, 'utf8')).pid, child.pid);
+    await assert.rejects(ingest(config, { embedder, log: quiet }), new RegExp(`another ingest \\(pid ${child.pid}, since [^)]+\\) is writing`));
 
     child.kill('SIGKILL');
     assert.equal(await exit, 'SIGKILL');

@@ -248,9 +248,10 @@ describe('the allowlist holds for every kind of update', () => {
     const { send } = bot();
     const press = await send({ callback_query: { id: 'cb', from: user(1, 'en'), chat_instance: 'c', data: 'q:abc:1', message: { message_id: 5, date: 0, chat: privateChat(1), text: 'x' } as never } });
     assert.deepEqual(press.map((c) => [c.method, c.payload.text, c.payload.show_alert]), [['answerCallbackQuery', en.notAllowed, true]]);
-    const inline = await send({ inline_query: { id: 'iq', from: user(1), query: '柏山镇组织了多少次普法宣传？', offset: '' } });
+    // (Other strangers each time: a stranger is told once per window, then ignored — see test/hardening/bot.test.ts.)
+    const inline = await send({ inline_query: { id: 'iq', from: user(2), query: '柏山镇组织了多少次普法宣传？', offset: '' } });
     assert.deepEqual(inline.map((c) => [c.method, c.payload.results]), [['answerInlineQuery', []]]);
-    const asked = await send({ message: { message_id: 1, date: 0, chat: privateChat(1), from: user(1, 'en'), text: '柏山镇组织了多少次普法宣传？' } });
+    const asked = await send({ message: { message_id: 1, date: 0, chat: privateChat(3), from: user(3, 'en'), text: '柏山镇组织了多少次普法宣传？' } });
     assert.deepEqual(asked.map((c) => c.payload.text), [en.notAllowed]);
   });
 

@@ -76,9 +76,10 @@ describe('answers from the seed reports', () => {
   });
 
   it('limits results to a report when asked', async () => {
-    const a = await searcher.search('法治宣传', { sourceFilter: '史村镇' });
+    const report = searcher.sources().find((s) => s.source.startsWith('史村镇'))!;
+    const a = await searcher.search('法治宣传', { onlyReport: report });
     assert.ok(a.results.length > 0);
-    assert.ok(a.results.every((r) => r.source.includes('史村镇')));
+    assert.ok(a.results.every((r) => r.source === report.source && r.corpusDir === report.corpusDir));
   });
 });
 

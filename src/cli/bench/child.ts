@@ -44,15 +44,30 @@ async function ingestStep(overrides: ConfigOverrides) {
   return { summary, wallSeconds: round((end - t0) / 1000, 3), phaseSeconds, indexBytes: folderBytes(config.indexDir) };
 }
 
-/** Process start → index opened → first answer, as a user starting the bot would wait. */
-async function coldStep(args: { overrides: ConfigOverrides; question: string }) {
+/**
+ * Process start → index opened → first answer, as a user starting the bot would wait; then the
+ * serving figures of issue 12: `questions` more answers (latency with the query embedding), whose
+ * process peak RSS is what a small server must hold.
+ */
+async function coldStep(args: { overrides: ConfigOverrides; question: string; questions?: string[] }) {
   const config = loadConfig(args.overrides);
   const t0 = performance.now();
   const searcher = await openSearcher(config);
   const opened = performance.now();
   const answer = await searcher.search(args.question);
   const answered = performance.now();
+  const times: number[] = [];
+  for (const q of args.questions ?? []) {
+    const t = performance.now();
+    await searcher.search(q);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  const at = (p: number) => (times.length ? round(times[Math.min(times.length - 1, Math.floor(p * times.length))]!, 1) : 0);
   return {
+    servedQuestions: times.length,
+    serveP50Ms: at(0.5),
+    serveP95Ms: at(0.95),
     // process.uptime() counts from the start of this process, so it includes node + tsx loading.
     startToFirstAnswerMs: round(process.uptime() * 1000, 1),
     openMs: round(opened - t0, 1),

@@ -66,7 +66,7 @@ export interface CorpusFigures {
   queryMs: { search: LatencySummary } & Partial<Record<RetrieverMode, LatencySummary>>;
   /** Scored on the quote shown to the user, and on the whole passage it comes from. */
   quality: { quote: QualityFigures; passage: QualityFigures } & Partial<Record<RetrieverMode, QualityFigures>>;
-  coldStart: { startToFirstAnswerMs: number; openMs: number; firstSearchMs: number; wallMs: number; peakRssMb: number };
+  coldStart: { startToFirstAnswerMs: number; openMs: number; firstSearchMs: number; wallMs: number; peakRssMb: number; servedQuestions: number; serveP50Ms: number; serveP95Ms: number };
   peer: PeerFigures & { peakRssMb: number };
   /** ours ÷ peer (below 1 = we are faster / smaller), and ours − peer for quality. */
   versusPeer: Record<string, number>;
@@ -155,7 +155,9 @@ async function benchCorpus(name: string, corpusDirs: string[], indexDir: string,
   const { queryMs, quality } = await measureQueries(searcher, indexDir, items, quick ? ROUNDS.quick : ROUNDS.full);
 
   log(`[${name}] cold start…`);
-  const cold = await runChild<Omit<CorpusFigures['coldStart'], 'wallMs' | 'peakRssMb'>>('cold', { overrides, question: items[0]!.q }, log);
+  // Then 50 answers in the same process: the serving memory and latency of a small server (issue 12).
+  const served = Array.from({ length: quick ? 10 : 50 }, (_, i) => items[i % items.length]!.q);
+  const cold = await runChild<Omit<CorpusFigures['coldStart'], 'wallMs' | 'peakRssMb'>>('cold', { overrides, question: items[0]!.q, questions: served }, log);
   const coldStart = { ...cold.figures, wallMs: cold.wallMs, peakRssMb: cold.maxRssMb };
 
   log(`[${name}] peer (LangChain.js)…`);
@@ -171,7 +173,7 @@ async function benchCorpus(name: string, corpusDirs: string[], indexDir: string,
 async function batchSweep(config: Config, samples: number): Promise<BenchFigures['embedBatchSweep']> {
   const texts: string[] = [];
   for (const file of listCorpusFiles(config.corpusDirs).files) {
-    const report = readReport(file);
+    const report = await readReport(file);
     if ('reason' in report) continue;
     const cleaned = cleanReport(report.text);
     for (const c of chunkReport(cleaned)) texts.push(embeddingText(titleOf(report.source), c.sectionPath, cleaned.text.slice(c.start, c.end)));

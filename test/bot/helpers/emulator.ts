@@ -106,6 +106,13 @@ export class TestUser {
     await this.client.sendMessage(msg);
   }
 
+  /** Sends a file (see files.ts: the document must have been put there first), with an optional caption. */
+  async sendDocument(document: object, caption?: string): Promise<void> {
+    const msg = this.client.makeMessage('', { from: this.from, document, ...(caption ? { caption } : {}) } as never) as unknown as Record<string, unknown>;
+    delete msg.text; // a document message has no text
+    await this.client.sendMessage(msg as never);
+  }
+
   async command(text: string): Promise<void> {
     await this.client.sendCommand(this.client.makeCommand(text, { from: this.from } as never));
   }

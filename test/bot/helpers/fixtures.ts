@@ -28,6 +28,7 @@ export function makeResult(spec: ResultSpec, rank = 1): Result {
     rank,
     score: 1 / rank,
     source: spec.source ?? '柏山镇-2023年法治政府建设情况报告.txt',
+    corpusDir: '/corpus',
     title: spec.title ?? '柏山镇人民政府关于2023年法治政府建设情况的报告',
     section: sectionPath.join(' > '),
     sectionPath,
@@ -43,10 +44,10 @@ export function makeResult(spec: ResultSpec, rank = 1): Result {
 }
 
 export function makeAnswer(specs: ResultSpec[], q = '柏山镇组织了多少次普法宣传？', notices: string[] = []): Answer {
-  return { q, abstained: false, results: specs.map((s, i) => makeResult(s, i + 1)), notices, confidence: 0.9 };
+  return { q, abstained: false, results: specs.map((s, i) => makeResult(s, i + 1)), notices, confidence: 0.9, level: 'high' };
 }
 
-export const abstained = (q = '今年的高考分数线是多少？'): Answer => ({ q, abstained: true, results: [], notices: [], confidence: 0.1 });
+export const abstained = (q = '今年的高考分数线是多少？'): Answer => ({ q, abstained: true, results: [], notices: [], confidence: 0.1, level: 'none' });
 
 export const PUFA_PASSAGE =
   '柏山镇围绕经济建设、安全生产、民生保障等重点工作，职能部门密切配合，组织新颁布的法律法规和与百姓息息相关的法律知识的学习宣传。' +

@@ -1,0 +1,88 @@
+/**
+ * Web pages (and Word documents, which mammoth turns into HTML): the visible text of the page body,
+ * one block element per paragraph, headings marked `#`…`######` and list items numbered as the list
+ * shows them, so that the cleaner and the chunker see the page's structure.
+ * Navigation, scripts, styles, forms and running headers/footers are left out.
+ */
+import { ElementType, parseDocument } from 'htmlparser2';
+import type { ExtractedText, ReadError } from './index.js';
+import { decodeText } from './text.js';
+
+type Node = ReturnType<typeof parseDocument>['children'][number];
+type Element = Extract<Node, { attribs: Record<string, string> }>;
+type Text = Extract<Node, { data: string }>;
+
+const isText = (n: Node): n is Text => n.type === ElementType.Text;
+/** Elements, including <script> and <style>, which the parser types apart. */
+const isElement = (n: Node): n is Element => 'attribs' in n;
+
+/** Elements whose content is not the report's text. */
+const SKIPPED = new Set(['head', 'script', 'style', 'noscript', 'template', 'nav', 'header', 'footer', 'aside', 'form', 'button', 'select', 'svg', 'iframe', 'object', 'canvas']);
+/** Elements that start a new line. */
+const BLOCKS = new Set([
+  'p', 'div', 'section', 'article', 'main', 'blockquote', 'pre', 'address', 'figure', 'figcaption', 'table', 'thead', 'tbody', 'tfoot', 'tr',
+  'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'center', 'caption',
+]);
+
+/** Running headers and footers as LibreOffice and Word export them (`<div title="header">`, `class="footer"`…). */
+function isPageFurniture(attribs: Record<string, string>): boolean {
+  return /^(header|footer)$/i.test(attribs.title ?? '') || /(^|\s)(page-?header|page-?footer|running-?(head|foot)er)(\s|$)/i.test(attribs.class ?? '');
+}
+
+/** The visible text of an HTML document, as lines for the cleaner. */
+export function htmlToText(html: string): string {
+  const doc = parseDocument(html, { decodeEntities: true });
+  const out: string[] = [];
+  let line = '';
+  const newLine = () => {
+    if (line.trim()) out.push(line.trim());
+    line = '';
+  };
+  const walk = (nodes: Node[], pre: boolean) => {
+    for (const node of nodes) {
+      if (isText(node)) {
+        line += pre ? node.data : node.data.replace(/[ \t\r\n\f]+/g, ' ');
+        if (pre && line.includes('\n')) {
+          const parts = line.split('\n');
+          line = parts.pop()!;
+          for (const p of parts) (line = p, newLine());
+        }
+        continue;
+      }
+      if (!isElement(node)) continue;
+      const name = node.name.toLowerCase();
+      if (SKIPPED.has(name) || isPageFurniture(node.attribs)) continue;
+      if (name === 'br') {
+        newLine();
+        continue;
+      }
+      const block = BLOCKS.has(name);
+      if (block) newLine();
+      const heading = /^h([1-6])$/.exec(name);
+      if (heading) line = '#'.repeat(Number(heading[1])) + ' ';
+      if (name === 'li') line = listMarker(node);
+      if (name === 'td' || name === 'th') line += line && !line.endsWith(' ') ? ' ' : '';
+      walk(node.children as Node[], pre || name === 'pre');
+      if (block) newLine();
+    }
+  };
+  walk(doc.children as Node[], false);
+  newLine();
+  // A blank line between blocks: each block is a paragraph of its own.
+  return out.filter((l) => !/^#+ $/.test(l)).join('\n\n');
+}
+
+/** "1. " for the first item of an ordered list (honouring `start`), "" for bullet lists. */
+function listMarker(li: Element): string {
+  const list = li.parent as Node | null;
+  if (!list || !isElement(list) || list.name.toLowerCase() !== 'ol') return '';
+  const items = (list.children as Node[]).filter((c) => isElement(c) && c.name.toLowerCase() === 'li');
+  const start = Number.parseInt(list.attribs.start ?? '1', 10);
+  return `${(Number.isFinite(start) ? start : 1) + items.indexOf(li)}. `;
+}
+
+export async function readHtml(buf: Buffer): Promise<ExtractedText | ReadError> {
+  const decoded = decodeText(buf);
+  if ('error' in decoded) return decoded;
+  return { text: htmlToText(decoded.text), encoding: 'html' };
+}

@@ -1,0 +1,187 @@
+/**
+ * Adding one report to the corpus, or taking one out, while the bot runs (chat uploads, the terminal's
+ * /add): the file is read and checked first, stored under a safe name in the first corpus folder
+ * (never over another file), and the index is updated incrementally; a running bot's live searcher
+ * then swaps the new index in. A file that cannot be read changes nothing.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { chunkReport } from '../corpus/chunk.js';
+import { cleanReport } from '../corpus/clean.js';
+import { extractText } from '../corpus/formats/index.js';
+import { headingLabel } from '../corpus/headings.js';
+import { isReportFileName, MAX_FILE_BYTES, REPORT_EXTENSIONS, sha256 } from '../corpus/load.js';
+import type { Embedder } from '../embed/embedder.js';
+import { ingest, type IngestSummary } from './ingest.js';
+import { readManifest } from './store.js';
+
+/** A report that cannot be added or removed; the message says why, for the person who asked. */
+export class ReportError extends Error {
+  override name = 'ReportError';
+}
+
+export interface AddedReport {
+  /** File name in the corpus folder (may differ from the name it was sent with). */
+  source: string;
+  /** Set when the name it was sent with was taken or unsafe: that name, cleaned. */
+  renamedFrom?: string;
+  title: string;
+  pages?: number;
+  passages: number;
+  seconds: number;
+  /** A heading of the report, to suggest a question about it. */
+  topic: string;
+}
+
+export interface RemovedReport {
+  source: string;
+  title: string;
+  passages: number;
+}
+
+export interface ReportOptions {
+  embedder?: Embedder;
+  log?: (message: string) => void;
+}
+
+/** Longest file name kept, in UTF-8 bytes (file systems allow 255). */
+const MAX_NAME_BYTES = 150;
+
+/**
+ * The file name a report is stored under: the last part of the name it was sent with (no folders, so no
+ * `../` tricks), without control or reserved characters or leading dots, at most MAX_NAME_BYTES.
+ * Null when nothing usable is left or the type is not one the corpus reads.
+ */
+export function safeReportName(sent: string): string | null {
+  const base = (sent.split(/[\\/]/).pop() ?? '').normalize('NFC');
+  const cleaned = base.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_').replace(/^[.\s]+/, '').trim();
+  const ext = path.extname(cleaned).toLowerCase();
+  if (!REPORT_EXTENSIONS.has(ext)) return null;
+  let stem = Array.from(cleaned.slice(0, cleaned.length - ext.length).trim());
+  while (Buffer.byteLength(stem.join('')) > MAX_NAME_BYTES) stem.pop();
+  if (stem.length === 0) stem = Array.from('report');
+  const name = stem.join('') + ext;
+  return isReportFileName(name) ? name : `report-${name}`;
+}
+
+/** The supported types, for messages: ".txt .md … .pdf". */
+export function supportedTypes(): string {
+  return [...REPORT_EXTENSIONS].join(' ');
+}
+
+// One change at a time in this process (an ingest in another process is refused by the index lock).
+let queue: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const run = queue.then(work, work);
+  queue = run.catch(() => {});
+  return run;
+}
+
+/** "name.pdf", "name-2.pdf", "name-3.pdf" …: the first that does not exist in the folder. */
+function freeName(dir: string, name: string): string {
+  const ext = path.extname(name);
+  const stem = name.slice(0, name.length - ext.length);
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? name : `${stem}-${n}${ext}`;
+    if (!fs.existsSync(path.join(dir, candidate))) return candidate;
+  }
+}
+
+/** Longest topic suggested; a longer heading is cut at its first comma. */
+const MAX_TOPIC_CHARS = 30;
+
+/** The first numbered heading of the report, without its number: something to ask about. */
+function topicOf(text: string): string {
+  const chunk = chunkReport(cleanReport(text)).find((c) => c.sectionPath.length > 0);
+  const heading = chunk?.sectionPath[chunk.sectionPath.length - 1] ?? '';
+  let topic = heading.slice(headingLabel(heading).length).replace(/^[#\s]+|[。；：:，,\s]+$/g, '');
+  if (topic.length > MAX_TOPIC_CHARS) topic = topic.split(/[，,；;、]/)[0]!;
+  return Array.from(topic).slice(0, MAX_TOPIC_CHARS).join('');
+}
+
+/**
+ * Adds a report sent as `sentName` with these bytes. Throws ReportError (nothing changed) when the name,
+ * type, size or content is not a readable report, or when ingest skips it (a duplicate, for example).
+ */
+export function addReport(config: Config, sentName: string, data: Buffer, options: ReportOptions = {}): Promise<AddedReport> {
+  return oneAtATime(async () => {
+    const started = performance.now();
+    const safe = safeReportName(sentName);
+    if (!safe) throw new ReportError(`unsupported file type "${path.extname(sentName) || sentName}"; supported: ${supportedTypes()}`);
+    if (data.length > MAX_FILE_BYTES) throw new ReportError(`the file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`);
+    const extracted = await extractText(path.extname(safe), data);
+    if ('error' in extracted) throw new ReportError(extracted.error);
+    if (!/\S/.test(extracted.text)) throw new ReportError('the file has no text');
+    const hash = sha256(data);
+    const twin = readManifest(config.indexDir)?.files.find((f) => f.sha256 === hash);
+    if (twin) throw new ReportError(`this file is already in the corpus, as ${twin.source}`);
+
+    const dir = config.corpusDirs[0]!;
+    fs.mkdirSync(dir, { recursive: true });
+    // Written under a hidden name (the corpus ignores those), then linked to a free name: link never
+    // replaces an existing file, so two uploads of one name cannot overwrite each other.
+    const tmp = path.join(dir, `.upload-${process.pid}-${Date.now()}${path.extname(safe)}`);
+    fs.writeFileSync(tmp, data);
+    let name = freeName(dir, safe);
+    try {
+      for (;;) {
+        try {
+          fs.linkSync(tmp, path.join(dir, name));
+          break;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          name = freeName(dir, safe);
+        }
+      }
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+
+    let summary: IngestSummary;
+    try {
+      summary = await ingest(config, { embedder: options.embedder, log: options.log ?? (() => {}) });
+    } catch (err) {
+      fs.rmSync(path.join(dir, name), { force: true });
+      throw err;
+    }
+    const skipped = summary.skipped.find((s) => s.file === name);
+    const entry = readManifest(config.indexDir)?.files.find((f) => f.corpusDir === dir && f.source === name);
+    if (skipped || !entry) {
+      // Not taken (a duplicate of a report already there, say): the folder goes back to what it was.
+      fs.rmSync(path.join(dir, name), { force: true });
+      await ingest(config, { embedder: options.embedder, log: options.log ?? (() => {}) });
+      throw new ReportError(skipped?.reason ?? 'the file was not taken as a report');
+    }
+    return {
+      source: name,
+      ...(name !== sentName ? { renamedFrom: sentName } : {}),
+      title: entry.title,
+      ...(entry.pages ? { pages: entry.pages } : {}),
+      passages: entry.passages,
+      seconds: (performance.now() - started) / 1000,
+      topic: topicOf(extracted.text),
+    };
+  });
+}
+
+/**
+ * Removes the report of the first corpus folder named exactly `query`, or the only one whose file name or
+ * title contains it, and updates the index. ReportError when none or several match.
+ */
+export function removeReport(config: Config, query: string, options: ReportOptions = {}): Promise<RemovedReport> {
+  return oneAtATime(async () => {
+    const q = query.trim();
+    if (!q) throw new ReportError('name the report to remove');
+    const dir = config.corpusDirs[0]!;
+    const files = (readManifest(config.indexDir)?.files ?? []).filter((f) => f.corpusDir === dir);
+    const exact = files.filter((f) => f.source === q);
+    const matches = exact.length ? exact : files.filter((f) => f.source.includes(q) || f.title.includes(q));
+    if (matches.length === 0) throw new ReportError(`no report in ${path.basename(dir)}/ matches "${q}"`);
+    if (matches.length > 1) throw new ReportError(`"${q}" matches ${matches.length} reports: ${matches.map((f) => f.source).join(', ')}`);
+    const target = matches[0]!;
+    fs.rmSync(path.join(dir, target.source));
+    await ingest(config, { embedder: options.embedder, log: options.log ?? (() => {}) });
+    return { source: target.source, title: target.title, passages: target.passages };
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * Reports a question names by place and year ("盐田区2019年…", "Yantian 2019", "寧夏2026年"): with
+ * hundreds of reports of the same kind, the place and year say which one to search, and a place or
+ * year with no report is said plainly instead of quoting another report.
+ */
+import { type ReportMeta, reportLabel } from '../corpus/report-meta.js';
+
+export interface NamedReports {
+  /** The reports named (indexes into the index's docs); empty when the question names none. */
+  docs: number[];
+  /** Set when the question names a known place with a year no report of it has. */
+  missing?: { place: string; year: number; available: string[] };
+}
+
+const YEARS = /(?:19|20)\d\d(?!\d)/g;
+const ASCII_ALIAS = /^[a-z ]+$/;
+const REPORT_WORD = /报告|report/;
+
+export class ReportDirectory {
+  constructor(private readonly metas: ReportMeta[]) {}
+
+  /** Report indexes by place, for /sources: "深圳市罗湖区" → [docs], in year order. */
+  byPlace(): Map<string, number[]> {
+    const groups = new Map<string, number[]>();
+    this.metas.forEach((m, i) => {
+      const key = m.places.map((p) => p.name).join('');
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    for (const docs of groups.values()) docs.sort((a, b) => (this.metas[a]!.year ?? 0) - (this.metas[b]!.year ?? 0));
+    return groups;
+  }
+
+  /**
+   * `normalized`: the question after normalize() (simplified, lower case). A report is named when
+   * its narrowest place is mentioned (深圳 names 深圳市's reports, not 深圳市南山区's), else when a
+   * wider one is. A year in a question that speaks of a report ("2019年政府工作报告", "its 2018 report")
+   * must be the report's; otherwise it may be the year of events, which the next year's report
+   * reviews and the year before's plans: those reports count too when none has the year itself.
+   */
+  resolve(normalized: string): NamedReports {
+    const mentioned = (alias: string) =>
+      ASCII_ALIAS.test(alias) ? new RegExp(`\\b${alias}\\b`).test(normalized) : alias.length >= 2 && normalized.includes(alias);
+    const scores = this.metas.map((m) => {
+      const hits = m.places.map((p) => p.aliases.some(mentioned));
+      return hits[hits.length - 1] ? 2 : hits.some(Boolean) ? 1 : 0;
+    });
+    const best = Math.max(0, ...scores);
+    if (best === 0) return { docs: [] };
+    const candidates = scores.flatMap((s, i) => (s === best ? [i] : []));
+    const years = (normalized.match(YEARS) ?? []).map(Number);
+    if (years.length === 0) return { docs: candidates };
+    const ofYear = (d: number) => candidates.filter((i) => years.some((y) => this.metas[i]!.year === y + d));
+    const exact = ofYear(0);
+    if (exact.length > 0) return { docs: exact };
+    const near = REPORT_WORD.test(normalized) ? [] : [...ofYear(1), ...ofYear(-1)];
+    if (near.length > 0) return { docs: near };
+    const place = reportLabel({ places: this.metas[candidates[0]!]!.places }, '');
+    const available = [...new Set(candidates.map((i) => reportLabel(this.metas[i]!, '')))].sort();
+    return { docs: [], missing: { place, year: years[0]!, available } };
+  }
+}

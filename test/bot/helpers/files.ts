@@ -1,0 +1,88 @@
+/**
+ * What telegram-test-api lacks for documents: the Bot API's getFile method and its file downloads
+ * (`/file/bot<token>/<file_path>`). A small HTTP server in front of the emulator answers those two from
+ * files the test put here, and passes every other request through to the emulator unchanged; the bot
+ * under test gets this server's address as BOT_API_ROOT, like a real Bot API server.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Emulator } from './emulator.js';
+import { HOST } from './emulator.js';
+
+/** A document as a Telegram message carries it. */
+export interface SentDocument {
+  file_id: string;
+  file_unique_id: string;
+  file_name: string;
+  mime_type?: string;
+  file_size: number;
+}
+
+/** Telegram's getFile limit for bots. */
+const DOWNLOAD_LIMIT = 20 * 1024 * 1024;
+
+export class FileEndpoints {
+  private readonly files = new Map<string, { path: string; data: Buffer }>();
+  /** getFile and download requests seen, in order ("getFile <id>", "download <path>"). */
+  readonly requests: string[] = [];
+
+  private constructor(
+    private readonly server: http.Server,
+    readonly apiRoot: string,
+  ) {}
+
+  /** Starts in front of the emulator, on a free port of 127.0.0.1. */
+  static async start(emu: Emulator): Promise<FileEndpoints> {
+    const upstream = new URL(emu.apiRoot);
+    let self: FileEndpoints | undefined;
+    const server = http.createServer((req, res) => self!.handle(req, res, upstream));
+    await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+    self = new FileEndpoints(server, `http://${HOST}:${(server.address() as AddressInfo).port}`);
+    return self;
+  }
+
+  /** Makes a file downloadable and returns the document to put in a message (file_size may claim more). */
+  put(fileName: string, data: Buffer, claimedSize = data.length): SentDocument {
+    const id = `doc${this.files.size + 1}`;
+    this.files.set(id, { path: `documents/file_${this.files.size + 1}${fileName.match(/\.[A-Za-z0-9]+$/)?.[0] ?? ''}`, data });
+    return { file_id: id, file_unique_id: `u-${id}`, file_name: fileName, file_size: claimedSize };
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse, upstream: URL): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const json = (status: number, value: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(value));
+    };
+    if (/^\/bot[^/]+\/getFile$/.test(url.pathname)) {
+      const params = body.length ? (JSON.parse(body.toString('utf8')) as { file_id?: string }) : { file_id: url.searchParams.get('file_id') ?? undefined };
+      this.requests.push(`getFile ${params.file_id}`);
+      const file = this.files.get(params.file_id ?? '');
+      if (!file) return json(400, { ok: false, error_code: 400, description: 'Bad Request: invalid file_id' });
+      if (file.data.length > DOWNLOAD_LIMIT) return json(400, { ok: false, error_code: 400, description: 'Bad Request: file is too big' });
+      return json(200, { ok: true, result: { file_id: params.file_id, file_unique_id: `u-${params.file_id}`, file_size: file.data.length, file_path: file.path } });
+    }
+    const download = /^\/file\/bot[^/]+\/(.+)$/.exec(url.pathname);
+    if (download) {
+      this.requests.push(`download ${download[1]}`);
+      const file = [...this.files.values()].find((f) => f.path === download[1]);
+      if (!file) return json(404, { ok: false, error_code: 404, description: 'Not Found' });
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.data.length });
+      return void res.end(file.data);
+    }
+    // Everything else: to the emulator as it came.
+    const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    forward.on('error', () => json(502, { ok: false, error_code: 502, description: 'emulator unreachable' }));
+    forward.end(body);
+  }
+}

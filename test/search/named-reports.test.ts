@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { reportMeta } from '../../src/corpus/report-meta.js';
+import { ReportDirectory } from '../../src/search/named-reports.js';
+import { normalize } from '../../src/search/text.js';
+
+const FILES = [
+  '深圳市-2005-深圳市政府工作报告.txt', // 0
+  '深圳市南山区-2005-2005年南山区政府工作报告.txt', // 1
+  '深圳市光明区-2017-光明新区2017年工作报告.txt', // 2
+  '深圳市光明区-2019-光明区2019年工作报告.txt', // 3
+  '宁夏回族自治区-2026-2026年宁夏回族自治区政府工作报告.txt', // 4
+  '柏山镇-2023年法治政府建设情况报告.txt', // 5
+  '史村镇-2023年度法治政府建设报告.md', // 6
+  '法治政府建设报告.md', // 7
+];
+const directory = new ReportDirectory(FILES.map((f) => reportMeta(f)));
+const resolve = (q: string) => directory.resolve(normalize(q));
+
+describe('reports a question names', () => {
+  it('the narrowest place mentioned wins', () => {
+    assert.deepEqual(resolve('深圳2005年港口吞吐量是多少').docs, [0]);
+    assert.deepEqual(resolve('南山区2005年有多少家企业').docs, [1]);
+    assert.deepEqual(resolve('柏山镇组织了多少次普法').docs, [5]);
+  });
+
+  it('in traditional characters, in pinyin and without a year', () => {
+    assert.deepEqual(resolve('寧夏2026年的預算').docs, [4]);
+    assert.deepEqual(resolve('What did Shicun do about petitions?').docs, [6]);
+    assert.deepEqual(resolve('Guangming District parks').docs, [2, 3]);
+  });
+
+  it('several places: each is searched', () => {
+    assert.deepEqual(resolve('柏山镇和史村镇谁的普法做得多').docs, [5, 6]);
+  });
+
+  it('a year in a question about a report must be the report’s; said plainly when there is none', () => {
+    const r = resolve('What GDP figure did Guangming District give in its 2018 government work report?');
+    assert.deepEqual(r.docs, []);
+    assert.deepEqual(r.missing, { place: '深圳市光明区', year: 2018, available: ['深圳市光明区 2017', '深圳市光明区 2019'] });
+  });
+
+  it('a year of events may be reviewed in the next report or planned in the one before', () => {
+    assert.deepEqual(resolve('光明区2018年新建了几个公园').docs, [3, 2]);
+    assert.deepEqual(resolve('柏山镇2024年普法要宣传哪些法律').docs, [5]);
+  });
+
+  it('no place: no report named', () => {
+    assert.deepEqual(resolve('普法宣传做了几次').docs, []);
+    assert.deepEqual(resolve('2023年的情况').docs, []);
+  });
+});
