@@ -76,15 +76,20 @@ describe('PDF, Word and HTML versions of the seed reports', () => {
   it('pdf: quotes carry the page they start on (as pdftotext read the fixture), in results and in ask --json', async () => {
     const { searcher, store, indexDir } = await indexOf(path.join(FIXTURES, 'pdf'), embedder);
     assert.ok(EXPECTED_PAGES.length >= 40);
+    // The recorded pages are keyed by where a quote starts, so that they hold whatever the ranking.
+    const pageOf = new Map(EXPECTED_PAGES.map((e) => [`${e.source}\0${e.quoteHead}`, e.page]));
     const pages = new Set<number>();
-    for (const e of EXPECTED_PAGES) {
-      const r = (await searcher.search(DEV.find((d) => d.id === e.id)!.q, { k: 3 })).results[e.rank - 1];
-      assert.ok(r, `${e.id} rank ${e.rank}`);
-      assert.equal(r.source, e.source, `${e.id} rank ${e.rank}`);
-      assert.equal(squeeze(r.quote).slice(0, e.quoteHead.length), e.quoteHead, `${e.id} rank ${e.rank}`);
-      assert.equal(r.page, e.page, `${e.id} rank ${e.rank}: page`);
-      pages.add(e.page);
+    let checked = 0;
+    for (const q of DEV) {
+      for (const r of (await searcher.search(q.q, { k: 5 })).results) {
+        const key = [...pageOf.keys()].find((k) => k.startsWith(`${r.source}\0`) && squeeze(r.quote).startsWith(k.split('\0')[1]!));
+        if (!key) continue;
+        assert.equal(r.page, pageOf.get(key), `${q.id}: ${key}: page`);
+        pages.add(r.page!);
+        checked++;
+      }
     }
+    assert.ok(checked >= 30, `${checked} quotes checked against the recorded pages`);
     assert.ok(pages.size >= 3, 'the expectations span several pages');
     const json = toJson('d1', await searcher.search(DEV[0]!.q, { k: 1 }));
     assert.equal(typeof json.results[0]!.page, 'number');
