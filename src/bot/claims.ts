@@ -27,7 +27,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pidAlive } from '../index/store.js';
+import { createExclusive, pidAlive } from '../index/store.js';
 
 export type ClaimResult = 'mine' | 'done' | 'busy';
 
@@ -41,26 +41,6 @@ function processStart(pid: number): string {
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
   } catch {
     return '';
-  }
-}
-
-/**
- * Creates `target` with `content`, whole, or returns false when it exists already: the content is
- * written to a temporary file first and linked into place, so that no one ever reads it half-written
- * and exactly one of several processes creating the same name at once succeeds.
- */
-export function createFileOnce(target: string, content: string, mode = 0o644): boolean {
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  fs.writeFileSync(tmp, content, { mode });
-  try {
-    fs.linkSync(tmp, target);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  } finally {
-    fs.rmSync(tmp, { force: true });
   }
 }
 
@@ -106,7 +86,9 @@ export class UpdateClaims {
     for (let attempt = 1; ; attempt++) {
       if (fs.existsSync(this.file(updateId, 'done'))) return 'done';
       const name = this.file(updateId, String(attempt));
-      if (createFileOnce(name, JSON.stringify({ ...this.me, at: Date.now() }))) return 'mine';
+      fs.mkdirSync(path.dirname(name), { recursive: true });
+      // Written whole, then linked into place: exactly one process wins the name, and no one reads it half-written.
+      if (createExclusive(name, JSON.stringify({ ...this.me, at: Date.now() }))) return 'mine';
       let owner: Owner;
       try {
         owner = JSON.parse(fs.readFileSync(name, 'utf8')) as Owner;
@@ -120,7 +102,7 @@ export class UpdateClaims {
 
   /** Marks an update answered: later deliveries of it are acknowledged without answering. */
   done(updateId: number): void {
-    createFileOnce(this.file(updateId, 'done'), '');
+    createExclusive(this.file(updateId, 'done'), '');
   }
 
   /** Removes the folders of updates older than a day (at most once an hour, from whichever process). */

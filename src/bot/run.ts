@@ -10,8 +10,9 @@ import { type RunnerHandle, run, type RunOptions } from '@grammyjs/runner';
 import { GrammyError } from 'grammy';
 import type { Update } from 'grammy/types';
 import { type Config, WEBHOOK_SECRET_PATTERN } from '../config.js';
+import { createExclusive } from '../index/store.js';
 import { ALLOWED_UPDATES, type QuoteBot } from './bot.js';
-import { createFileOnce, UpdateClaims } from './claims.js';
+import { UpdateClaims } from './claims.js';
 import { type BotHttpServer, startHttpServer } from './http.js';
 import { STRINGS } from './i18n.js';
 import { UpdateJournal } from './journal.js';
@@ -183,7 +184,8 @@ export function ensureWebhookSecret(config: Config): { secret: string; generated
   if (config.bot.webhookSecret) return { secret: config.bot.webhookSecret };
   const file = join(config.bot.stateDir, 'webhook-secret');
   // The first process to get here decides; the others read its secret.
-  const generated = createFileOnce(file, randomBytes(32).toString('base64url'), 0o600);
+  fs.mkdirSync(config.bot.stateDir, { recursive: true });
+  const generated = createExclusive(file, randomBytes(32).toString('base64url'), 0o600);
   const secret = fs.readFileSync(file, 'utf8').trim();
   if (!WEBHOOK_SECRET_PATTERN.test(secret)) throw new Error(`${file} does not hold a usable webhook secret; delete it to have a new one generated`);
   return { secret, generatedIn: generated ? file : undefined };
