@@ -18,7 +18,8 @@ import { SEED_CORPUS, STANDIN_ENV, tempDir, testConfig } from '../helpers.js';
 import { waitFor } from './helpers/emulator.js';
 
 const HOST = '127.0.0.1';
-const TOKEN = '100020:signal-token';
+/** One token per run: each run has its own update journal (kept per bot and token in the index folder). */
+const tokenFor = (userId: number) => `100020:signal-token-${userId}`;
 
 let tmp: string;
 let emu: Emulator;
@@ -72,7 +73,7 @@ function descendants(pid: number): number[] {
 const alive = (pid: number) => fs.existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
 
 async function ask(userId: number, text: string): Promise<void> {
-  const message = { botToken: TOKEN, from: { id: userId, is_bot: false, first_name: 'Op' }, chat: { id: userId, type: 'private', first_name: 'Op' }, date: Math.floor(Date.now() / 1000), text };
+  const message = { botToken: tokenFor(userId), from: { id: userId, is_bot: false, first_name: 'Op' }, chat: { id: userId, type: 'private', first_name: 'Op' }, date: Math.floor(Date.now() / 1000), text };
   await new Promise<void>((resolve, reject) => {
     http.request(`${emu.config.apiURL}/sendMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, agent: false }, (res) => (res.resume(), res.on('end', resolve))).on('error', reject).end(JSON.stringify(message));
   });
@@ -87,7 +88,7 @@ async function stopMidAnswer(command: string, args: string[], userId: number): P
       HOME: process.env.HOME ?? tmp,
       npm_config_update_notifier: 'false',
       ...STANDIN_ENV,
-      BOT_TOKEN: TOKEN,
+      BOT_TOKEN: tokenFor(userId),
       BOT_API_ROOT: front.root,
       INDEX_DIR: path.join(tmp, 'index'),
       CORPUS_DIRS: SEED_CORPUS,
