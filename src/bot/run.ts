@@ -124,6 +124,10 @@ export async function startPolling(bot: QuoteBot, opts: StartOptions, config?: C
         if (handle.isRunning()) await handle.stop();
         await drain(bot, log, drainTimeoutMs);
         await http?.close();
+        // The journal marks an update answered just after its middleware is done, a few microtasks after
+        // the drain sees it finished: let those run first, or a delivered answer stays "unanswered" in
+        // the journal and is sent again at the next start.
+        await new Promise((resolve) => setImmediate(resolve));
         journal?.close();
         log.info('bot stopped');
         settle.resolve();

@@ -18,8 +18,8 @@ import { SEED_CORPUS, STANDIN_ENV, tempDir, testConfig } from '../helpers.js';
 import { waitFor } from './helpers/emulator.js';
 
 const HOST = '127.0.0.1';
-/** One token per run: each run has its own update journal (kept per bot and token in the index folder). */
-const tokenFor = (userId: number) => `100020:signal-token-${userId}`;
+/** One bot for both runs: the second starts with the update journal the first left (long polling). */
+const tokenFor = (_userId: number) => '100020:signal-token';
 
 let tmp: string;
 let emu: Emulator;
@@ -118,6 +118,9 @@ async function stopMidAnswer(command: string, args: string[], userId: number): P
     assert.equal(code, 0, err);
     assert.ok(Date.now() - t0 < 10_000);
     assert.match(err, /SIGTERM received, stopping\n.*finishing 1 answer\(s\) under way\n.*bot stopped/);
+    // The delivered answer was recorded as answered: the next start does not send it again.
+    assert.doesNotMatch(err, /fetched before the last stop but not answered/);
+    assert.equal(emu.storage.botMessages.filter((m) => Number(m.message.chat_id) === userId).length, 1);
     await waitFor(() => family.every((pid) => !alive(pid)), 'no process left behind', 2000).catch(() => assert.fail(`left running: ${family.filter(alive).join(', ')}`));
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -133,5 +136,7 @@ describe('stopping the bot with SIGTERM mid-answer', () => {
     const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
     assert.equal(build.status, 0, build.stderr + build.stdout);
     await stopMidAnswer(process.execPath, [path.join(PROJECT_ROOT, 'dist/scripts/start.js')], 8002);
+    // The question stopped mid-answer in the first run was not answered a second time by this one.
+    assert.equal(emu.storage.botMessages.filter((m) => Number(m.message.chat_id) === 8001).length, 1);
   });
 });
