@@ -8,7 +8,7 @@ import { createBot } from '../src/bot/bot.js';
 import { ensureIndex } from '../src/bot/ensure-index.js';
 import { createLogger, describeError, envSecrets, makeRedactor } from '../src/bot/log.js';
 import { printable } from '../src/corpus/display.js';
-import { startBot, stopOnSignals } from '../src/bot/run.js';
+import { ensureWebhookSecret, startBot, stopOnSignals } from '../src/bot/run.js';
 import { runTerminal } from '../src/bot/terminal.js';
 import { openLiveSearcher } from '../src/search/live.js';
 
@@ -16,7 +16,11 @@ loadDotenv();
 
 async function main(): Promise<number> {
   const config = loadConfig();
+  // Webhook mode never runs without a secret: generated (and kept in STATE_DIR) when none is set.
+  const webhookSecret = config.bot.token && config.bot.webhookUrl ? ensureWebhookSecret(config) : undefined;
+  if (webhookSecret) config.bot.webhookSecret = process.env.WEBHOOK_SECRET = webhookSecret.secret; // env: every redactor hides it
   const log = createLogger(config.logLevel, [config.bot.token, config.bot.webhookSecret]);
+  if (webhookSecret?.generatedIn) log.info(`no WEBHOOK_SECRET set: generated one, kept in ${webhookSecret.generatedIn}`);
   await ensureIndex(config);
   const searcher = await openLiveSearcher(config, { log: (m) => log.info(m) }); // follows re-ingests while running
 

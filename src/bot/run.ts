@@ -3,14 +3,17 @@
  * set; menu commands registered at start; graceful stop (no new updates, answers under way
  * finished, bounded by a deadline).
  */
-import { createHash } from 'node:crypto';
-import http from 'node:http';
-import { join as joinPath } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { join } from 'node:path';
 import { type RunnerHandle, run, type RunOptions } from '@grammyjs/runner';
-import { GrammyError, webhookCallback } from 'grammy';
+import { GrammyError } from 'grammy';
 import type { Update } from 'grammy/types';
-import type { Config } from '../config.js';
+import { type Config, WEBHOOK_SECRET_PATTERN } from '../config.js';
+import { createExclusive } from '../index/store.js';
 import { ALLOWED_UPDATES, type QuoteBot } from './bot.js';
+import { UpdateClaims } from './claims.js';
+import { type BotHttpServer, startHttpServer } from './http.js';
 import { STRINGS } from './i18n.js';
 import { UpdateJournal } from './journal.js';
 import { describeError, type Logger } from './log.js';
@@ -54,8 +57,8 @@ export async function startBot(bot: QuoteBot, config: Config, opts: StartOptions
   await registerCommands(bot, log);
   // One journal per bot and token: two bots (or tokens) never share fetched updates.
   const tokenTag = createHash('sha256').update(config.bot.token).digest('hex').slice(0, 8);
-  const journalFile = opts.journalFile ?? joinPath(config.indexDir, `.bot-${bot.botInfo.id}-${tokenTag}-updates.jsonl`);
-  return config.bot.webhookUrl ? startWebhook(bot, config, opts) : startPolling(bot, { ...opts, journalFile });
+  const journalFile = opts.journalFile ?? join(config.indexDir, `.bot-${bot.botInfo.id}-${tokenTag}-updates.jsonl`);
+  return config.bot.webhookUrl ? startWebhook(bot, config, opts) : startPolling(bot, { ...opts, journalFile }, config);
 }
 
 /**
@@ -81,9 +84,15 @@ async function drain(bot: QuoteBot, log: Logger, timeoutMs: number): Promise<voi
   if (!(await bot.inflight.idle(timeoutMs))) log.warn(`gave up waiting for ${bot.inflight.size} answer(s) after ${timeoutMs} ms`);
 }
 
-export async function startPolling(bot: QuoteBot, opts: StartOptions): Promise<RunningBot> {
+/** Long polling; with HEALTH_PORT set, /healthz and /metrics on that port. */
+export async function startPolling(bot: QuoteBot, opts: StartOptions, config?: Config): Promise<RunningBot> {
   const { log, drainTimeoutMs = 10_000 } = opts;
   await bot.api.deleteWebhook(); // polling is refused while a webhook is set
+  let http: BotHttpServer | undefined;
+  if (config && config.bot.healthPort > 0) {
+    http = await startHttpServer({ config, searcher: bot.searcher, metrics: bot.metrics, log, port: config.bot.healthPort });
+    log.info(`health server listening on ${config.bot.webhookHost}:${http.port} (/healthz, /metrics)`);
+  }
   const journal = opts.journalFile ? openJournal(bot, opts.journalFile, log) : undefined;
   const runnerOpts = opts.runner ?? {};
   const handle: RunnerHandle = run(bot, {
@@ -102,6 +111,7 @@ export async function startPolling(bot: QuoteBot, opts: StartOptions): Promise<R
     (err) => {
       if (!stopping) {
         log.error('polling stopped', err);
+        void http?.close();
         settle.reject(err);
       }
     },
@@ -113,6 +123,11 @@ export async function startPolling(bot: QuoteBot, opts: StartOptions): Promise<R
       (stopping ??= (async () => {
         if (handle.isRunning()) await handle.stop();
         await drain(bot, log, drainTimeoutMs);
+        await http?.close();
+        // The journal marks an update answered just after its middleware is done, a few microtasks after
+        // the drain sees it finished: let those run first, or a delivered answer stays "unanswered" in
+        // the journal and is sent again at the next start.
+        await new Promise((resolve) => setImmediate(resolve));
         journal?.close();
         log.info('bot stopped');
         settle.resolve();
@@ -139,22 +154,13 @@ function openJournal(bot: QuoteBot, file: string, log: Logger): UpdateJournal {
 export async function startWebhook(bot: QuoteBot, config: Config, opts: StartOptions): Promise<RunningBot> {
   const { log, drainTimeoutMs = 10_000 } = opts;
   const { webhookUrl, webhookPort, webhookHost, webhookSecret } = config.bot;
+  // Without a secret anyone who can reach the port could post updates "from" any user (see ensureWebhookSecret).
+  if (!webhookSecret) throw new Error('webhook mode needs a WEBHOOK_SECRET');
   const path = new URL(webhookUrl).pathname;
-  // Searches are quick; should one be slow, Telegram still gets its 200 and the answer follows.
-  const handleUpdate = webhookCallback(bot, 'http', { onTimeout: 'return', timeoutMilliseconds: 20_000, secretToken: webhookSecret || undefined });
-  const server = http.createServer((req, res) => {
-    if (req.method === 'POST' && req.url?.split('?')[0] === path) {
-      handleUpdate(req, res).catch((err) => {
-        log.error('webhook request failed', err);
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(webhookPort, webhookHost, resolve));
-  await bot.api.setWebhook(webhookUrl, { secret_token: webhookSecret || undefined, allowed_updates: [...ALLOWED_UPDATES] });
-  log.info(`webhook server listening on ${webhookHost}:${webhookPort}${path}`);
+  const claims = new UpdateClaims(join(config.bot.stateDir, 'updates'));
+  const http = await startHttpServer({ config, searcher: bot.searcher, metrics: bot.metrics, log, port: webhookPort, webhook: { bot, path, secret: webhookSecret, claims } });
+  await bot.api.setWebhook(webhookUrl, { secret_token: webhookSecret, allowed_updates: [...ALLOWED_UPDATES] });
+  log.info(`webhook server listening on ${webhookHost}:${http.port}${path} (also /healthz, /metrics)`);
 
   let closed!: () => void;
   const done = new Promise<void>((resolve) => (closed = resolve));
@@ -164,20 +170,29 @@ export async function startWebhook(bot: QuoteBot, config: Config, opts: StartOpt
     done,
     stop: () =>
       (stopping ??= (async () => {
-        // No new requests; those under way finish and get their HTTP response, then the server closes.
-        let serverClosed = false;
-        server.close(() => (serverClosed = true));
+        // No new connections; requests under way finish and get their HTTP response, then the server closes.
+        const closing = http.close(drainTimeoutMs + 2000);
         await drain(bot, log, drainTimeoutMs);
-        // Keep-alive connections become idle once their response is written: close them as they do.
-        for (const until = Date.now() + 2000; !serverClosed && Date.now() < until; ) {
-          server.closeIdleConnections();
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
-        server.closeAllConnections();
+        await closing;
         log.info('bot stopped');
         closed();
       })()),
   };
+}
+
+/**
+ * The webhook secret: WEBHOOK_SECRET, or else one generated once and kept in STATE_DIR/webhook-secret,
+ * so that every process sharing the folder registers the same one (each setWebhook replaces the last).
+ */
+export function ensureWebhookSecret(config: Config): { secret: string; generatedIn?: string } {
+  if (config.bot.webhookSecret) return { secret: config.bot.webhookSecret };
+  const file = join(config.bot.stateDir, 'webhook-secret');
+  // The first process to get here decides; the others read its secret.
+  fs.mkdirSync(config.bot.stateDir, { recursive: true });
+  const generated = createExclusive(file, randomBytes(32).toString('base64url'), 0o600);
+  const secret = fs.readFileSync(file, 'utf8').trim();
+  if (!WEBHOOK_SECRET_PATTERN.test(secret)) throw new Error(`${file} does not hold a usable webhook secret; delete it to have a new one generated`);
+  return { secret, generatedIn: generated ? file : undefined };
 }
 
 /** Stops the bot on SIGINT/SIGTERM (a second signal exits at once). Returns a function removing the handlers. */

@@ -15,17 +15,27 @@
  * With --reingest, a report is added to (a copy of) the corpus half way and `ingest` runs while the
  * users ask: the running bot swaps the new index in; no question may be lost, and the new report must
  * then be answered.
+ *
+ * With --webhook, the bots run in webhook mode behind Debian's nginx instead, and the front delivers
+ * updates to nginx as Telegram does (secret header, delivered again until acknowledged):
+ *
+ *   front ──► nginx (127.0.0.1) ──► bot process 1 … N (--instances N), one index, one state folder
+ *
+ * With --kill-one, one bot process is killed (SIGKILL) a third of the way through: every question must
+ * still be answered exactly once (the front delivers again what the dead process did not acknowledge;
+ * the claims in the shared state folder keep an update from being answered twice).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { stringsFor } from '../bot/i18n.js';
 import { type Config, loadDotenv, PROJECT_ROOT, STANDIN_MODEL_ID } from '../config.js';
 import { indexStatus, ingest } from '../index/ingest.js';
+import { type DeliveryStats, type Emulator, freePort, startFront } from './bot-api-front.js';
+import { findNginx, type Nginx, startNginx } from './nginx.js';
 import { parseCommandLine, SHARED_HELP, UsageError } from './options.js';
 
 const HOST = '127.0.0.1';
@@ -36,6 +46,10 @@ const HELP = `usage: npm run loadtest -- [options]
   --questions M    questions per user, one after the other (default 20)
   --timeout S      stop after S seconds whatever happens (default 180)
   --reingest       add a report and re-ingest half way, while the bot answers
+  --webhook        webhook mode behind Debian's nginx (needs nginx installed), instead of long polling
+  --instances N    bot processes behind nginx, with --webhook (default 1)
+  --kill-one       SIGKILL one bot process a third of the way through
+  --dist           run the built production entry (dist/scripts/start.js; npm run build first)
   --json           print the figures as one JSON line
 ${SHARED_HELP}
 The index is built in a temporary folder (unless --index is given) with the configured model, the
@@ -57,8 +71,9 @@ export const QUESTIONS: Probe[] = [
   { q: '今年的高考分数线是多少？', expect: zh.noAnswer },
   { q: '😀😀😀', expect: zh.noAnswer },
   { q: '<b>柏山镇</b> &amp; 普法宣传 </blockquote>', expect: null },
-  // 2,100 characters: searched by its first 500, which the reply says first, in italics.
-  { q: '柏山镇普法宣传'.repeat(300), expect: /^<i>[^<]*500[^<]*<\/i>\n<blockquote>/ },
+  // 2,100 characters: searched by its first 500, which the reply says first, in italics (then, maybe, the
+  // report the search was limited to).
+  { q: '柏山镇普法宣传'.repeat(300), expect: /^<i>[^<]*500[^<]*<\/i>\n(<i>[^<]*<\/i>\n)?<blockquote>/ },
   { q: '史村镇怎样推进科学决策？', expect: null },
 ];
 const NEW_REPORT = { file: '新河镇-2023年工作报告.txt', text: '一、水利建设\n新河镇疏浚河道十八公里，新建排灌站五座，受益农田两万亩。\n', probe: { q: '新河镇疏浚了多少公里河道？', expect: '十八公里' } };
@@ -72,7 +87,17 @@ export interface LoadOptions {
   /** Use this index folder instead of a temporary one. */
   indexDir?: string;
   log?: (line: string) => void;
+  /** Webhook mode behind nginx (long polling otherwise). */
+  webhook?: boolean;
+  /** Bot processes behind nginx (webhook mode; default 1). */
+  instances?: number;
+  /** SIGKILL one bot process a third of the way through. */
+  killOne?: boolean;
+  /** Which start: scripts/start.ts through tsx (default), or the built dist/scripts/start.js. */
+  entry?: BotEntry;
 }
+
+export type BotEntry = 'tsx' | 'dist';
 
 export interface LoadFigures {
   users: number;
@@ -87,38 +112,76 @@ export interface LoadFigures {
   seconds: number;
   perSecond: number;
   botPeakRssMb: number;
+  /** CPU time the bot processes spent during the load, per answer (all processes together). */
+  botCpuMsPerAnswer: number;
   loadtestPeakRssMb: number;
   passages: number;
   model: string;
   timedOut: boolean;
   reingest?: { swapped: boolean; newReportAnswered: boolean; ingestSeconds: number };
+  instances: number;
+  mode: 'polling' | 'webhook';
+  /** Webhook calls (from the front) and re-delivered updates the bots recognised and did not answer again. */
+  webhook?: DeliveryStats & { skippedByClaims: number };
+  killed?: { pid: number; afterAnswers: number };
   samples: string[];
 }
 
-/** A free TCP port on the loopback address (also used by the bot tests). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
+export { freePort };
+
+const WEBHOOK_PATH = '/telegram';
+
+export interface BotProcess {
+  child: ChildProcess;
+  /** Exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts the bot (`npm start`'s script, or the built production entry) as its own process with the
+ * offline model and the given environment; each stderr line goes to onLine.
+ */
+export function startBotProcess(env: Record<string, string>, entry: BotEntry, onLine: (line: string) => void): BotProcess {
+  const args = entry === 'dist' ? [path.join(PROJECT_ROOT, 'dist/scripts/start.js')] : ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/start.ts')];
+  const child = spawn(process.execPath, args, {
+    cwd: PROJECT_ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? os.tmpdir(),
+      BOT_TOKEN: TOKEN,
+      WEBHOOK_URL: '',
+      ALLOWED_IDS: '',
+      ALLOW_REMOTE_MODELS: 'false',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  let pending = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    pending += d.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) onLine(line);
+  });
+  return { child, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+}
+
+/** Resolves once GET /healthz on this port answers 200 (polls every 100 ms); rejects after timeoutMs. */
+export async function healthy(port: number, timeoutMs = 60_000): Promise<void> {
+  for (const until = Date.now() + timeoutMs; ; ) {
+    if (Date.now() > until) throw new Error(`no healthy bot on port ${port} within ${timeoutMs} ms`);
+    const status = await new Promise<number>((resolve) =>
+      http.get({ host: HOST, port, path: '/healthz' }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', () => resolve(0)),
+    );
+    if (status === 200) return;
+    await sleep(100);
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** Like sleep, but does not keep the process alive (for the far side of a race). */
 const later = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-
-/** The emulator's server, as far as it is used here. */
-export interface Emulator extends NodeJS.EventEmitter {
-  config: { apiURL: string };
-  storage: { botMessages: { botToken: string; message: { chat_id: number | string; text?: string; parse_mode?: string } }[] };
-  getUpdates(token: string): unknown[];
-  start(): Promise<void>;
-  stop(): Promise<boolean>;
-}
 
 function postJson(url: string, body: unknown): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -132,79 +195,15 @@ function postJson(url: string, body: unknown): Promise<void> {
   });
 }
 
-/**
- * In front of the emulator: getUpdates waits (up to its timeout) for an update, as Telegram's long polling
- * does, instead of the emulator's immediate empty answer; sendChatAction and setMyCommands, which the
- * emulator lacks, are accepted as Telegram would. Everything else is passed through.
- */
-export async function longPollFront(emu: Emulator, emuPort: number): Promise<{ root: string; polled: Promise<void>; polls: () => number; close: () => Promise<void> }> {
-  let firstPoll!: () => void;
-  let polls = 0; // getUpdates calls so far: a new one confirms the batch before it, as on Telegram
-
-  const polled = new Promise<void>((resolve) => (firstPoll = resolve));
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const m = /^\/bot([^/]+)\/(\w+)/.exec(req.url ?? '');
-      const reply = (result: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, result }));
-      if (m && m[2] === 'getUpdates') {
-        firstPoll();
-        polls++;
-        let timeout = 30;
-        try {
-          timeout = Number(JSON.parse(body.toString() || '{}').timeout ?? 30);
-        } catch {
-          // a form-encoded or empty body: the default
-        }
-        const until = Date.now() + Math.min(timeout, 30) * 1000;
-        let closed = false;
-        res.on('close', () => (closed = true));
-        const events = ['AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQuery'];
-        const attempt = () => {
-          if (closed) return;
-          const updates = emu.getUpdates(m[1]!);
-          if (updates.length > 0 || Date.now() >= until) return reply(updates);
-          const wake = () => {
-            clearTimeout(timer);
-            for (const e of events) emu.off(e, wake);
-            attempt();
-          };
-          const timer = setTimeout(wake, Math.max(1, until - Date.now()));
-          timer.unref(); // a poll the bot gave up (stopped) keeps nothing alive
-          for (const e of events) emu.on(e, wake);
-          res.once('close', () => {
-            clearTimeout(timer);
-            for (const e of events) emu.off(e, wake);
-          });
-        };
-        return attempt();
-      }
-      if (m && ['sendChatAction', 'setMyCommands', 'deleteMyCommands'].includes(m[2]!)) return reply(true);
-      // A fresh connection each time: a reused one that the emulator has just closed would fail the call.
-      const upstream = http.request({ host: HOST, port: emuPort, path: req.url, method: req.method, headers: req.headers, agent: false }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
-      upstream.on('error', () => res.writeHead(502).end());
-      upstream.end(body);
-    });
-  });
-  // Like Telegram's servers, keep the bot's idle connections open (Node's 5 s default races with reuse).
-  server.keepAliveTimeout = 10 * 60_000;
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, HOST, resolve));
-  return {
-    root: `http://${HOST}:${port}`,
-    polled,
-    polls: () => polls,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+/** CPU seconds (user + system) a process has used so far (Linux: /proc/PID/stat); 0 where it cannot be read. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
 }
 
 /** Peak resident memory of a process (Linux: VmHWM), in MB; 0 where it cannot be read. */
@@ -230,7 +229,7 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
   const deadline = started + opts.timeoutSeconds * 1000;
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'rqb-loadtest-'));
   const cleanup: (() => Promise<void> | void)[] = [() => fs.rmSync(temp, { recursive: true, force: true })];
-  let child: ChildProcess | undefined;
+  const children: ChildProcess[] = [];
   try {
     // The corpus (a copy when it will change) and the index.
     let corpusDirs = opts.config.corpusDirs;
@@ -247,46 +246,47 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
       await ingest(config, { log: () => {} });
     }
 
-    // The emulator, its long-poll front, and the bot.
+    // The emulator, its Telegram-like front, nginx (webhook mode), and the bot process(es).
     const TelegramServer = createRequire(import.meta.url)('telegram-test-api') as new (c: object) => Emulator;
     const emuPort = await freePort();
     const emu = new TelegramServer({ port: emuPort, host: HOST, storeTimeout: opts.timeoutSeconds + 600 });
     await emu.start();
     cleanup.push(() => emu.stop().then(() => {}));
-    const front = await longPollFront(emu, emuPort);
+    const front = await startFront(emu, emuPort);
     cleanup.push(front.close);
 
+    const instances = opts.webhook ? (opts.instances ?? 1) : 1;
+    const ports = await Promise.all(Array.from({ length: instances }, () => freePort()));
+    let nginx: Nginx | undefined;
+    if (opts.webhook) {
+      const found = findNginx();
+      if ('missing' in found) throw new Error(`--webhook needs nginx: ${found.missing}`);
+      nginx = await startNginx({ bin: found.bin, dir: path.join(temp, 'nginx'), upstreams: ports, webhookPath: WEBHOOK_PATH });
+      cleanup.push(nginx.stop);
+    }
     const stderrLines: string[] = [];
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/start.ts')], {
-      cwd: PROJECT_ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? temp,
-        BOT_TOKEN: TOKEN,
-        BOT_API_ROOT: front.root,
-        WEBHOOK_URL: '',
-        ALLOWED_IDS: '',
-        INDEX_DIR: config.indexDir,
-        CORPUS_DIRS: corpusDirs.join(','),
-        EMBED_MODEL: config.model.id,
-        EMBED_FALLBACK_MODEL: config.model.fallbackId,
-        MODELS_DIR: config.model.localModelsDir,
-        ALLOW_REMOTE_MODELS: 'false',
-        RATE_LIMIT: String(Math.max(20, opts.questions + 5)),
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    const bot = child;
-    let pending = '';
-    bot.stderr!.on('data', (d: Buffer) => {
-      pending += d.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      stderrLines.push(...lines);
-    });
-    const exited = new Promise<number | null>((resolve) => bot.on('exit', (code) => resolve(code)));
-    await Promise.race([front.polled, exited.then(() => Promise.reject(new Error(`the bot exited at start:\n${stderrLines.join('\n')}`))), later(60_000).then(() => Promise.reject(new Error('the bot did not start within 60 s')))]);
+    const bots = ports.map((port, i) =>
+      startBotProcess(
+        {
+          BOT_API_ROOT: front.root,
+          WEBHOOK_URL: nginx ? `${nginx.url}${WEBHOOK_PATH}` : '',
+          WEBHOOK_PORT: String(port),
+          STATE_DIR: path.join(temp, 'state'),
+          INDEX_DIR: config.indexDir,
+          CORPUS_DIRS: corpusDirs.join(','),
+          EMBED_MODEL: config.model.id,
+          EMBED_FALLBACK_MODEL: config.model.fallbackId,
+          MODELS_DIR: config.model.localModelsDir,
+          RATE_LIMIT: String(Math.max(20, opts.questions + 5)),
+        },
+        opts.entry ?? 'tsx',
+        (line) => stderrLines.push(instances > 1 ? `[bot ${i + 1}] ${line}` : line),
+      ),
+    );
+    children.push(...bots.map((b) => b.child));
+    const anyExit = Promise.race(bots.map((b) => b.exited)).then(() => Promise.reject(new Error(`a bot exited at start:\n${stderrLines.join('\n')}`)));
+    const ready = Promise.all([front.ready, ...(opts.webhook ? ports.map((port) => healthy(port)) : [])]);
+    await Promise.race([ready, anyExit, later(60_000).then(() => Promise.reject(new Error('the bot did not start within 60 s')))]);
 
     // Replies, as the emulator stores them: each user waits for the next one in its chat.
     const inbox = new Map<number, { sent: number; texts: { text: string; parseMode?: string }[]; wake?: () => void }>();
@@ -305,6 +305,7 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
     let userErrors = 0;
     const samples: string[] = [];
     let phase2: Promise<LoadFigures['reingest']> | undefined;
+    let killed: LoadFigures['killed'];
     const total = opts.users * opts.questions;
 
     /** Sends a question as this user; resolves with the reply and its latency, or null when none came in time. */
@@ -360,6 +361,12 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
           if (samples.length < 5) samples.push(`${probe.q.slice(0, 40)} → ${reply.text.slice(0, 200)}`);
         }
         if (opts.reingest && !phase2 && answered >= total / 2) phase2 = reingestNow();
+        if (opts.killOne && !killed && answered >= total / 3) {
+          killed = { pid: bots[0]!.child.pid!, afterAnswers: answered };
+          measureCpu(killed.pid);
+          bots[0]!.child.kill('SIGKILL');
+          log(`loadtest: killed bot process ${killed.pid} (SIGKILL) after ${answered} answers`);
+        }
       }
     }
 
@@ -383,11 +390,16 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
     }
 
     const t0 = performance.now();
+    const cpuAtStart = new Map(bots.map((b) => [b.child.pid!, cpuSeconds(b.child.pid)]));
+    const cpuUsed = new Map<number, number>(); // pid → CPU seconds during the load (the killed one: until killed)
+    const measureCpu = (pid: number) => cpuUsed.set(pid, cpuSeconds(pid) - (cpuAtStart.get(pid) ?? 0));
     await Promise.all(Array.from({ length: opts.users }, (_, i) => user(i)));
     const reingest = phase2 ? await phase2 : undefined;
     const seconds = (performance.now() - t0) / 1000;
     await sleep(300); // late duplicates, if any, arrive
-    const botPeakRssMb = peakRssMb(bot.pid);
+    const botPeakRssMb = Math.max(...bots.map((b) => peakRssMb(b.child.pid)));
+    for (const b of bots) if (b.child.pid !== killed?.pid) measureCpu(b.child.pid!);
+    const botCpuSeconds = [...cpuUsed.values()].reduce((a, b) => a + b, 0);
 
     // Every question gets one reply: more replies than questions in a chat are duplicates.
     let duplicates = 0;
@@ -399,9 +411,12 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
     // Users stop at the first unanswered question: what they did not get to send is lost too.
     const lost = total - answered;
 
-    bot.kill('SIGTERM');
-    const code = await Promise.race([exited, later(15_000).then(() => 'timeout' as const)]);
-    if (code === 'timeout') bot.kill('SIGKILL');
+    // The survivors stop cleanly (exit 0) on SIGTERM.
+    const survivors = bots.filter((b) => b.child.pid !== killed?.pid);
+    for (const b of survivors) b.child.kill('SIGTERM');
+    const codes = await Promise.all(survivors.map((b) => Promise.race([b.exited, later(15_000).then(() => 'timeout' as const)])));
+    const unclean = codes.filter((c) => c !== 0).length;
+    const skipped = stderrLines.filter((l) => /delivered again/.test(l)).length;
     const botErrors = stderrLines.filter((l) => / ERROR /.test(l) || /^Could not start|^Crashed/.test(l)).length;
     if (botErrors) for (const l of stderrLines.filter((x) => / ERROR /.test(x)).slice(0, 5)) samples.push(`bot: ${l}`);
 
@@ -414,7 +429,7 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
       lost,
       duplicates,
       wrong,
-      errors: botErrors + userErrors + (code === 0 ? 0 : 1),
+      errors: botErrors + userErrors + unclean,
       latencyMs: {
         p50: round1(percentile(sorted, 0.5)),
         p95: round1(percentile(sorted, 0.95)),
@@ -424,15 +439,20 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
       seconds: round1(seconds),
       perSecond: round1(answered / Math.max(seconds, 0.001)),
       botPeakRssMb,
+      botCpuMsPerAnswer: round1((1000 * botCpuSeconds) / Math.max(1, answered)),
       loadtestPeakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       passages: JSON.parse(fs.readFileSync(path.join(config.indexDir, fs.readFileSync(path.join(config.indexDir, 'CURRENT'), 'utf8').trim(), 'manifest.json'), 'utf8')).passageCount,
       model: config.model.id,
       timedOut: Date.now() >= deadline,
       reingest,
+      instances,
+      mode: opts.webhook ? 'webhook' : 'polling',
+      webhook: opts.webhook ? { ...front.stats(), skippedByClaims: skipped } : undefined,
+      killed,
       samples,
     };
   } finally {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     for (const step of cleanup.reverse()) await step();
   }
 }
@@ -445,11 +465,15 @@ export function passed(f: LoadFigures): boolean {
 export function formatFigures(f: LoadFigures): string {
   const lines = [
     `loadtest: ${f.users} users × ${f.questionsPerUser} questions, all users at once (model ${f.model}, ${f.passages} passages)`,
+    `  ${f.mode === 'webhook' ? `webhook mode behind nginx, ${f.instances} bot process${f.instances > 1 ? 'es' : ''}` : 'long polling, 1 bot process'}`,
     `  answered ${f.answered}/${f.users * f.questionsPerUser}   lost ${f.lost}   duplicates ${f.duplicates}   wrong ${f.wrong}   errors ${f.errors}${f.timedOut ? '   TIMED OUT' : ''}`,
     `  reply latency: p50 ${f.latencyMs.p50} ms   p95 ${f.latencyMs.p95} ms   max ${f.latencyMs.max} ms   mean ${f.latencyMs.mean} ms`,
     `  ${f.answered} answers in ${f.seconds} s (${f.perSecond}/s)   bot peak RSS ${f.botPeakRssMb} MB   loadtest process peak RSS ${f.loadtestPeakRssMb} MB`,
+    `  bot CPU ${f.botCpuMsPerAnswer} ms per answer (≈ ${f.botCpuMsPerAnswer > 0 ? Math.round(1000 / f.botCpuMsPerAnswer) : '?'} answers/s per busy core)`,
   ];
   if (f.reingest) lines.push(`  re-ingest half way: ${f.reingest.ingestSeconds} s; swapped in: ${f.reingest.swapped ? 'yes' : 'NO'}; new report answered: ${f.reingest.newReportAnswered ? 'yes' : 'NO'}`);
+  if (f.webhook) lines.push(`  webhook calls: ${f.webhook.delivered} acknowledged, ${f.webhook.failed} failed and retried; ${f.webhook.redelivered} updates delivered more than once, ${f.webhook.skippedByClaims} re-deliveries not answered again`);
+  if (f.killed) lines.push(`  killed bot process ${f.killed.pid} (SIGKILL) after ${f.killed.afterAnswers} answers`);
   for (const s of f.samples) lines.push(`  ! ${s}`);
   lines.push(passed(f) ? 'PASS' : 'FAIL');
   return lines.join('\n');
@@ -472,17 +496,28 @@ export async function main(argv: string[]): Promise<number> {
     questions: { type: 'string' },
     timeout: { type: 'string' },
     reingest: { type: 'boolean' },
+    webhook: { type: 'boolean' },
+    instances: { type: 'string' },
+    'kill-one': { type: 'boolean' },
+    dist: { type: 'boolean' },
     json: { type: 'boolean' },
   });
   if (values.help) {
     process.stdout.write(HELP + '\n');
     return 0;
   }
+  const instances = positive(values.instances, 'instances', 1, 16);
+  if (instances > 1 && !values.webhook) throw new UsageError('--instances needs --webhook (several processes cannot long-poll one bot)');
+  if (values['kill-one'] && instances < 2) throw new UsageError('--kill-one needs --instances 2 or more');
   const figures = await runLoadTest({
     users: positive(values.users, 'users', 50, 1000),
     questions: positive(values.questions, 'questions', 20, 1000),
     timeoutSeconds: positive(values.timeout, 'timeout', 180, 3600),
     reingest: Boolean(values.reingest),
+    webhook: Boolean(values.webhook),
+    instances,
+    killOne: Boolean(values['kill-one']),
+    entry: values.dist ? 'dist' : 'tsx',
     config,
     indexDir: values.index ? config.indexDir : undefined,
   });

@@ -305,7 +305,8 @@ export function publishGeneration(indexDir: string, name: string): void {
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** True while a process with this pid exists (on this machine). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -364,9 +365,9 @@ function parseHolder(content: string): LockHolder | null {
  * lock's name. link() fails if the name exists, so of two processes only one can succeed, and the lock
  * is never seen empty or half written. Returns false when the file already exists.
  */
-function createExclusive(file: string, content: string): boolean {
+export function createExclusive(file: string, content: string, mode = 0o644): boolean {
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  fs.writeFileSync(tmp, content, { flag: 'wx' });
+  fs.writeFileSync(tmp, content, { flag: 'wx', mode });
   try {
     fs.linkSync(tmp, file);
     return true;

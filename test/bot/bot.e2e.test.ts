@@ -22,6 +22,7 @@ import { ingest } from '../../src/index/ingest.js';
 import { openSearcher, type Searcher } from '../../src/search/searcher.js';
 import { buttonData, buttons, EMULATED_BOT, type Emulator, emulateLongPolling, freePort, sleep, startEmulator, TestUser, waitFor } from './helpers/emulator.js';
 import { checkHtml, phoneLines } from './helpers/fixtures.js';
+import { type Emulator as FrontEmulator, startFront } from '../../src/cli/bot-api-front.js';
 
 process.env.EMBED_MODEL = STANDIN_MODEL_ID;
 process.env.ALLOW_REMOTE_MODELS = 'false';
@@ -380,18 +381,23 @@ describe('bot lifecycle', () => {
     await assert.rejects(startBot(createBot(config, searcher, { log }), config, { log, connectAttempts: 1 }), /^Error: cannot reach the Bot API at http:\/\/127\.0\.0\.1:\d+ \(HttpError: Network request for 'getMe' failed!\)$/);
   });
 
-  it('runs with a webhook when WEBHOOK_URL is set', async () => {
+  it('runs with a webhook when WEBHOOK_URL is set: the secret registered, the answer sent as the webhook reply', async () => {
     const token = '100004:webhook-token';
     const port = await freePort();
-    const config = configFor({ token, webhookUrl: `http://127.0.0.1:${port}/telegram`, webhookHost: '127.0.0.1', webhookPort: port });
-    const running = await launch(createBot(config, searcher, { log }), config);
+    // Telegram's side: the front delivers to the webhook with the secret header, as Telegram does.
+    const front = await startFront(emu.server as unknown as FrontEmulator, Number(new URL(emu.apiRoot).port));
+    const secret = 'e2e-webhook-secret-0123456789';
+    const config = configFor({ token, apiRoot: front.root, webhookUrl: `http://127.0.0.1:${port}/telegram`, webhookPort: port, webhookSecret: secret, stateDir: path.join(tmp, 'state') });
+    const running = await startBot(createBot(config, searcher, { log }), config, { log });
     try {
       assert.equal(running.mode, 'webhook');
       const user = new TestUser(emu, token, { userId: 601, languageCode: 'zh' });
       await user.say('柏山镇组织了多少次普法宣传？');
       assert.ok((await user.reply()).text.includes('30余次'));
+      assert.deepEqual(front.stats(), { delivered: 1, failed: 0, redelivered: 0 });
     } finally {
       await running.stop();
+      await front.close();
     }
     await running.done;
   });
@@ -496,5 +502,21 @@ describe('updates the emulator cannot send (through handleUpdate)', () => {
     const press = () => limited.send({ callback_query: { id: 'cb', from, chat_instance: 'ci', data, message: { message_id: 1, date: 0, chat, text: '' } } as never });
     assert.deepEqual((await press()).map((c) => [c.method, c.payload.text]), [['answerCallbackQuery', en.rateLimited(60)], ['answerCallbackQuery', undefined]]);
     assert.deepEqual((await press()).map((c) => [c.method, c.payload.text]), [['answerCallbackQuery', undefined]]);
+  });
+
+  it('webhook mode, several processes: a button pressed on another process than the one that answered still pages', async () => {
+    const shared = { token: '100011:shared-token', webhookUrl: 'https://bot.example.org/telegram', stateDir: path.join(tmp, 'state-shared') };
+    const [one, two] = [offlineBot(shared), offlineBot(shared)];
+    const asked = await one.send({ message: { message_id: 11, date: 0, chat, from, text: '柏山镇组织了多少次普法宣传？' } as never });
+    const markup = asked.find((c) => c.method === 'sendMessage')!.payload.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] };
+    const next = markup.inline_keyboard.flat().find((b) => b.text.startsWith(en.next))!.callback_data;
+    const pressed = await two.send({ callback_query: { id: 'cb2', from, chat_instance: 'ci', data: next, message: { message_id: 1, date: 0, chat, text: '' } } as never });
+    const edit = pressed.find((c) => c.method === 'editMessageText');
+    assert.ok(edit, JSON.stringify(pressed));
+    assert.ok(JSON.stringify(edit.payload.reply_markup).includes('"2/5"'), JSON.stringify(edit.payload.reply_markup)); // result 2 of 5
+    // Without the shared folder (long polling: one process) the other process would not know the answer.
+    const alone = offlineBot({ token: '100012:alone-token' });
+    const pressedAlone = await alone.send({ callback_query: { id: 'cb3', from, chat_instance: 'ci', data: next, message: { message_id: 1, date: 0, chat, text: '' } } as never });
+    assert.deepEqual(pressedAlone.map((c) => [c.method, c.payload.text]), [['answerCallbackQuery', en.expired]]);
   });
 });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringsFor } from '../../src/bot/i18n.js';
 import { PROJECT_ROOT, STANDIN_MODEL_ID } from '../../src/config.js';
-import { startEmulator, TestUser } from './helpers/emulator.js';
+import { freePort, startEmulator, TestUser } from './helpers/emulator.js';
 
 const en = stringsFor('en');
 let tmp: string;
@@ -86,11 +86,17 @@ describe('npm start', () => {
     const emu = await startEmulator();
     const token = '100010:start-script-token';
     try {
-      const run = start({ BOT_TOKEN: token, BOT_API_ROOT: emu.apiRoot, LOG_LEVEL: 'info' });
+      const healthPort = await freePort();
+      const run = start({ BOT_TOKEN: token, BOT_API_ROOT: emu.apiRoot, LOG_LEVEL: 'info', HEALTH_PORT: String(healthPort) });
       const user = new TestUser(emu, token, { userId: 901, languageCode: 'en' });
       await user.say('柏山镇组织了多少次普法宣传？'); // queued until the bot polls (the index is built already)
       const reply = await user.reply(30_000);
       assert.ok(reply.text.includes('30余次'));
+      // Long polling with HEALTH_PORT: /healthz and /metrics on that port.
+      const health = await fetch(`http://127.0.0.1:${healthPort}/healthz`);
+      assert.equal(health.status, 200);
+      assert.equal(((await health.json()) as { ok: boolean }).ok, true);
+      assert.match(await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text(), /^rqb_answers_total\{outcome="answered"\} 1$/m);
       run.child.kill('SIGTERM');
       assert.equal(await run.exit, 0, run.stderr());
       const err = run.stderr();

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { UpdateJournal } from '../../src/bot/journal.js';
-import { type Emulator as LoadEmulator, longPollFront } from '../../src/cli/loadtest.js';
+import { type Emulator as FrontEmulator, type Front, startFront } from '../../src/cli/bot-api-front.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { ingest } from '../../src/index/ingest.js';
 import { type Emulator, startEmulator, TestUser, waitFor } from '../bot/helpers/emulator.js';
@@ -21,7 +21,7 @@ const USERS = 60;
 const QUESTIONS = ['柏山镇组织了多少次普法宣传？', '史村镇怎样推进科学决策？', '柏山镇召开了几次防范电信诈骗专项会议？'];
 
 let emu: Emulator;
-let front: Awaited<ReturnType<typeof longPollFront>>;
+let front: Front;
 let indexDir: string;
 const children: ChildProcess[] = [];
 
@@ -29,7 +29,7 @@ before(async () => {
   indexDir = tempDir('rqb-crash-');
   await ingest(testConfig({ indexDir }), { log: () => {} });
   emu = await startEmulator();
-  front = await longPollFront(emu.server as unknown as LoadEmulator, Number(new URL(emu.apiRoot).port));
+  front = await startFront(emu.server as unknown as FrontEmulator, Number(new URL(emu.apiRoot).port));
 });
 
 after(async () => {
