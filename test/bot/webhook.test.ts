@@ -207,7 +207,7 @@ describe('webhook mode with default settings', () => {
     assert.equal(value('rqb_webhook_redelivered_total'), 1);
     assert.equal(value('rqb_refusals_total'), 0);
     assert.equal(value('rqb_rate_limited_total'), 0);
-    assert.match(m.body, /^rqb_index_passages\{generation="gen-[^"]+",model="local\/zh-char-bigram-hash-256"\} 19$/m);
+    assert.match(m.body, /^rqb_index_passages\{generation="gen-[^"]+",model="local\/zh-char-bigram-hash-256"\} 23$/m); // 19 passages of text and 4 of title lines and signatures
     assert.match(m.body, /^rqb_process_resident_memory_bytes \d+/m);
     // Anything else is not found; /metrics is not a webhook.
     assert.equal((await get('/telegram')).status, 404);
