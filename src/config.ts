@@ -246,8 +246,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     passagePrefix: env.EMBED_PASSAGE_PREFIX ?? preset.passagePrefix ?? '',
     batchSize: int(env, 'EMBED_BATCH_SIZE', 32, 1, 1024),
     tokensPerPass: int(env, 'EMBED_TOKENS_PER_PASS', 1024, 512, 65536),
-    // One thread: onnxruntime already spreads a pass over the cores, and each worker holds its own model.
-    workers: int(env, 'EMBED_WORKERS', 1, 0, 16),
+    // onnxruntime (1.14, inside transformers.js) runs a pass on one core: a worker per core is what uses
+    // them (a seeds + corpus-large ingest: 890 s of CPU at 95 % with one). Each worker holds its own model
+    // (~300 MB): EMBED_WORKERS=1 on a small server.
+    workers: int(env, 'EMBED_WORKERS', Math.min(2, os.availableParallelism()), 0, 16),
     ...overrides.model,
   };
 
