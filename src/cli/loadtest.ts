@@ -72,8 +72,8 @@ export const QUESTIONS: Probe[] = [
   { q: '😀😀😀', expect: zh.noAnswer },
   { q: '<b>柏山镇</b> &amp; 普法宣传 </blockquote>', expect: null },
   // 2,100 characters: searched by its first 500, which the reply says first, in italics (then, maybe, the
-  // report the search was limited to).
-  { q: '柏山镇普法宣传'.repeat(300), expect: /^<i>[^<]*500[^<]*<\/i>\n(<i>[^<]*<\/i>\n)?<blockquote>/ },
+  // reports the search was limited to, and the answer line).
+  { q: '柏山镇普法宣传'.repeat(300), expect: /^<i>[^<]*500[^<]*<\/i>\n(<i>[^<]*<\/i>\n)?(.+\n)?<blockquote>/ },
   { q: '史村镇怎样推进科学决策？', expect: null },
 ];
 const NEW_REPORT = { file: '新河镇-2023年工作报告.txt', text: '一、水利建设\n新河镇疏浚河道十八公里，新建排灌站五座，受益农田两万亩。\n', probe: { q: '新河镇疏浚了多少公里河道？', expect: '十八公里' } };
