@@ -9,8 +9,6 @@
  * the printed document.
  */
 import { DomUtils, parseDocument } from 'htmlparser2';
-import JSZip from 'jszip';
-import mammoth from 'mammoth';
 import { htmlToText } from './html.js';
 import type { ExtractedText, ReadError } from './index.js';
 
@@ -44,6 +42,7 @@ interface NumberingLevel {
 /** The numbering levels linked to paragraph styles (outline numbering of headings), by style id. */
 async function headingNumbering(buf: Buffer): Promise<Map<string, NumberingLevel>> {
   const byStyle = new Map<string, NumberingLevel>();
+  const { default: JSZip } = await import('jszip'); // loaded on first use, as mammoth below
   const xml = await (await JSZip.loadAsync(buf)).file('word/numbering.xml')?.async('string');
   if (!xml) return byStyle;
   const doc = parseDocument(xml, { xmlMode: true });
@@ -87,12 +86,12 @@ function numberHeadings(levels: Map<string, NumberingLevel>): (paragraph: Mammot
   };
 }
 
-/** mammoth's document transforms (documented in its README, missing from its typings). */
-const transforms = (mammoth as unknown as { transforms: { paragraph(fn: (p: MammothParagraph) => MammothParagraph): (document: unknown) => unknown } }).transforms;
-
 export async function readDocx(buf: Buffer): Promise<ExtractedText | ReadError> {
   if (buf.subarray(0, 2).toString('latin1') !== 'PK') return { error: 'not a Word document (.docx files are ZIP archives; an old .doc must be saved as .docx first)' };
   const levels = await headingNumbering(buf);
+  const { default: mammoth } = await import('mammoth');
+  // mammoth's document transforms are documented in its README but missing from its typings.
+  const { transforms } = mammoth as unknown as { transforms: { paragraph(fn: (p: MammothParagraph) => MammothParagraph): (document: unknown) => unknown } };
   const { value } = await mammoth.convertToHtml({ buffer: buf }, { ignoreEmptyParagraphs: true, transformDocument: transforms.paragraph(numberHeadings(levels)) });
   return { text: htmlToText(value), encoding: 'docx' };
 }

@@ -10,7 +10,6 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { getDocument, VerbosityLevel } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { ExtractedText, ReadError } from './index.js';
 
 const PDFJS_DIR = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
@@ -109,6 +108,8 @@ function pageText(lines: PrintedLine[], body: BodyLayout): string {
 
 export async function readPdf(buf: Buffer): Promise<ExtractedText | ReadError> {
   if (buf.subarray(0, 1024).indexOf('%PDF-') < 0) return { error: 'not a PDF file (no %PDF header)' };
+  // Loaded on first use: pdf.js is large, and most corpora and every bot answer never need it.
+  const { getDocument, VerbosityLevel } = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const task = getDocument({
     data: new Uint8Array(buf),
     cMapUrl: path.join(PDFJS_DIR, 'cmaps') + path.sep,
