@@ -137,7 +137,8 @@ function chineseConcepts(normalized: string, df: DocumentFrequencies, known: Kno
         }
       }
       // A lone noun the question ends on (有几个村) asks about the compounds it heads (行政村, 村民).
-      const heads = phrased || !HAN.test(w) ? [] : df.wordsEndingIn(w);
+      // Not the question's own words (史村 in 史村镇 ends in 村 too).
+      const heads = phrased || !HAN.test(w) ? [] : df.wordsEndingIn(w, 8).filter((h) => !normalized.includes(h)).slice(0, 6);
       if (heads.length && !seen.has(w)) {
         seen.add(w);
         concepts.push({ label: w, forms: heads, weight: df.idf(df.get(heads[0]!)) * PHRASE_WEIGHT });

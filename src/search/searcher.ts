@@ -227,6 +227,13 @@ class IndexSearcher implements Searcher {
     if (named.missing && !options.onlyReport) return { ...none, missingReport: named.missing };
     if (query.english && named.docs.length && !options.onlyReport) query = this.analyze(asked, named.docs);
     const only = this.docsMatching(options.onlyReport) ?? (named.docs.length ? new Set(named.docs) : undefined);
+    if (named.docs.length && !options.onlyReport) {
+      // The words that named the report (史村镇, 2023年) are in every passage of it through its title:
+      // within it they tell passages apart no more, and what the question asks about must decide.
+      const titles = named.docs.map((d) => this.normalizedTitles()[d]!);
+      const asked = query.concepts.filter((c) => !titles.some((t) => c.forms.some((f) => t.includes(f))));
+      if (asked.length) query = { ...query, concepts: asked };
+    }
     const vectors = await this.queryVectors(query);
     const ranked = this.rank(query, 'hybrid', Math.max(s.candidates, k), vectors, only);
     // Rerank: fused rank evidence and coverage together (coverage alone ties too often; rank alone
