@@ -456,7 +456,7 @@ describe('updates the emulator cannot send (through handleUpdate)', () => {
     const [call] = await send({ inline_query: { id: 'iq1', from, query: '柏山镇组织了多少次普法宣传？', offset: '', chat_type: 'private' } });
     assert.equal(call?.method, 'answerInlineQuery');
     const results = call!.payload.results as InlineQueryResultArticle[];
-    assert.equal(results.length, 5);
+    assert.ok(results.length >= 2 && results.length <= 5, `${results.length} results: the relevant ones, at most RESULTS_PER_ANSWER`);
     const content = results[0]!.input_message_content as InputTextMessageContent;
     assert.equal(content.parse_mode, 'HTML');
     checkHtml(content.message_text);
@@ -513,7 +513,7 @@ describe('updates the emulator cannot send (through handleUpdate)', () => {
     const pressed = await two.send({ callback_query: { id: 'cb2', from, chat_instance: 'ci', data: next, message: { message_id: 1, date: 0, chat, text: '' } } as never });
     const edit = pressed.find((c) => c.method === 'editMessageText');
     assert.ok(edit, JSON.stringify(pressed));
-    assert.ok(JSON.stringify(edit.payload.reply_markup).includes('"2/5"'), JSON.stringify(edit.payload.reply_markup)); // result 2 of 5
+    assert.match(JSON.stringify(edit.payload.reply_markup), /"2\/[2-5]"/, JSON.stringify(edit.payload.reply_markup)); // result 2 of the relevant ones
     // Without the shared folder (long polling: one process) the other process would not know the answer.
     const alone = offlineBot({ token: '100012:alone-token' });
     const pressedAlone = await alone.send({ callback_query: { id: 'cb3', from, chat_instance: 'ci', data: next, message: { message_id: 1, date: 0, chat, text: '' } } as never });
