@@ -406,19 +406,25 @@ function linesWithin(lines: string[], maxLength: number): string {
 /** The reports, grouped by place with their years (深圳市罗湖区：2017、2020（2 份）); reports with no place one by one. */
 export function renderSources(sources: SourceInfo[], s: Strings, m: Markup, maxLength = TELEGRAM_TEXT_LIMIT): string {
   if (sources.length === 0) return m.esc(s.sourcesEmpty);
-  const groups = new Map<string, SourceInfo[]>();
+  // Place → years and report count; one reading of each report's name.
+  const groups = new Map<string, { years: Set<number>; reports: number }>();
   const single: SourceInfo[] = [];
   for (const src of sources) {
     const meta = reportMeta(src.source, src.title);
     const place = meta.places.map((p) => p.name).join('');
-    if (place) groups.set(place, [...(groups.get(place) ?? []), src]);
-    else single.push(src);
+    if (!place) {
+      single.push(src);
+      continue;
+    }
+    const group = groups.get(place) ?? { years: new Set<number>(), reports: 0 };
+    if (meta.year !== undefined) group.years.add(meta.year);
+    group.reports++;
+    groups.set(place, group);
   }
-  const yearOf = (src: SourceInfo) => reportMeta(src.source, src.title).year;
   const lines = [
-    ...[...groups].map(([place, list]) => {
-      const years = [...new Set(list.map(yearOf).filter((y) => y !== undefined))].sort().join(s === STRINGS.zh ? '、' : ', ');
-      return `• ${m.esc(clip(s.placeLine(printable(place), years || '—', list.length), 300))}`;
+    ...[...groups].map(([place, { years, reports }]) => {
+      const list = [...years].sort().join(s === STRINGS.zh ? '、' : ', ');
+      return `• ${m.esc(clip(s.placeLine(printable(place), list || '—', reports), 300))}`;
     }),
     ...single.map((src) => `• ${m.esc(clip(s.sourceLine(printable(src.title || baseName(src.source)), printable(src.source), src.passages), 300))}`),
   ];

@@ -19,17 +19,6 @@ const REPORT_WORD = /报告|report/;
 export class ReportDirectory {
   constructor(private readonly metas: ReportMeta[]) {}
 
-  /** Report indexes by place, for /sources: "深圳市罗湖区" → [docs], in year order. */
-  byPlace(): Map<string, number[]> {
-    const groups = new Map<string, number[]>();
-    this.metas.forEach((m, i) => {
-      const key = m.places.map((p) => p.name).join('');
-      groups.set(key, [...(groups.get(key) ?? []), i]);
-    });
-    for (const docs of groups.values()) docs.sort((a, b) => (this.metas[a]!.year ?? 0) - (this.metas[b]!.year ?? 0));
-    return groups;
-  }
-
   /**
    * `normalized`: the question after normalize() (simplified, lower case). A report is named when
    * its narrowest place is mentioned (深圳 names 深圳市's reports, not 深圳市南山区's), else when a

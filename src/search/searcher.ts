@@ -129,7 +129,7 @@ class IndexSearcher implements Searcher {
     if (text === undefined) {
       const p = this.store.passages[id]!;
       const doc = this.store.docs[p.doc]!;
-      text = normalize(`${doc.title}\n${p.section.join('\n')}\n${doc.text.slice(p.start, p.end)}`);
+      text = normalize(`${doc.title}\n${p.section.join('\n')}\n${this.passageText(id)}`);
       if (this.normalizedCache.size > 20000) this.normalizedCache.clear();
       this.normalizedCache.set(id, text);
     }
