@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { env, pipeline, Tensor, type FeatureExtractionPipeline } from '@xenova/transformers';
 import { MODEL_PRESETS, STANDIN_MODEL_ID, type ModelConfig } from '../config.js';
+import { installCompactTrie } from './compact-trie.js';
 import { embedWithWorkers } from './pool.js';
 
 export interface Embedder {
@@ -37,6 +38,7 @@ export class ModelLoadError extends Error {
 type Log = (message: string) => void;
 
 function configureEnvironment(model: ModelConfig): void {
+  installCompactTrie();
   env.localModelPath = model.localModelsDir.endsWith(path.sep) ? model.localModelsDir : model.localModelsDir + path.sep;
   env.cacheDir = model.cacheDir;
   env.allowLocalModels = true;
@@ -154,7 +156,7 @@ function makeEmbedder(extractor: FeatureExtractionPipeline, modelId: string, set
       };
       const withPrefix = (b: number[]) => b.map((id) => settings.passagePrefix + texts[id]);
       if (settings.workers > 1 && texts.length >= MIN_TEXTS_FOR_WORKERS) {
-        await embedWithWorkers({ ...settings, id: modelId, passagePrefix: '' }, dim, batches.map(withPrefix), settings.workers, collect);
+        await embedWithWorkers({ ...settings, id: modelId, passagePrefix: '' }, dim, batches.map(withPrefix), settings.workers, collect, run);
       } else {
         for (let b = 0; b < batches.length; b++) collect(b, await run(withPrefix(batches[b]!)));
       }
