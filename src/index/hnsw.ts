@@ -82,14 +82,17 @@ export class DenseIndex {
 /**
  * Exact cosine search among a few passages (vectors are normalized: a dot product). HNSW with a
  * filter that keeps 0.1 % of the points has to walk most of the graph to find k of them; for a
- * known, small set of passages this is both exact and far cheaper.
+ * known, small set of passages this is both exact and far cheaper. `blocks`: runs of consecutive
+ * passages (a report's), each with its vectors row by row.
  */
-export function exactSearch(vectors: Float32Array, dim: number, query: Float32Array, ids: Iterable<number>, k: number): DenseHit[] {
+export function exactSearch(blocks: { first: number; vectors: Float32Array }[], dim: number, query: Float32Array, k: number): DenseHit[] {
   const hits: DenseHit[] = [];
-  for (const id of ids) {
-    let dot = 0;
-    for (let i = 0, at = id * dim; i < dim; i++, at++) dot += vectors[at]! * query[i]!;
-    hits.push({ id, similarity: dot });
+  for (const { first, vectors } of blocks) {
+    for (let row = 0, at = 0; at < vectors.length; row++) {
+      let dot = 0;
+      for (let i = 0; i < dim; i++, at++) dot += vectors[at]! * query[i]!;
+      hits.push({ id: first + row, similarity: dot });
+    }
   }
   return hits.sort((a, b) => b.similarity - a.similarity || a.id - b.id).slice(0, k);
 }

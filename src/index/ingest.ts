@@ -15,7 +15,7 @@ import { listCorpusFiles, type LoadedReport, readReport, type SkippedFile, sha25
 import { readReportHeader } from '../corpus/report-header.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { buildEnglishBridge } from '../search/english.js';
-import { DocumentFrequencies, LexicalIndex, type LexicalDoc } from '../search/lexical.js';
+import { LexicalBuilder } from '../search/lexical.js';
 import { bigrams, indexTokens, normalize, words } from '../search/text.js';
 import { DenseIndex } from './hnsw.js';
 import {
@@ -263,14 +263,14 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
     // Dense and lexical indexes.
     progress({ phase: 'index', done: 0, total: passages.length });
     const dense = DenseIndex.build(vectors as Float32Array[], embedder.dim, config.hnsw);
-    const lexicalDocs: LexicalDoc[] = passages.map((p, id) => {
+    const builder = new LexicalBuilder();
+    for (const p of passages) {
       const doc = store.docs[p.doc]!;
-      return { id, body: indexTokens(normalize(doc.text.slice(p.start, p.end))), head: indexTokens(normalize([doc.title, ...p.section].join(' '))) };
-    });
-    const lexical = LexicalIndex.build(lexicalDocs);
-    const df = DocumentFrequencies.count(lexicalDocs);
-    const vocabulary = new Set<string>();
-    for (const d of lexicalDocs) for (const t of d.body) vocabulary.add(t);
+      builder.add({ body: indexTokens(normalize(doc.text.slice(p.start, p.end))), head: indexTokens(normalize([doc.title, ...p.section].join(' '))) });
+    }
+    const lexical = builder.build();
+    const df = builder.documentFrequencies();
+    const vocabulary = builder.bodyVocabulary();
     const names = new Set<string>();
     for (const doc of store.docs) for (const w of [...words(normalize(doc.title)), ...bigrams(normalize(doc.title))]) names.add(w);
     for (const doc of store.docs) for (const run of normalize(doc.title).match(/[\u4e00-\u9fff]{3}/g) ?? []) names.add(run);

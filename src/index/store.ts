@@ -471,3 +471,55 @@ export function readVectors(dir: string, count: number, dim: number): Float32Arr
   // A copy: a small file's buffer may sit at an offset a Float32Array cannot start at.
   return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
 }
+
+/**
+ * A generation's passage vectors, read from disk a block of rows at a time. The searcher needs them only
+ * to scan the passages of named reports and for a few similarities a question; the HNSW graph holds its
+ * own copy for everything else, so keeping them all in memory (4·dim bytes a passage) would pay twice.
+ * The file stays open while the searcher lives (a generation replaced meanwhile stays readable).
+ */
+export class VectorFile {
+  private constructor(
+    private readonly fd: number,
+    readonly count: number,
+    readonly dim: number,
+  ) {}
+
+  static open(dir: string, count: number, dim: number): VectorFile {
+    const file = path.join(dir, FILES.vectors);
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch (err) {
+      throw new IndexError(`index file ${FILES.vectors} is missing (${(err as Error).message}); run \`npm run ingest\` to rebuild it`);
+    }
+    if (fs.fstatSync(fd).size !== count * dim * 4) {
+      fs.closeSync(fd);
+      throw new IndexError(`the index is damaged (the vector file does not match the manifest); run \`npm run ingest\` to rebuild it`);
+    }
+    const vectors = new VectorFile(fd, count, dim);
+    closeWhenCollected.register(vectors, fd);
+    return vectors;
+  }
+
+  /** Rows first … first + n − 1, one after another. */
+  rows(first: number, n: number): Float32Array {
+    if (first < 0 || n < 0 || first + n > this.count) throw new RangeError(`rows ${first}+${n} outside 0…${this.count}`);
+    const out = new Float32Array(n * this.dim);
+    const bytes = new Uint8Array(out.buffer);
+    for (let done = 0; done < bytes.length; ) {
+      const read = fs.readSync(this.fd, bytes, done, bytes.length - done, first * this.dim * 4 + done);
+      if (read === 0) throw new IndexError(`the index is damaged (the vector file is cut short); run \`npm run ingest\` to rebuild it`);
+      done += read;
+    }
+    return out;
+  }
+}
+
+const closeWhenCollected = new FinalizationRegistry<number>((fd) => {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed
+  }
+});

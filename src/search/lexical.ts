@@ -44,31 +44,132 @@ interface FieldPostings {
   tfs: Uint16Array;
 }
 
-function buildField(docs: LexicalDoc[], field: FieldName, termIds: Map<string, number>): FieldPostings {
-  const perTerm: number[][] = Array.from({ length: termIds.size }, () => []);
-  const docLength = new Uint32Array(docs.length);
-  docs.forEach((doc, d) => {
+/** A growable array of unsigned 32-bit numbers (millions of postings as JS arrays would cost 8+ bytes each). */
+class U32List {
+  private data = new Uint32Array(1024);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Uint32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+
+  at(i: number): number {
+    return this.data[i]!;
+  }
+
+  set(i: number, value: number): void {
+    this.data[i] = value;
+  }
+
+  toArray(): Uint32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/** One field's documents as they come: for each, its distinct terms and their counts. */
+class FieldBuilder {
+  readonly docLength = new U32List();
+  private readonly docStart = new U32List();
+  private readonly terms = new U32List();
+  private readonly tfs = new U32List();
+
+  addDoc(termIds: number[]): Map<number, number> {
     const counts = new Map<number, number>();
-    for (const t of doc[field]) {
-      const id = termIds.get(t)!;
-      counts.set(id, (counts.get(id) ?? 0) + 1);
+    for (const id of termIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+    this.docStart.push(this.terms.length);
+    this.docLength.push(termIds.length);
+    for (const [t, tf] of counts) {
+      this.terms.push(t);
+      this.tfs.push(Math.min(tf, 0xffff));
     }
-    docLength[d] = doc[field].length;
-    // Each posting is stored as a pair (doc, tf) in the term's list.
-    for (const [t, tf] of counts) perTerm[t]!.push(d, Math.min(tf, 0xffff));
-  });
-  const offsets = new Uint32Array(termIds.size + 1);
-  perTerm.forEach((list, t) => (offsets[t + 1] = offsets[t]! + list.length / 2));
-  const docIds = new Uint32Array(offsets[termIds.size]!);
-  const tfs = new Uint16Array(offsets[termIds.size]!);
-  perTerm.forEach((list, t) => {
-    for (let i = 0, at = offsets[t]!; i < list.length; i += 2, at++) {
-      docIds[at] = list[i]!;
-      tfs[at] = list[i + 1]!;
+    return counts;
+  }
+
+  /** Compressed-row postings: each term's documents in document order. */
+  build(termCount: number): FieldPostings {
+    const docs = this.docLength.length;
+    const offsets = new Uint32Array(termCount + 1);
+    for (let i = 0; i < this.terms.length; i++) offsets[this.terms.at(i) + 1]!++;
+    for (let t = 0; t < termCount; t++) offsets[t + 1]! += offsets[t]!;
+    const docIds = new Uint32Array(this.terms.length);
+    const tfs = new Uint16Array(this.terms.length);
+    const next = offsets.slice(0, termCount);
+    for (let d = 0; d < docs; d++) {
+      const end = d + 1 < docs ? this.docStart.at(d + 1) : this.terms.length;
+      for (let i = this.docStart.at(d); i < end; i++) {
+        const at = next[this.terms.at(i)]!++;
+        docIds[at] = d;
+        tfs[at] = this.tfs.at(i);
+      }
     }
-  });
-  const total = docLength.reduce((a, b) => a + b, 0);
-  return { docLength, avgLength: docs.length ? total / docs.length : 0, offsets, docIds, tfs };
+    const docLength = this.docLength.toArray();
+    const total = docLength.reduce((a, b) => a + b, 0);
+    return { docLength, avgLength: docs ? total / docs : 0, offsets, docIds, tfs };
+  }
+}
+
+/**
+ * Builds the lexical index, its document frequencies and the body vocabulary one passage at a time:
+ * tokens become term ids as they come, so an ingest never holds every passage's tokens (for the seeds +
+ * corpus-large, ~7 million strings: most of its peak memory before this builder).
+ */
+export class LexicalBuilder {
+  private readonly termIds = new Map<string, number>();
+  private readonly fields: Record<FieldName, FieldBuilder> = { body: new FieldBuilder(), head: new FieldBuilder() };
+  /** Per term: passages containing it in either field. */
+  private readonly df = new U32List();
+  /** Per term: 1 when it occurs in a passage body. */
+  private readonly inBody = new U32List();
+  private docs = 0;
+
+  private idOf(term: string): number {
+    let id = this.termIds.get(term);
+    if (id === undefined) {
+      id = this.termIds.size;
+      this.termIds.set(term, id);
+      this.df.push(0);
+      this.inBody.push(0);
+    }
+    return id;
+  }
+
+  /** Adds the next passage (passages are numbered 0, 1, 2… in the order they are added). */
+  add(doc: { body: string[]; head: string[] }): void {
+    const seen = new Set<number>();
+    for (const field of FIELD_NAMES) {
+      const counts = this.fields[field].addDoc(doc[field].map((t) => this.idOf(t)));
+      for (const id of counts.keys()) {
+        seen.add(id);
+        if (field === 'body') this.inBody.set(id, 1);
+      }
+    }
+    for (const id of seen) this.df.set(id, this.df.at(id) + 1);
+    this.docs++;
+  }
+
+  build(): LexicalIndex {
+    const termCount = this.termIds.size;
+    const fields = Object.fromEntries(FIELD_NAMES.map((f) => [f, this.fields[f].build(termCount)])) as Record<FieldName, FieldPostings>;
+    return LexicalIndex.fromParts([...this.termIds.keys()], fields, this.docs);
+  }
+
+  documentFrequencies(): DocumentFrequencies {
+    const df = new Map<string, number>();
+    for (const [term, id] of this.termIds) df.set(term, this.df.at(id));
+    return new DocumentFrequencies(this.docs, df);
+  }
+
+  /** Every term that occurs in a passage body. */
+  bodyVocabulary(): Set<string> {
+    const vocabulary = new Set<string>();
+    for (const [term, id] of this.termIds) if (this.inBody.at(id)) vocabulary.add(term);
+    return vocabulary;
+  }
 }
 
 export class LexicalIndex {
@@ -85,13 +186,17 @@ export class LexicalIndex {
   }
 
   static build(docs: LexicalDoc[]): LexicalIndex {
-    const termIds = new Map<string, number>();
-    for (const doc of docs) for (const field of FIELD_NAMES) for (const t of doc[field]) if (!termIds.has(t)) termIds.set(t, termIds.size);
+    const builder = new LexicalBuilder();
     docs.forEach((d, i) => {
       if (d.id !== i) throw new Error('lexical documents must be numbered 0..n-1 in order');
+      builder.add(d);
     });
-    const fields = Object.fromEntries(FIELD_NAMES.map((f) => [f, buildField(docs, f, termIds)])) as Record<FieldName, FieldPostings>;
-    return new LexicalIndex([...termIds.keys()], fields, docs.length);
+    return builder.build();
+  }
+
+  /** @internal for LexicalBuilder */
+  static fromParts(terms: string[], fields: Record<FieldName, FieldPostings>, docCount: number): LexicalIndex {
+    return new LexicalIndex(terms, fields, docCount);
   }
 
   /** Passages indexed. */
@@ -203,9 +308,9 @@ export class DocumentFrequencies {
   ) {}
 
   static count(docs: LexicalDoc[]): DocumentFrequencies {
-    const df = new Map<string, number>();
-    for (const d of docs) for (const t of new Set([...d.body, ...d.head])) df.set(t, (df.get(t) ?? 0) + 1);
-    return new DocumentFrequencies(docs.length, df);
+    const builder = new LexicalBuilder();
+    for (const d of docs) builder.add(d);
+    return builder.documentFrequencies();
   }
 
   get(token: string): number {

@@ -11,7 +11,7 @@ import type { Span } from '../corpus/chunk.js';
 import { pageAt } from '../corpus/clean.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { DenseIndex, exactSearch } from '../index/hnsw.js';
-import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, readVectors, verifyGeneration, verifyPassageStore } from '../index/store.js';
+import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, VectorFile, verifyGeneration, verifyPassageStore } from '../index/store.js';
 import { EMPTY_BRIDGE, type EnglishBridge, sharedGlossWords } from './english.js';
 import { DocumentFrequencies, LexicalIndex } from './lexical.js';
 import { isMetadataText } from '../corpus/report-header.js';
@@ -91,8 +91,8 @@ class IndexSearcher implements Searcher {
     private readonly df: DocumentFrequencies,
     private readonly bridge: EnglishBridge,
     private readonly embedder: Embedder,
-    /** All passage vectors, row by row (for exact search among the passages of named reports). */
-    private readonly vectors: Float32Array,
+    /** The passage vectors on disk (for exact search among the passages of named reports). */
+    private readonly vectors: VectorFile,
   ) {
     const metas = store.docs.map((d) => reportMeta(d.source, d.title));
     this.directory = new ReportDirectory(metas);
@@ -171,8 +171,9 @@ class IndexSearcher implements Searcher {
     let dense: number[] = [];
     let lexical: number[] = [];
     if (mode !== 'lexical') {
+      const blocks = only && [...only].map((d) => this.manifest.files[d]!).map((f) => ({ first: f.firstPassage, vectors: this.vectors.rows(f.firstPassage, f.passages) }));
       for (const vector of vectors) {
-        const hits = only ? exactSearch(this.vectors, this.dense.dim, vector, [...only].flatMap((d) => this.passagesOf(d)), candidates) : this.dense.search(vector, candidates);
+        const hits = only ? exactSearch(blocks!, this.dense.dim, vector, candidates) : this.dense.search(vector, candidates);
         if (dense.length === 0) dense = hits.map((h) => h.id);
         lists.push({ ids: hits.map((h) => h.id), weight: 1 / vectors.length });
       }
@@ -195,9 +196,9 @@ class IndexSearcher implements Searcher {
 
   /** Cosine between the question and a passage (both vectors are normalized). */
   private similarity(vector: Float32Array, id: number): number {
-    const dim = this.dense.dim;
+    const row = this.vectors.rows(id, 1);
     let dot = 0;
-    for (let k = 0; k < dim; k++) dot += vector[k]! * this.vectors[id * dim + k]!;
+    for (let k = 0; k < row.length; k++) dot += vector[k]! * row[k]!;
     return dot;
   }
 
@@ -331,7 +332,7 @@ export async function openSearcher(config: Config, options: OpenOptions = {}): P
   if (lexical.size !== manifest.passageCount) throw outOfStep('the lexical index');
   const terms = readJson<{ df: { total: number; df: Record<string, number> }; bridge: EnglishBridge }>(path.join(dir, FILES.terms));
   if (terms?.df?.total !== manifest.passageCount) throw outOfStep('the term statistics');
-  const vectors = readVectors(dir, manifest.passageCount, manifest.model.dim);
+  const vectors = VectorFile.open(dir, manifest.passageCount, manifest.model.dim);
   return new IndexSearcher(config, manifest, store, dense, lexical, DocumentFrequencies.fromJSON(terms.df), terms.bridge ?? EMPTY_BRIDGE, embedder, vectors);
 }
 

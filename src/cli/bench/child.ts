@@ -2,7 +2,9 @@
  * Benchmark steps that run in a fresh process, so that their peak memory is the process's own
  * (process.resourceUsage().maxRSS, exact, rather than sampled) and a cold start is really cold.
  *
- *   node --import tsx src/cli/bench/child.ts <ingest|cold|peer|scale> '<json args>'
+ *   node [--import tsx] src/cli/bench/child.ts <ingest|cold|peer|scale> '<json args>'
+ *
+ * Run from dist/ (npm run bench), the steps run on plain node, as `npm run ingest` and `npm start` do.
  *
  * The figures come back as the last stdout line, prefixed with RESULT_PREFIX; anything else the
  * step prints goes to stderr.
@@ -98,11 +100,12 @@ export interface ChildResult<T> {
   wallMs: number;
 }
 
-/** Runs one step in a fresh node process (with tsx as loader) and returns its figures. */
+/** Runs one step in a fresh node process (tsx as loader only when this file is the .ts source) and returns its figures. */
 export function runChild<T>(mode: ChildMode, args: unknown, log: (m: string) => void = () => {}): Promise<ChildResult<T>> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD_FILE, mode, JSON.stringify(args)], {
+    const loader = CHILD_FILE.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    const child = spawn(process.execPath, [...loader, CHILD_FILE, mode, JSON.stringify(args)], {
       // --import resolves tsx from the working directory: the project's own copy.
       cwd: PROJECT_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
