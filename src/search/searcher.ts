@@ -333,7 +333,13 @@ export async function openSearcher(config: Config, options: OpenOptions = {}): P
   const terms = readJson<{ df: { total: number; df: Record<string, number> }; bridge: EnglishBridge }>(path.join(dir, FILES.terms));
   if (terms?.df?.total !== manifest.passageCount) throw outOfStep('the term statistics');
   const vectors = VectorFile.open(dir, manifest.passageCount, manifest.model.dim);
-  return new IndexSearcher(config, manifest, store, dense, lexical, DocumentFrequencies.fromJSON(terms.df), terms.bridge ?? EMPTY_BRIDGE, embedder, vectors);
+  let df: DocumentFrequencies;
+  try {
+    df = DocumentFrequencies.fromJSON(terms.df, lexical);
+  } catch {
+    throw outOfStep('the term statistics');
+  }
+  return new IndexSearcher(config, manifest, store, dense, lexical, df, terms.bridge ?? EMPTY_BRIDGE, embedder, vectors);
 }
 
 function readIndexFile(file: string): Buffer {

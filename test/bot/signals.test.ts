@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, freePort, type Front, startFront } from '../../src/cli/bot-api-front.js';
-import { PROJECT_ROOT } from '../../src/config.js';
+import { PROJECT_ROOT, SERVING_NODE_FLAGS } from '../../src/config.js';
 import { ingest } from '../../src/index/ingest.js';
 import { SEED_CORPUS, STANDIN_ENV, tempDir, testConfig } from '../helpers.js';
 import { waitFor } from './helpers/emulator.js';
@@ -135,7 +135,7 @@ describe('stopping the bot with SIGTERM mid-answer', () => {
   it('the production entry, node dist/scripts/start.js (after npm run build): the same', async () => {
     const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
     assert.equal(build.status, 0, build.stderr + build.stdout);
-    await stopMidAnswer(process.execPath, [path.join(PROJECT_ROOT, 'dist/scripts/start.js')], 8002);
+    await stopMidAnswer(process.execPath, [...SERVING_NODE_FLAGS, path.join(PROJECT_ROOT, 'dist/scripts/start.js')], 8002);
     // The question stopped mid-answer in the first run was not answered a second time by this one.
     assert.equal(emu.storage.botMessages.filter((m) => Number(m.message.chat_id) === 8001).length, 1);
   });

@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, PROJECT_ROOT, type ConfigOverrides } from '../../config.js';
+import { loadConfig, PROJECT_ROOT, SERVING_NODE_FLAGS, type ConfigOverrides } from '../../config.js';
 import { ingest, type IngestProgress } from '../../index/ingest.js';
 import { openSearcher } from '../../search/searcher.js';
 import { folderBytes } from './output.js';
@@ -105,7 +105,9 @@ export function runChild<T>(mode: ChildMode, args: unknown, log: (m: string) => 
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const loader = CHILD_FILE.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    const child = spawn(process.execPath, [...loader, CHILD_FILE, mode, JSON.stringify(args)], {
+    // The serving step runs as `npm start` does; ingest as `npm run ingest` (no flags).
+    const flags = mode === 'cold' ? SERVING_NODE_FLAGS : [];
+    const child = spawn(process.execPath, [...flags, ...loader, CHILD_FILE, mode, JSON.stringify(args)], {
       // --import resolves tsx from the working directory: the project's own copy.
       cwd: PROJECT_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],

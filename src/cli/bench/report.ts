@@ -32,10 +32,28 @@ function ingestRows(c: CorpusFigures): Cell[][] {
   ];
 }
 
+/**
+ * The small-server figures (docs/PERFORMANCE.md, "Running on a small server"): peak RSS and time of
+ * ingest, and of a process serving the index (open, first answer, then N more), beside the peer's.
+ */
+function smallServerRows(c: CorpusFigures): Cell[][] {
+  const seeds = c.name === 'seeds';
+  return [
+    [c.name, 'ingest: peak RSS MB', c.ingest.peakRssMb, c.peer.peakRssMb, seeds ? '≤ 400' : '≤ 800'],
+    [c.name, 'ingest: wall s', c.ingest.seconds, c.peer.ingestSeconds, seeds ? '≤ 10' : 'beside the peer'],
+    [c.name, `serving: peak RSS MB after ${c.coldStart.servedQuestions} answers`, c.coldStart.peakRssMb, null, '≤ 400'],
+    [c.name, 'serving: p95 ms (with the query embedding)', c.coldStart.serveP95Ms, c.peer.queryMs.p95, '≤ 30'],
+  ];
+}
+
 /** The sections of the report as [title, table] pairs (shared by the terminal and the doc). */
 export function benchSections(fig: BenchFigures): [string, string][] {
   const cs = fig.corpora;
   return [
+    [
+      'Small server (peak RSS of the whole process; peer: one process that ingests and then answers)',
+      formatTable(['corpus', 'measure', 'ours', 'peer', 'target'], cs.flatMap(smallServerRows)),
+    ],
     [
       'Ingest (fresh index; ours in its own process, peer = LangChain RecursiveCharacterTextSplitter 1000/200 + HNSWLib)',
       formatTable(
