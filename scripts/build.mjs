@@ -60,9 +60,19 @@ export async function build({ ifStale = false, quiet = false } = {}) {
     fs.writeFileSync(path.join(next, file), compiled);
   }
   fs.writeFileSync(path.join(next, STAMP), stamp);
+  // Two tools started at once may both build: whichever swaps in last wins, and both builds are the same.
   const old = `${dist}.${process.pid}.old`;
-  if (fs.existsSync(dist)) fs.renameSync(dist, old);
-  fs.renameSync(next, dist);
+  try {
+    fs.renameSync(dist, old);
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+  }
+  try {
+    fs.renameSync(next, dist);
+  } catch (err) {
+    if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+    fs.rmSync(next, { recursive: true, force: true });
+  }
   fs.rmSync(old, { recursive: true, force: true });
   if (!quiet) process.stderr.write(`built ${path.relative(process.cwd(), dist) || 'dist'}/ (${files.length} files)\n`);
   return true;

@@ -338,16 +338,19 @@ export class DocumentFrequencies {
    */
   wordsEndingIn(char: string, limit = 6): string[] {
     if (!this.byLastChar) {
-      this.byLastChar = new Map();
+      // Built on first use, in one pass over the terms (a lone noun is a common question).
+      const isHan = (c: number) => c >= 0x4e00 && c <= 0x9fff;
+      const byLast = new Map<string, [string, number][]>();
       for (const [t, id] of this.termIds) {
         const n = this.counts[id]!;
-        if (t.length < 2 || t.length > 3 || n < 2 || !/^[\u4e00-\u9fff]+$/.test(t)) continue;
-        const last = t.slice(-1);
-        const list = this.byLastChar.get(last) ?? [];
-        list.push(t);
-        this.byLastChar.set(last, list);
+        if (t.length < 2 || t.length > 3 || n < 2) continue;
+        if (!isHan(t.charCodeAt(0)) || !isHan(t.charCodeAt(1)) || (t.length === 3 && !isHan(t.charCodeAt(2)))) continue;
+        const last = t[t.length - 1]!;
+        const list = byLast.get(last);
+        if (list) list.push([t, n]);
+        else byLast.set(last, [[t, n]]);
       }
-      for (const list of this.byLastChar.values()) list.sort((a, b) => this.get(b) - this.get(a));
+      this.byLastChar = new Map([...byLast].map(([last, list]) => [last, list.sort((a, b) => b[1] - a[1]).map(([t]) => t)]));
     }
     return (this.byLastChar.get(char) ?? []).slice(0, limit);
   }

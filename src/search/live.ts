@@ -22,6 +22,8 @@ export interface LiveOptions {
   embedder?: Embedder;
   /** Longest time between two looks at CURRENT (default 2000 ms; 0 = before every question, no timer). */
   checkEveryMs?: number;
+  /** Warm each generation up before it answers (see OpenOptions.warmUp; default true). */
+  warmUp?: boolean;
 }
 
 export interface LiveSearcher extends Searcher {
@@ -59,7 +61,8 @@ export async function openLiveSearcher(config: Config, options: LiveOptions = {}
   const checkEveryMs = options.checkEveryMs ?? 2000;
   const embedder = options.embedder ?? (await loadEmbedder(config.model, log));
   let stamp = pointerStamp(config.indexDir);
-  let current = await openSearcher(config, { embedder, log });
+  const warmUp = options.warmUp ?? true;
+  let current = await openSearcher(config, { embedder, log, warmUp });
   let lastCheck = Date.now();
   let loading: Promise<boolean> | undefined;
   let refused = '';
@@ -74,7 +77,7 @@ export async function openLiveSearcher(config: Config, options: LiveOptions = {}
       return false;
     }
     try {
-      const next = await openSearcher(config, { embedder, log });
+      const next = await openSearcher(config, { embedder, log, warmUp }); // warm before it answers anyone
       stamp = seen;
       if (next.info().generation === current.info().generation) return false;
       const from = current.info().generation;

@@ -38,7 +38,15 @@ export interface OpenOptions {
   log?: (message: string) => void;
   /** An already loaded embedder (one model per process). */
   embedder?: Embedder;
+  /**
+   * Answer a few kinds of question once before returning: tables built on first use and code not yet
+   * compiled would otherwise cost the first users 50–150 ms each. A serving process does this.
+   */
+  warmUp?: boolean;
 }
+
+/** Questions that go through every lazy path once: a lone noun, a word the reports lack, English. */
+const WARM_UP_QUESTIONS = ['一共有几个村？', '骗子多不多', 'What was done about petitions?'];
 
 /** Share of the final score that comes from how much of the question a passage covers. */
 const COVERAGE_WEIGHT = 0.5;
@@ -339,7 +347,9 @@ export async function openSearcher(config: Config, options: OpenOptions = {}): P
   } catch {
     throw outOfStep('the term statistics');
   }
-  return new IndexSearcher(config, manifest, store, dense, lexical, df, terms.bridge ?? EMPTY_BRIDGE, embedder, vectors);
+  const searcher = new IndexSearcher(config, manifest, store, dense, lexical, df, terms.bridge ?? EMPTY_BRIDGE, embedder, vectors);
+  if (options.warmUp) for (const question of WARM_UP_QUESTIONS) await searcher.search(question);
+  return searcher;
 }
 
 function readIndexFile(file: string): Buffer {

@@ -100,7 +100,8 @@ describe('a searcher that follows the index', () => {
     let go!: () => void;
     const gate = new Promise<void>((resolve) => (go = resolve));
     const held: Embedder = { ...embedder, embedQuery: async (t) => (await gate, embedder.embedQuery(t)) };
-    const slow = await openLiveSearcher(config, { embedder: held, checkEveryMs: 0, log: () => {} });
+    // No warm-up: its questions would wait at the gate too.
+    const slow = await openLiveSearcher(config, { embedder: held, checkEveryMs: 0, log: () => {}, warmUp: false });
     try {
       const genB = slow.generation();
       const storeB = passagesOf(path.join(config.indexDir, genB));

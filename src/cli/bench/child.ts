@@ -54,7 +54,7 @@ async function ingestStep(overrides: ConfigOverrides) {
 async function coldStep(args: { overrides: ConfigOverrides; question: string; questions?: string[] }) {
   const config = loadConfig(args.overrides);
   const t0 = performance.now();
-  const searcher = await openSearcher(config);
+  const searcher = await openSearcher(config, { warmUp: true }); // as the bot opens it (live.ts)
   const opened = performance.now();
   const answer = await searcher.search(args.question);
   const answered = performance.now();
