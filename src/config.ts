@@ -58,12 +58,14 @@ export interface ModelConfig {
   /** Passages handed to the model at once (progress is reported per batch). */
   batchSize: number;
   /**
-   * Most tokens in one forward pass. onnxruntime keeps the memory of its largest pass, so this bounds
-   * memory: ~380 MB at 1,024 tokens, ~1 GB at 6,000 (docs/PERFORMANCE.md, "Running on a small server").
+   * Most tokens in one forward pass: a pass's activations take ~50 MB at 1,024 tokens, growing with it
+   * (docs/PERFORMANCE.md, "Running on a small server").
    */
   tokensPerPass: number;
-  /** Worker threads for ingest embedding (0 or 1 = embed in the main thread). */
+  /** Threads that embed at ingest, each with its own model (0 or 1 = the main thread alone). */
   workers: number;
+  /** onnxruntime's threads inside one forward pass (each embedding thread has its own). */
+  threads: number;
 }
 
 export interface HnswConfig {
@@ -239,6 +241,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
   if (pooling !== 'mean' && pooling !== 'cls') throw new ConfigError(`EMBED_POOLING must be mean or cls, got "${pooling}"`);
 
   const hfEndpoint = str(env, 'HF_ENDPOINT', 'https://huggingface.co');
+  const workers = int(env, 'EMBED_WORKERS', 1, 0, 16);
   const model: ModelConfig = {
     id: modelId,
     fallbackId: env.EMBED_FALLBACK_MODEL === undefined ? BUNDLED_MODEL_ID : env.EMBED_FALLBACK_MODEL.trim(),
@@ -253,10 +256,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     passagePrefix: env.EMBED_PASSAGE_PREFIX ?? preset.passagePrefix ?? '',
     batchSize: int(env, 'EMBED_BATCH_SIZE', 32, 1, 1024),
     tokensPerPass: int(env, 'EMBED_TOKENS_PER_PASS', 1024, 512, 65536),
-    // Threads that embed at ingest, this one included. onnxruntime 1.14 runs a pass on one core, so one
-    // per core is what uses them (seeds + corpus-large: 15.5 min with 1, under 7 with 2). Each more holds
-    // its own model (~150 MB with its passes): the large ingest peaks at ~780 MB with 2.
-    workers: int(env, 'EMBED_WORKERS', Math.min(2, os.availableParallelism()), 0, 16),
+    // One model, whose passes use every core, by default: seeds + corpus-large in 400 s at 711 MB. A second
+    // model in a second thread costs ~150 MB for ~25 % less time (docs/PERFORMANCE.md).
+    workers,
+    // The cores shared out between the embedding threads: more threads than cores only wait on each other.
+    threads: int(env, 'EMBED_THREADS', Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, workers))), 1, 256),
     ...overrides.model,
   };
 

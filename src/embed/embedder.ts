@@ -85,7 +85,7 @@ async function loadModel(model: ModelConfig, id: string): Promise<LoadedModel> {
   try {
     const tokenizer = await AutoTokenizer.from_pretrained(id);
     // No memory arena: with one, onnxruntime keeps the memory of the largest pass for the process's life.
-    const options: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], enableCpuMemArena: false };
+    const options: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], enableCpuMemArena: false, intraOpNumThreads: model.threads };
     const file = await modelFile(model, id);
     const session = typeof file === 'string' ? await ort.InferenceSession.create(file, options) : await ort.InferenceSession.create(file, options);
     return { tokenizer, session };

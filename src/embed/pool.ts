@@ -1,6 +1,6 @@
 /**
  * Spreads passage batches over this thread and `workers - 1` worker threads (see worker.ts): this
- * thread's model is already loaded, so N-way embedding holds N models, not N + 1 (~250 MB each).
+ * thread's model is already loaded, so N-way embedding holds N models, not N + 1 (~150 MB each with its passes).
  */
 import { Worker } from 'node:worker_threads';
 import type { ModelConfig } from '../config.js';

@@ -158,6 +158,19 @@ function previousVectors(dir: string, manifest: Manifest, store: PassageStore): 
   return cache;
 }
 
+/**
+ * The lexical index, document frequencies and body vocabulary of the passages, built one passage at a
+ * time. A function of its own so that the builder's working lists are freed before the files are written.
+ */
+function buildLexical(store: PassageStore) {
+  const builder = new LexicalBuilder();
+  for (const p of store.passages) {
+    const doc = store.docs[p.doc]!;
+    builder.add({ body: indexTokens(normalize(doc.text.slice(p.start, p.end))), head: indexTokens(normalize([doc.title, ...p.section].join(' '))) });
+  }
+  return { lexical: builder.build(), df: builder.documentFrequencies(), vocabulary: builder.bodyVocabulary() };
+}
+
 /** Builds or updates the index. Atomic; holds a lock so two ingests cannot run at once. */
 export async function ingest(config: Config, options: IngestOptions = {}): Promise<IngestSummary> {
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
@@ -271,18 +284,13 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
     });
     fresh.length = 0;
     cache.clear();
+    embedTexts.length = 0;
+    previousStore = { docs: [], passages: [] };
 
     // Dense and lexical indexes.
     progress({ phase: 'index', done: 0, total: passages.length });
     const dense = DenseIndex.build(vectors as Float32Array[], embedder.dim, config.hnsw);
-    const builder = new LexicalBuilder();
-    for (const p of passages) {
-      const doc = store.docs[p.doc]!;
-      builder.add({ body: indexTokens(normalize(doc.text.slice(p.start, p.end))), head: indexTokens(normalize([doc.title, ...p.section].join(' '))) });
-    }
-    const lexical = builder.build();
-    const df = builder.documentFrequencies();
-    const vocabulary = builder.bodyVocabulary();
+    const { lexical, df, vocabulary } = buildLexical(store);
     const names = new Set<string>();
     for (const doc of store.docs) for (const w of [...words(normalize(doc.title)), ...bigrams(normalize(doc.title))]) names.add(w);
     for (const doc of store.docs) for (const run of normalize(doc.title).match(/[\u4e00-\u9fff]{3}/g) ?? []) names.add(run);
