@@ -19,13 +19,24 @@ export async function embedWithWorkers(
   let next = 0;
   const run = (worker: Worker) =>
     new Promise<void>((resolve, reject) => {
+      let inFlight = 0;
       const send = () => {
-        if (next >= batches.length) return resolve();
-        const id = next++;
-        worker.postMessage({ id, texts: batches[id] });
+        if (next < batches.length) {
+          worker.postMessage({ id: next, texts: batches[next++] });
+          inFlight++;
+        }
+        if (inFlight === 0) resolve();
       };
       worker.on('message', (msg: { ready?: boolean; id?: number; flat?: Float32Array }) => {
+        if (msg.ready) {
+          // Two batches queued: the next is there when one is done, even while this thread is in a
+          // forward pass (onnxruntime runs synchronously here, so messages wait until it is done).
+          send();
+          send();
+          return;
+        }
         if (msg.flat && msg.id !== undefined) {
+          inFlight--;
           const vectors: Float32Array[] = [];
           for (let i = 0; i < msg.flat.length; i += dim) vectors.push(msg.flat.slice(i, i + dim));
           onBatch(msg.id, vectors);
@@ -33,12 +44,14 @@ export async function embedWithWorkers(
         send();
       });
       worker.on('error', reject);
-      worker.on('exit', (code) => (code === 0 || next >= batches.length ? resolve() : reject(new Error(`embedding worker exited with code ${code}`))));
+      worker.on('exit', (code) => (code === 0 && next >= batches.length && inFlight === 0 ? resolve() : reject(new Error(`embedding worker exited with code ${code}`))));
     });
   const here = async () => {
     while (next < batches.length) {
       const id = next++;
       onBatch(id, await embedHere(batches[id]!));
+      // Let the workers' messages in between batches (a batch's passes run back to back).
+      await new Promise((resolve) => setImmediate(resolve));
     }
   };
   const pool = Array.from({ length: Math.min(workers - 1, batches.length) }, () => new Worker(url, { workerData: { model }, execArgv }));
