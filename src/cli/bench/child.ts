@@ -16,8 +16,9 @@ import { loadConfig, PROJECT_ROOT, SERVING_NODE_FLAGS, type ConfigOverrides } fr
 import { ingest, type IngestProgress } from '../../index/ingest.js';
 import { openSearcher } from '../../search/searcher.js';
 import { folderBytes } from './output.js';
-import { runPeer, type PeerOptions } from './peer.js';
-import { runScale, type ScaleOptions } from './scale.js';
+// Types only: each step loads its own code, so that a step's peak RSS is not the others' (LangChain ~40 MB).
+import type { PeerOptions } from './peer.js';
+import type { ScaleOptions } from './scale.js';
 import { round } from './stats.js';
 
 export const RESULT_PREFIX = 'BENCH_RESULT ';
@@ -84,9 +85,9 @@ async function main(): Promise<void> {
   let figures: unknown;
   if (mode === 'ingest') figures = await ingestStep(args as ConfigOverrides);
   else if (mode === 'cold') figures = await coldStep(args);
-  else if (mode === 'peer') figures = await runPeer({ ...(args as PeerOptions), log: (m) => process.stderr.write(`  ${m}\n`) });
+  else if (mode === 'peer') figures = await (await import('./peer.js')).runPeer({ ...(args as PeerOptions), log: (m) => process.stderr.write(`  ${m}\n`) });
   // Scale in a fresh process too: its RSS deltas are meaningless in a heap full of earlier steps.
-  else if (mode === 'scale') figures = await runScale({ ...(args as Partial<ScaleOptions>), log: (m) => process.stderr.write(`${m}\n`) });
+  else if (mode === 'scale') figures = await (await import('./scale.js')).runScale({ ...(args as Partial<ScaleOptions>), log: (m) => process.stderr.write(`${m}\n`) });
   else throw new Error(`unknown bench step "${mode}"`);
   const maxRssMb = round(process.resourceUsage().maxRSS / 1024, 1); // maxRSS is in KiB
   process.stdout.write(`\n${RESULT_PREFIX}${JSON.stringify({ figures, maxRssMb })}\n`);
