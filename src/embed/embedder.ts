@@ -56,11 +56,6 @@ function configureEnvironment(model: ModelConfig): void {
   env.useFSCache = true;
 }
 
-/** True when the model's files are in the local models folder (so no download is attempted). */
-export function isLocalModel(model: ModelConfig, id = model.id): boolean {
-  return fs.existsSync(path.join(model.localModelsDir, id, 'config.json'));
-}
-
 /** A model as this file uses it: its tokenizer and an onnxruntime session of its encoder. */
 interface LoadedModel {
   tokenizer: PreTrainedTokenizer;

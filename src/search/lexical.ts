@@ -9,8 +9,8 @@
  * query by walking only the postings of its terms.
  */
 
+/** A passage as the lexical index sees it: its tokens, per field. */
 export interface LexicalDoc {
-  id: number;
   body: string[];
   head: string[];
 }
@@ -139,7 +139,7 @@ export class LexicalBuilder {
   }
 
   /** Adds the next passage (passages are numbered 0, 1, 2… in the order they are added). */
-  add(doc: { body: string[]; head: string[] }): void {
+  add(doc: LexicalDoc): void {
     const seen = new Set<number>();
     for (const field of FIELD_NAMES) {
       const counts = this.fields[field].addDoc(doc[field].map((t) => this.idOf(t)));
@@ -181,15 +181,6 @@ export class LexicalIndex {
   ) {
     this.termIds = new Map(terms.map((t, i) => [t, i]));
     this.scores = new Float64Array(docCount);
-  }
-
-  static build(docs: LexicalDoc[]): LexicalIndex {
-    const builder = new LexicalBuilder();
-    docs.forEach((d, i) => {
-      if (d.id !== i) throw new Error('lexical documents must be numbered 0..n-1 in order');
-      builder.add(d);
-    });
-    return builder.build();
   }
 
   /** @internal for LexicalBuilder */
@@ -318,12 +309,6 @@ export class DocumentFrequencies {
     private readonly termIds: ReadonlyMap<string, number>,
     private readonly counts: Uint32Array,
   ) {}
-
-  static count(docs: LexicalDoc[]): DocumentFrequencies {
-    const builder = new LexicalBuilder();
-    for (const d of docs) builder.add(d);
-    return builder.documentFrequencies();
-  }
 
   get(token: string): number {
     const id = this.termIds.get(token);
