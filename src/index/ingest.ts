@@ -30,9 +30,9 @@ import {
   publishGeneration,
   readJson,
   readLive,
-  readVectors,
   removeUnpublished,
   type StoredPassage,
+  VectorFile,
   verifyGeneration,
   verifyPassageStore,
   writeFileAtomic,
@@ -150,8 +150,10 @@ function previousVectors(dir: string, manifest: Manifest, store: PassageStore): 
   const cache = new Map<string, Float32Array>();
   try {
     const dim = manifest.model.dim;
-    const all = readVectors(dir, store.passages.length, dim);
-    store.passages.forEach((p, i) => cache.set(p.hash, all.slice(i * dim, (i + 1) * dim)));
+    const file = VectorFile.open(dir, store.passages.length, dim);
+    const all = file.rows(0, store.passages.length);
+    file.close();
+    store.passages.forEach((p, i) => cache.set(p.hash, all.subarray(i * dim, (i + 1) * dim)));
   } catch {
     // An unreadable previous index only means nothing is reused.
   }

@@ -458,21 +458,6 @@ export function removeUnpublished(indexDir: string): void {
   }
 }
 
-/** The vectors of a generation, row by row; IndexError when the file is missing or not count × dim. */
-export function readVectors(dir: string, count: number, dim: number): Float32Array {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(path.join(dir, FILES.vectors));
-  } catch (err) {
-    throw new IndexError(`index file ${FILES.vectors} is missing (${(err as Error).message}); run \`npm run ingest\` to rebuild it`);
-  }
-  if (buf.byteLength !== count * dim * 4) {
-    throw new IndexError(`the index is damaged (the vector file does not match the manifest); run \`npm run ingest\` to rebuild it`);
-  }
-  // A copy: a small file's buffer may sit at an offset a Float32Array cannot start at.
-  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-}
-
 /**
  * A generation's passage vectors, read from disk a block of rows at a time. The searcher needs them only
  * to scan the passages of named reports and for a few similarities a question; the HNSW graph holds its
@@ -499,8 +484,14 @@ export class VectorFile {
       throw new IndexError(`the index is damaged (the vector file does not match the manifest); run \`npm run ingest\` to rebuild it`);
     }
     const vectors = new VectorFile(fd, count, dim);
-    closeWhenCollected.register(vectors, fd);
+    closeWhenCollected.register(vectors, fd, vectors);
     return vectors;
+  }
+
+  /** Closes the file now (otherwise it is closed when the object is collected). */
+  close(): void {
+    closeWhenCollected.unregister(this);
+    fs.closeSync(this.fd);
   }
 
   /** Rows first … first + n − 1, one after another. */
