@@ -56,10 +56,16 @@ function configureEnvironment(model: ModelConfig): void {
   env.useFSCache = true;
 }
 
-/** A model as this file uses it: its tokenizer and an onnxruntime session of its encoder. */
+/** A model as this file uses it: its tokenizer, an onnxruntime session of its encoder, and how a window is framed. */
 interface LoadedModel {
   tokenizer: PreTrainedTokenizer;
   session: ort.InferenceSession;
+  /** Token ids the tokenizer puts around a text (e5: <s> … </s>). */
+  head: number[];
+  tail: number[];
+  /** Content tokens per window: the model's length less head and tail. */
+  perWindow: number;
+  padId: bigint;
 }
 
 /**
@@ -83,17 +89,15 @@ async function loadModel(model: ModelConfig, id: string): Promise<LoadedModel> {
     const options: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], enableCpuMemArena: false, intraOpNumThreads: model.threads };
     const file = await modelFile(model, id);
     const session = typeof file === 'string' ? await ort.InferenceSession.create(file, options) : await ort.InferenceSession.create(file, options);
-    return { tokenizer, session };
+    // The special tokens, from an empty text's encoding; worked out once, not at every question.
+    const special = tokenizer.encode('') as number[];
+    const [head, tail] = [special.slice(0, Math.max(0, special.length - 1)), special.slice(-1)];
+    const maxLength = Math.min(Number(tokenizer.model_max_length) || 512, 8192);
+    return { tokenizer, session, head, tail, perWindow: Math.max(1, maxLength - head.length - tail.length), padId: BigInt(tokenizer.pad_token_id ?? 0) };
   } catch (err) {
     const reason = (err as Error).message?.split('\n')[0] ?? String(err);
     throw new ModelLoadError(`cannot load embedding model "${id}": ${reason}`);
   }
-}
-
-/** Token ids the tokenizer puts around a text (e5: <s> … </s>), taken from an empty text's encoding. */
-function specialIds(tokenizer: PreTrainedTokenizer): { head: number[]; tail: number[] } {
-  const ids = tokenizer.encode('') as number[];
-  return { head: ids.slice(0, Math.max(0, ids.length - 1)), tail: ids.slice(-1) };
 }
 
 interface Window {
@@ -104,11 +108,8 @@ interface Window {
 }
 
 /** Embeds texts: windows of at most the model's length, forward passes within a token budget, pooling. */
-async function embedTexts({ tokenizer, session }: LoadedModel, texts: string[], settings: Pick<ModelConfig, 'pooling' | 'normalize' | 'tokensPerPass'>): Promise<Float32Array[]> {
+async function embedTexts({ tokenizer, session, head, tail, perWindow, padId }: LoadedModel, texts: string[], settings: Pick<ModelConfig, 'pooling' | 'normalize' | 'tokensPerPass'>): Promise<Float32Array[]> {
   const { pooling, normalize, tokensPerPass } = settings;
-  const { head, tail } = specialIds(tokenizer);
-  const maxLength = Math.min(Number(tokenizer.model_max_length) || 512, 8192);
-  const perWindow = Math.max(1, maxLength - head.length - tail.length);
   const windows: Window[] = [];
   texts.forEach((text, i) => {
     const ids = tokenizer.encode(text, null, { add_special_tokens: false }) as number[];
@@ -120,7 +121,6 @@ async function embedTexts({ tokenizer, session }: LoadedModel, texts: string[], 
 
   const sums = texts.map(() => null as Float64Array | null);
   const weights = new Float64Array(texts.length);
-  const padId = BigInt(tokenizer.pad_token_id ?? 0);
   for (let start = 0; start < windows.length; ) {
     let end = start + 1;
     let width = windows[start]!.ids.length;
