@@ -92,6 +92,10 @@ export interface SearchConfig {
   maxQuestionChars: number;
   /** Map English question words to the corpus' Chinese words (CC-CEDICT glosses) for lexical search. */
   englishBridge: boolean;
+  /** Passages whose sentences the second stage scores (0 turns it off: first-stage order and quotes). */
+  secondStagePassages: number;
+  /** Most sentences it scores in all (each is embedded at question time). */
+  secondStageSentences: number;
 }
 
 export interface BotConfig {
@@ -280,6 +284,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     quoteMaxChars: int(env, 'QUOTE_MAX_CHARS', 300, 40, 3000),
     maxQuestionChars: int(env, 'MAX_QUESTION_CHARS', 500, 10, 100000),
     englishBridge: bool(env, 'ENGLISH_BRIDGE', true),
+    secondStagePassages: int(env, 'SECOND_STAGE_PASSAGES', 8, 0, 50),
+    secondStageSentences: int(env, 'SECOND_STAGE_SENTENCES', 48, 1, 500),
     ...overrides.search,
   };
 

@@ -17,7 +17,7 @@ import type { Config } from '../config.js';
 import type { Searcher } from '../search/searcher.js';
 import type { Answer, ReportId } from '../search/types.js';
 import { ReportHeaders } from '../index/report-headers.js';
-import { answerSpan } from '../search/answer-span.js';
+import { answerOf } from '../search/answer-span.js';
 import { AnswerStore, type StoredAnswer } from './answers.js';
 import { ChatMemory, compareReports, interpret } from './conversation.js';
 import type { UpdateJournal } from './journal.js';
@@ -361,7 +361,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     }
     // Titled with the answering clause, described with the reference: the answer shows before sending.
     const articles = result.results.map((r, i) => {
-      const span = answerSpan(result.q, r);
+      const span = answerOf(result.q, r);
       return InlineQueryResultBuilder.article(`r${i}-${r.passageId}`, clip((span?.text ?? r.quote).replace(/\s+/g, ' '), 80), {
         description: `${shortRef(r, itemOf(r, span))} ${r.report?.title ?? r.title}`,
       }).text(renderResult(result, i, { s: ctx.s, markup: html }), { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });

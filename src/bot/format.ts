@@ -11,7 +11,7 @@ import { headingLabel } from '../corpus/headings.js';
 import { isMetadataText } from '../corpus/report-header.js';
 import { reportMeta } from '../corpus/report-meta.js';
 import { printable } from '../corpus/display.js';
-import { type AnswerSpan, answerSpan } from '../search/answer-span.js';
+import { type AnswerSpan, answerOf } from '../search/answer-span.js';
 import { itemLabelAt } from '../search/quote.js';
 import type { Answer, Result, SourceInfo } from '../search/types.js';
 import { STRINGS, type Strings } from './i18n.js';
@@ -204,7 +204,7 @@ export const COPY_TEXT_LIMIT = 256;
  * The quote is the answering sentence, shortened (…) to keep the whole within `max` characters.
  */
 export function copyCitation(r: Result, question: string, s: Strings, max = COPY_TEXT_LIMIT): string {
-  const span = answerSpan(question, r);
+  const span = answerOf(question, r);
   const section = (r.sectionPath ?? []).map((h) => headingNumber(h).replace(/、$/, '')).join('') + itemOf(r, span);
   const title = (r.report?.title ?? (cleanHeading(r.title) || baseName(r.source))).replace(/^《|》$/g, '');
   const quoted = sentenceAround(r.quote, span ? span.start - r.start : 0, span ? span.end - r.start : r.quote.length);
@@ -283,7 +283,7 @@ export function renderResult(answer: Answer, index: number, opts: RenderOptions)
 
   const { text, quote, highlights } = locate(r);
   const base = r.start - quote.start; // index in text = offset in the cleaned report - base
-  const span = answerSpan(answer.q, r);
+  const span = answerOf(answer.q, r);
   const answerLocal = span && text.slice(span.start - base, span.end - base) === span.text ? { start: span.start - base, end: span.end - base } : undefined;
   const top = [
     ...noticesOf(answer, s).map((n) => m.italic(m.esc(n))),
@@ -371,7 +371,7 @@ function phoneWindow(text: string, quote: Span, focus: Span): Span {
 export function renderComparison(c: { q: string; rows: { label: string; result: Result }[] }, s: Strings, m: Markup, maxLength = TELEGRAM_TEXT_LIMIT): string {
   const lines = [m.italic(m.esc(s.comparisonTitle(c.rows.length)))];
   for (const { label, result: r } of c.rows) {
-    const span = answerSpan(c.q, r);
+    const span = answerOf(c.q, r);
     const line = span ? answerLine(m, span) : m.esc(clip(r.quote, 60));
     lines.push(`• ${m.bold(m.esc(label))}：${line}`, `  ${m.code(m.esc(shortRef(r, itemOf(r, span))))}`);
   }

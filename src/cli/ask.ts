@@ -10,7 +10,7 @@ import { citation, itemOf, shortRef } from '../bot/format.js';
 import { printable } from '../corpus/display.js';
 import { indexStatus } from '../index/ingest.js';
 import { IndexError } from '../index/store.js';
-import { answerSpan } from '../search/answer-span.js';
+import { answerOf } from '../search/answer-span.js';
 import { openSearcher, type Searcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
 import { parseCommandLine, SHARED_HELP, UsageError } from './options.js';
@@ -62,7 +62,7 @@ export function toJson(id: unknown, answer: Answer): JsonAnswer {
     ...(answer.missingReport ? { missingReport: answer.missingReport } : {}),
     results: answer.results.map((r) => {
       const { rank, score, source, title, section, quote, start, end, page } = r;
-      const span = answerSpan(answer.q, r);
+      const span = answerOf(answer.q, r);
       return { rank, score, source, title, section, quote, start, end, ...(span ? { answer: span.text, answerStart: span.start, answerEnd: span.end } : {}), ...(page ? { page } : {}) };
     }),
   };
@@ -83,7 +83,7 @@ export function toText(answer: Answer): string {
   if (answer.namedReports) lines.push(`(searched: ${answer.namedReports.join(', ')})`);
   if (answer.level === 'low') lines.push('The closest passages — they may not answer exactly:', '');
   for (const r of answer.results) {
-    const span = answerSpan(answer.q, r);
+    const span = answerOf(answer.q, r);
     lines.push(`${r.rank}. ${shortRef(r, itemOf(r, span))}  score ${r.score.toFixed(4)}`);
     lines.push(`   ${printable(r.source)}  ${citation(r)}`);
     if (span) lines.push(`   → ${span.text}`);

@@ -7,9 +7,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { answerSpan } from '../search/answer-span.js';
+import { answerOf } from '../search/answer-span.js';
 import { openSearcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
+import { loadConfig, PROJECT_ROOT } from '../config.js';
+import { evalChart } from './eval-chart.js';
 import { parseCommandLine, SHARED_HELP, UsageError } from './options.js';
 
 export interface EvalQuestion {
@@ -18,6 +20,11 @@ export interface EvalQuestion {
   doc: string | null;
   q: string;
   must: string[];
+  /** dev-bank: what kind of answer (number, list, how, …) and how it is written (everyday, english, …). */
+  kind?: string;
+  style?: string;
+  /** dev-bank seed questions: false when the question does not name its town (asked of the seeds alone). */
+  names_report?: boolean;
 }
 
 export const DOC_OF_SOURCE: [RegExp, string][] = [
@@ -29,7 +36,8 @@ export function docOf(source: string): string {
   return DOC_OF_SOURCE.find(([re]) => re.test(source))?.[1] ?? 'other';
 }
 
-const squeeze = (s: string) => s.replace(/\s+/g, '');
+/** What scoring compares: NFKC (old reports use full-width digits), whitespace removed. */
+export const squeeze = (s: string) => s.normalize('NFKC').replace(/\s+/g, '');
 
 /** Whether a result's source is the question's document: a named seed town, or a report's file name. */
 export function isQuestionDoc(doc: string, source: string): boolean {
@@ -40,7 +48,7 @@ export function isQuestionDoc(doc: string, source: string): boolean {
 export function answerLineHit(question: EvalQuestion, answer: Pick<Answer, 'abstained' | 'results' | 'q'>): boolean {
   const top = answer.results[0];
   if (answer.abstained || question.doc === null || !top || !isQuestionDoc(question.doc, top.source)) return false;
-  const span = squeeze(answerSpan(answer.q, top)?.text ?? '');
+  const span = squeeze(answerOf(answer.q, top)?.text ?? '');
   return question.must.map(squeeze).some((m) => span.includes(m));
 }
 
@@ -70,6 +78,11 @@ export interface Scores {
   refused: number;
   /** Unanswerable questions answered as (high): the confident wrong answers. */
   unanswerableHigh: number;
+  /** Share of answerable questions answered with the caveat. */
+  caveated: number;
+  /** Share right at rank 1 among answerable questions answered confidently / with the caveat. */
+  confidentRight: number;
+  caveatedRight: number;
   meanQuoteChars: number;
 }
 
@@ -94,8 +107,16 @@ export function score(rows: { question: EvalQuestion; answer: Pick<Answer, 'abst
     low: rows.filter((r) => levelOf(r.answer) === 'low').length,
     refused: rows.filter((r) => levelOf(r.answer) === 'none').length,
     unanswerableHigh: unanswerable.filter((r) => levelOf(r.answer) === 'high').length,
+    caveated: answerable.length ? answerable.filter((r) => levelOf(r.answer) === 'low').length / answerable.length : 0,
+    confidentRight: rightAmong(answerable.filter((r) => levelOf(r.answer) === 'high')),
+    caveatedRight: rightAmong(answerable.filter((r) => levelOf(r.answer) === 'low')),
     meanQuoteChars: quotes.length ? quotes.reduce((a, b) => a + b, 0) / quotes.length : 0,
   };
+}
+
+/** Share of rows whose rank-1 result hits. */
+function rightAmong(rows: { question: EvalQuestion; answer: Pick<Answer, 'abstained' | 'results'> }[]): number {
+  return rows.length ? rows.filter((r) => firstHit(r.question, r.answer) === 1).length / rows.length : 0;
 }
 
 export function readQuestions(file: string): EvalQuestion[] {
@@ -116,38 +137,67 @@ export function readQuestions(file: string): EvalQuestion[] {
 export function formatScores(label: string, s: Scores): string {
   const f = (x: number) => x.toFixed(3);
   const abstain = s.unanswerable ? `${s.abstainedRight}/${s.unanswerable}` : '—';
-  return `${label.padEnd(10)} n=${String(s.answerable).padEnd(3)} Hit@1 ${f(s.hit1)}  Hit@3 ${f(s.hit3)}  Hit@5 ${f(s.hit5)}  Answer-line@1 ${f(s.answerLine)}  MRR ${f(s.mrr)}  abstain ${abstain}  false-abstain ${s.falseAbstain}  outcomes high/low/refused ${s.high}/${s.low}/${s.refused}  unanswerable-high ${s.unanswerableHigh}  quote ${s.meanQuoteChars.toFixed(0)} chars`;
+  return `${label.padEnd(14)} n=${String(s.answerable).padEnd(3)} Hit@1 ${f(s.hit1)}  Hit@3 ${f(s.hit3)}  Hit@5 ${f(s.hit5)}  Answer@1 ${f(s.answerLine)}  MRR ${f(s.mrr)}  caveated ${f(s.caveated)}  right|confident ${f(s.confidentRight)}  right|caveat ${f(s.caveatedRight)}  abstain ${abstain}  false-abstain ${s.falseAbstain}  outcomes high/low/refused ${s.high}/${s.low}/${s.refused}  unanswerable-high ${s.unanswerableHigh}  quote ${s.meanQuoteChars.toFixed(0)} chars`;
+}
+
+/** Scores of a set: all questions, then by language, kind and style (the latter two where the set has them). */
+export function breakdown(rows: { question: EvalQuestion; answer: Answer }[]): Record<string, Scores> {
+  const out: Record<string, Scores> = { all: score(rows) };
+  const groups: [string, (q: EvalQuestion) => string | undefined][] = [
+    ['lang', (q) => q.lang],
+    ['kind', (q) => q.kind],
+    ['style', (q) => q.style],
+  ];
+  for (const [name, key] of groups) {
+    const values = [...new Set(rows.map((r) => key(r.question)).filter((v): v is string => !!v))].sort();
+    for (const v of values) out[`${name}:${v}`] = score(rows.filter((r) => key(r.question) === v));
+  }
+  return out;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals, config } = await parseCommandLine(argv, { verbose: { type: 'boolean', short: 'v' }, json: { type: 'boolean' } });
+  const { values, positionals, config } = await parseCommandLine(argv, {
+    verbose: { type: 'boolean', short: 'v' },
+    json: { type: 'boolean' },
+    'unnamed-index': { type: 'string' },
+    out: { type: 'string' },
+  });
   if (values.help || positionals.length === 0) {
-    process.stdout.write(`usage: npm run eval -- [options] FILE.jsonl [FILE.jsonl …]\n  -v, --verbose  show each question's rank and top quote\n  --json         print the scores as JSON\n${SHARED_HELP}\n`);
+    process.stdout.write(
+      `usage: npm run eval -- [options] FILE.jsonl [FILE.jsonl …]\n  -v, --verbose        show each question's rank and top quote\n  --json               print the scores as JSON\n  --unnamed-index DIR  answer questions marked "names_report": false from this index (the seeds alone)\n  --out PREFIX         write PREFIX.json (figures) and PREFIX.svg (the picture); default bench/results/eval-<time>\n${SHARED_HELP}\n`,
+    );
     return values.help ? 0 : 2;
   }
   const sets = positionals.map((file) => ({ name: path.basename(file, '.jsonl'), questions: readQuestions(file) }));
   const searcher = await openSearcher(config);
+  const unnamedIndex = values['unnamed-index'] as string | undefined;
+  const unnamed = unnamedIndex ? await openSearcher(loadConfig({ indexDir: path.resolve(unnamedIndex) })) : searcher;
   const report: Record<string, Record<string, Scores>> = {};
   for (const set of sets) {
     const rows: { question: EvalQuestion; answer: Answer }[] = [];
     for (const question of set.questions) {
-      const answer = await searcher.search(question.q, { k: 10 });
+      const answer = await (question.names_report === false ? unnamed : searcher).search(question.q, { k: 10 });
       rows.push({ question, answer });
       if (values.verbose) {
         const rank = question.doc === null ? (answer.abstained ? 'abstained ✓' : 'answered ✗') : String(firstHit(question, answer) || '✗');
         const top = answer.results[0];
-        const line = top ? answerSpan(answer.q, top)?.text ?? '' : '';
-        process.stderr.write(`${question.id} [${question.lang}] ${rank.padEnd(11)} ${answer.level.padEnd(4)} cov ${answer.confidence.toFixed(2)} dense ${(answer.signals?.dense ?? 0).toFixed(3)} ${question.q}\n    → ${top ? `${top.source.slice(0, 24)} ${top.quote.slice(0, 70)}` : '(none)'}\n    answer line ${question.doc !== null && answerLineHit(question, answer) ? '✓' : '✗'} ${line}\n`);
+        const line = top ? answerOf(answer.q, top)?.text ?? '' : '';
+        process.stderr.write(`${question.id} [${question.lang}${question.kind ? ' ' + question.kind : ''}] ${rank.padEnd(11)} ${answer.level.padEnd(4)} cov ${answer.confidence.toFixed(2)} dense ${(answer.signals?.dense ?? 0).toFixed(3)} right ${(answer.signals?.right ?? 0).toFixed(2)} ${question.q}\n    → ${top ? `${top.source.slice(0, 24)} ${top.quote.slice(0, 70)}` : '(none)'}\n    answer line ${question.doc !== null && answerLineHit(question, answer) ? '✓' : '✗'} ${line}\n`);
       }
     }
-    const langs = [...new Set(set.questions.map((q) => q.lang))];
-    report[set.name] = { all: score(rows), ...Object.fromEntries(langs.map((l) => [l, score(rows.filter((r) => r.question.lang === l))])) };
+    report[set.name] = breakdown(rows);
   }
-  if (values.json) process.stdout.write(JSON.stringify({ corpusDirs: config.corpusDirs, model: searcher.info().model, sets: report }) + '\n');
+  const figures = { date: new Date().toISOString(), corpusDirs: config.corpusDirs, model: searcher.info().model, sets: report };
+  if (values.json) process.stdout.write(JSON.stringify(figures) + '\n');
   else
     for (const [name, scores] of Object.entries(report)) {
       process.stdout.write(`${name}\n`);
       for (const [label, s] of Object.entries(scores)) process.stdout.write('  ' + formatScores(label, s) + '\n');
     }
+  const prefix = (values.out as string | undefined) ?? path.join(PROJECT_ROOT, 'bench', 'results', `eval-${figures.date.replace(/[:.]/g, '-')}`);
+  fs.mkdirSync(path.dirname(path.resolve(prefix)), { recursive: true });
+  fs.writeFileSync(`${prefix}.json`, JSON.stringify(figures, null, 1) + '\n');
+  fs.writeFileSync(`${prefix}.svg`, evalChart(report));
+  process.stderr.write(`figures: ${prefix}.json, picture: ${prefix}.svg\n`);
   return 0;
 }

@@ -13,9 +13,10 @@
  */
 import { ITEM_LABEL } from '../corpus/chunk.js';
 import type { Result } from './types.js';
+import { askedUnit, questionKind } from './question-kind.js';
 import { bigrams, normalize } from './text.js';
 
-export type AnswerKind = 'number' | 'date' | 'place' | 'reason' | 'list' | 'other';
+export type AnswerKind = 'number' | 'date' | 'who' | 'place' | 'reason' | 'list' | 'other';
 
 export interface AnswerSpan {
   /** The answering clause, verbatim. */
@@ -28,21 +29,14 @@ export interface AnswerSpan {
   kind: AnswerKind;
 }
 
-const KINDS: [AnswerKind, RegExp][] = [
-  ['date', /什么时候|何时|哪一?年|哪天|几月|几号|日期|\bwhen\b|what (?:date|year|day)/i],
-  ['number', /多少|几[个次人项起处名家件场份天条所]|数量|比例|谁的?[^？?]*(?:多|少)|how (?:many|much|often)|number of|percent|\b(?:more|most|fewer)\b/i],
-  ['place', /哪里|哪儿|在哪(?![些个])|何地|什么地方|哪[个些]?(?:村|镇|社区|地方|学校|单位)|\bwhere\b|which (?:village|town|place)/i],
-  ['reason', /为什么|为何|为啥|原因|目的|\bwhy\b|reason|purpose/i],
-  ['list', /哪些|什么|怎样|如何|怎么|咋|啥|措施|举措|做法|安排|\bhow\b|\bwhat\b|\bwhich\b/i],
-];
-
-/** What a question asks for. */
+/** What a question asks for, in the answer line's terms (question-kind.ts reads the question). */
 export function answerKind(question: string): AnswerKind {
-  return KINDS.find(([, re]) => re.test(question))?.[0] ?? 'other';
+  const kind = questionKind(question);
+  return kind === 'where' ? 'place' : kind === 'why' ? 'reason' : kind === 'how' || kind === 'yesno' ? 'list' : kind;
 }
 
 /** A figure with its unit: 30余次, 1000多人次, 2600 余人次, 两个, 36.5%. */
-const FIGURE = /\d[\d,.]*\s*[余多]?\s*[万亿千百]?\s*(?:%|％|人次|[次人起处个项件份场家户条元名所期批场篇卷套台辆亩平米公里])|[一二三四五六七八九十百千万两]+[余多]?(?:人次|[次人起处个项件份场家户条名所期批篇])/;
+const FIGURE = /\d[\d,.]*\s*[余多]?\s*(?:万亿|[万亿千百])?\s*(?:万亿元|亿元|万元|元|人次|平方公里|万平方米|平方米|公里|公顷|个百分点|%|％|[次人起处个项件份场家户条名所期批篇卷套台辆亩座部吨倍岁天])|[一二三四五六七八九十百千万两]+[余多]?(?:人次|[次人起处个项件份场家户条名所期批篇座部])/;
 const DATE = /(?:19|20)\d\d\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|[上下]半年|年[初底末]|第[一二三四]季度/;
 const PLACE = /[\u4e00-\u9fff]{1,8}?(?:村|社区|集市|广场|学校|中学|小学|中心|所|镇|乡|县)/;
 const REASON = /^(?:为了?|由于|因为|旨在|以便|从而|确保|推动|促进)|(?:为了|由于|因为|旨在|以便|从而)/;
@@ -51,10 +45,7 @@ const QUESTION_WORDS = /多少|哪些|哪个|哪里|什么|怎样|怎么|如何|
 /** A signature or date line (史村镇人民政府, 2023年12月28日): never an answer. */
 const SIGNATURE = /^(?:[\u4e00-\u9fff]{2,20}(?:人民政府|委员会|办公室)|(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)$/;
 
-/** The unit a number question asks for: 多少人次 → 人次, 几次 → 次. */
-function askedUnit(question: string): string | undefined {
-  return /(?:多少|几)(人次|[次人个项件份场家户条名所起处])/.exec(question)?.[1];
-}
+const WHO = /[\u4e00-\u9fff]{0,10}(?:同志|主任|书记|市长|区长|县长|镇长|省长|总理|局长|部长|委员会|人民政府|司法所|派出所|法院|检察院|法律顾问|律师|[局厅委办])/;
 
 /** An item sentence this short is its title only ("二是开展普法宣传，创新普法方式。"). */
 const TITLE_SENTENCE_CHARS = 24;
@@ -105,7 +96,7 @@ function overlap(text: string, pairs: Set<string>): number {
 
 /** Where the kind's evidence is in a clause (figure, date, place, cause), or null. */
 function evidence(kind: AnswerKind, text: string): { index: number; length: number } | null {
-  const re = kind === 'number' ? FIGURE : kind === 'date' ? DATE : kind === 'place' ? PLACE : kind === 'reason' ? REASON : null;
+  const re = kind === 'number' ? FIGURE : kind === 'date' ? DATE : kind === 'place' ? PLACE : kind === 'reason' ? REASON : kind === 'who' ? WHO : null;
   const m = re?.exec(text);
   return m ? { index: m.index, length: m[0].length } : null;
 }
@@ -142,7 +133,7 @@ export function answerSpan(question: string, r: Pick<Result, 'quote' | 'start' |
     const ev = evidence(kind, c.text);
     if (ev) score += 1;
     // "多少人次" is answered by 2600余人次 rather than by 两个 in the same sentence.
-    if (ev && unit && c.text.slice(ev.index, ev.index + ev.length).endsWith(unit)) score += 0.5;
+    if (kind === 'number' && unit && figureWithUnit(c.text, unit)) score += 0.5;
     if (hasHighlights && inHighlight(c)) score += 0.3;
     return score;
   };
@@ -175,7 +166,7 @@ export function answerSpan(question: string, r: Pick<Result, 'quote' | 'start' |
   let end = clauses[to]!.end;
   if (end - start > ANSWER_MAX_CHARS) end = cutAt(quote, start, start + ANSWER_MAX_CHARS);
   const text = quote.slice(start, end);
-  const ev = kind === 'list' || kind === 'other' ? null : evidence(kind, text);
+  const ev = kind === 'list' || kind === 'other' ? null : (unit && kind === 'number' ? figureWithUnit(text, unit) : null) ?? evidence(kind, text);
   const focus = ev ? { start: start + ev.index, end: start + ev.index + ev.length } : { start, end };
   const shift = (s: { start: number; end: number }) => ({ start: r.start + s.start, end: r.start + s.end });
   return { text, ...shift({ start, end }), focus: shift(focus), kind };
@@ -186,4 +177,19 @@ function cutAt(text: string, from: number, limit: number): number {
   for (let i = limit; i > from + ANSWER_MAX_CHARS / 2; i--) if (/[、\s]/.test(text[i - 1]!)) return i - 1;
   const c = text.charCodeAt(limit);
   return c >= 0xdc00 && c <= 0xdfff ? limit - 1 : limit;
+}
+
+/** The first figure of a text in the asked unit (份, 亿元, %), or null. */
+function figureWithUnit(text: string, unit: string): { index: number; length: number } | null {
+  const re = new RegExp(FIGURE.source, 'g');
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const f = m[0];
+    if (f.endsWith(unit) || (unit === '人' && f.endsWith('人次')) || (unit === '%' && /[%％]|百分点$/.test(f))) return { index: m.index, length: f.length };
+  }
+  return null;
+}
+
+/** The answer line of a result: the one search decided (Result.answer), or one read from its quote. */
+export function answerOf(question: string, r: Pick<Result, 'quote' | 'start' | 'highlights' | 'source' | 'answer'>): AnswerSpan | undefined {
+  return r.answer ?? answerSpan(question, r);
 }

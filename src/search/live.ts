@@ -124,6 +124,9 @@ export async function openLiveSearcher(config: Config, options: LiveOptions = {}
     reportsNamed(text: string) {
       return current.reportsNamed(text);
     },
+    passage(id: number) {
+      return current.passage(id);
+    },
     info() {
       return current.info();
     },

@@ -48,12 +48,17 @@ export function itemLabelAt(text: string, at: number): string | undefined {
 }
 
 /** Picks the quote from a passage's sentences (offsets into `docText`). */
-export function extractQuote(docText: string, sentences: Span[], concepts: Concept[], maxChars: number, asksQuantity = false): Quote {
+export function extractQuote(docText: string, sentences: Span[], concepts: Concept[], maxChars: number, asksQuantity = false, anchor?: number): Quote {
   const scores = sentences.map((s) => sentenceScore(normalize(docText.slice(s.start, s.end)), concepts, asksQuantity));
   let best = 0;
   scores.forEach((s, i) => {
     if (s > scores[best]!) best = i;
   });
+  // The second stage chose the answering sentence: the quote is built around it, and it is bold.
+  if (anchor !== undefined) {
+    scores[anchor] = Math.max(...scores, 1) * 1.01;
+    best = anchor;
+  }
   let from = best;
   let to = best;
   const length = (a: number, b: number) => sentences[b]!.end - sentences[a]!.start;

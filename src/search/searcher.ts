@@ -19,6 +19,19 @@ import { reportLabel, reportMeta } from '../corpus/report-meta.js';
 import { ReportDirectory } from './named-reports.js';
 import { type AnalyzedQuery, analyzeQuery, coverage } from './query.js';
 import { extractQuote } from './quote.js';
+import { answerSpan } from './answer-span.js';
+import {
+  caveatFeatures,
+  caveatProbability,
+  linearScore,
+  loadRanker,
+  type PassageView,
+  type RankerModel,
+  type SentenceView,
+  sentenceFeatures,
+  softmax,
+  viewQuestion,
+} from './sentence-ranker.js';
 import { normalize } from './text.js';
 import type { Answer, ReportId, Result, SearchOptions, SourceInfo } from './types.js';
 
@@ -30,6 +43,8 @@ export interface Searcher {
   /** Labels of the reports a text names by place and year ("柏山镇", "Yantian 2019"); empty if none. */
   reportsNamed(text: string): string[];
   info(): { model: string; dim: number; passages: number; builtAt: string; generation: string };
+  /** A passage's report and that report's cleaned text (offsets of results and `explain` point into it). */
+  passage(id: number): { source: string; corpusDir: string; text: string };
   /** Ranked passage ids of one retriever alone (for benchmarks and diagnostics). */
   retrieve(question: string, mode: 'dense' | 'lexical' | 'hybrid', k: number): Promise<number[]>;
 }
@@ -73,7 +88,12 @@ export const LEVELS = {
 interface Candidate {
   id: number;
   score: number;
+  /** The sentence the second stage chose in it (cleaned-text offsets), when it ran. */
+  anchor?: { start: number; end: number };
 }
+
+/** Sentence vectors kept between questions (a few MB): the same passages come back often. */
+const SENTENCE_CACHE_SIZE = 4000;
 
 /** Reciprocal rank fusion: each list adds weight / (k + rank). */
 export function fuse(lists: { ids: number[]; weight: number }[], k: number): Candidate[] {
@@ -84,6 +104,7 @@ export function fuse(lists: { ids: number[]; weight: number }[], k: number): Can
 
 class IndexSearcher implements Searcher {
   private readonly normalizedCache = new Map<number, string>();
+  private readonly sentenceVectors = new Map<string, Float32Array>();
   /** Normalized report titles, by doc index (computed on first use). */
   private titles: string[] | undefined;
   /** Place and year of each report, for questions that name one. */
@@ -120,6 +141,11 @@ class IndexSearcher implements Searcher {
 
   sources(): SourceInfo[] {
     return this.manifest.files.map((f) => ({ source: f.source, title: f.title, passages: f.passages, corpusDir: f.corpusDir }));
+  }
+
+  passage(id: number) {
+    const doc = this.store.docs[this.store.passages[id]!.doc]!;
+    return { source: doc.source, corpusDir: doc.corpusDir, text: doc.text };
   }
 
   reportsNamed(text: string): string[] {
@@ -254,23 +280,123 @@ class IndexSearcher implements Searcher {
       .filter((c) => !isMetadataText(this.passageText(c.id)))
       .map((c) => {
         const cov = coverage(this.matchText(c.id), query.concepts);
-        return { id: c.id, coverage: cov, score: (1 - COVERAGE_WEIGHT) * (c.score / best) + COVERAGE_WEIGHT * cov };
+        return { id: c.id, coverage: cov, fused: c.score / best, score: (1 - COVERAGE_WEIGHT) * (c.score / best) + COVERAGE_WEIGHT * cov };
       })
       .sort((a, b) => b.score - a.score || a.id - b.id);
-    const top = scored.slice(0, k);
     const namedReports = named.docs.length && !options.onlyReport ? [...new Set(named.docs.map((d) => this.labels[d]!))] : undefined;
-    if (top.length === 0) return { ...none, namedReports };
+    if (scored.length === 0) return { ...none, namedReports };
 
+    const dense = (id: number) => (vectors.length ? this.similarity(vectors[0]!, id) : 0);
     const signals = {
-      coverage: top.reduce((m, c) => Math.max(m, c.coverage), 0),
-      dense: vectors.length ? Math.max(...top.slice(0, 3).map((c) => this.similarity(vectors[0]!, c.id))) : 0,
-      agree: ranked.dense.slice(0, 3).includes(top[0]!.id) && ranked.lexical.slice(0, 3).includes(top[0]!.id),
+      coverage: scored.slice(0, k).reduce((m, c) => Math.max(m, c.coverage), 0),
+      dense: vectors.length ? Math.max(...scored.slice(0, 3).map((c) => dense(c.id))) : 0,
+      agree: ranked.dense.slice(0, 3).includes(scored[0]!.id) && ranked.lexical.slice(0, 3).includes(scored[0]!.id),
     };
-    const level = decideLevel(signals, s.abstainBelow, named.docs.length > 0);
+    let level = decideLevel(signals, s.abstainBelow, named.docs.length > 0);
     const confidence = signals.coverage;
     if (level === 'none') return { ...none, confidence, signals, namedReports };
-    const results: Result[] = top.map((c, i) => this.toResult(c, i + 1, query));
-    return { q: query.question, abstained: false, results, notices, confidence, level, signals, namedReports, shortenedTo };
+
+    // Second stage: the sentences of the best few passages decide the order, the quotes and the caveat.
+    const ranker = options.ranker === null ? undefined : (options.ranker ?? loadRanker());
+    const second = s.secondStagePassages > 0 ? await this.secondStage(query, scored, ranked, vectors, named.docs.length > 0, ranker) : undefined;
+    const order: Candidate[] = second?.order ?? scored;
+    if (second?.rightProbability !== undefined && ranker) level = second.rightProbability >= ranker.caveat.threshold ? 'high' : 'low';
+    const results: Result[] = order.slice(0, k).map((c, i) => this.toResult(c, i + 1, query));
+    return {
+      q: query.question,
+      abstained: false,
+      results,
+      notices,
+      confidence,
+      level,
+      signals: { ...signals, ...(second?.rightProbability !== undefined ? { right: second.rightProbability } : {}) },
+      namedReports,
+      shortenedTo,
+      ...(options.explain && second ? { explain: second.explain } : {}),
+    };
+  }
+
+  /**
+   * Scores the sentences of the best few passages (sentence-ranker.ts) and reorders those passages by
+   * their best sentence. Without a fitted model the first-stage order stays and only the features are
+   * made (for `explain`, which the fitting tool reads).
+   */
+  private async secondStage(
+    query: AnalyzedQuery,
+    scored: (Candidate & { coverage: number; fused: number })[],
+    ranked: { dense: number[]; lexical: number[] },
+    vectors: Float32Array[],
+    named: boolean,
+    ranker: RankerModel | undefined,
+  ) {
+    const s = this.config.search;
+    const pool = scored.slice(0, s.secondStagePassages);
+    const passages = new Map<number, PassageView>();
+    const sentences: SentenceView[] = [];
+    pool.forEach((c, rank) => {
+      const p = this.store.passages[c.id]!;
+      const doc = this.store.docs[p.doc]!;
+      passages.set(c.id, {
+        id: c.id,
+        rank,
+        fused: c.fused,
+        coverage: c.coverage,
+        dense: vectors.length ? this.similarity(vectors[0]!, c.id) : 0,
+        agree: ranked.dense.slice(0, 3).includes(c.id) && ranked.lexical.slice(0, 3).includes(c.id),
+        headings: normalize(`${doc.title}\n${p.section.join('\n')}`),
+      });
+      for (let i = 0; i < p.sentences.length; i += 2) {
+        const start = p.sentences[i]!;
+        const end = p.sentences[i + 1]!;
+        const text = doc.text.slice(start, end);
+        if (text.trim().length < 4 || isMetadataText(text)) continue;
+        sentences.push({ passage: c.id, start, end, text, index: i / 2, dense: 0 });
+      }
+    });
+    // Bounded: the best passages' sentences first (pool order), so a long passage cannot crowd out the rest.
+    const chosen = sentences.slice(0, s.secondStageSentences);
+    if (chosen.length === 0) return undefined;
+    await this.sentenceDense(chosen, vectors[0]);
+    const placeWords = this.directory.placeWords(query.normalized);
+    const view = viewQuestion(query.question, query.normalized, query.concepts, query.english, placeWords);
+    const features = sentenceFeatures(view, passages, chosen);
+    const explain = { candidates: chosen.map((c, i) => ({ passageId: c.passage, start: c.start, end: c.end, features: features[i]! })) };
+    if (!ranker) return { order: undefined, rightProbability: undefined, explain };
+
+    const scores = features.map((x) => linearScore(ranker, x));
+    const probs = softmax(scores);
+    const bestOf = new Map<number, number>();
+    scores.forEach((score, i) => {
+      const id = chosen[i]!.passage;
+      const b = bestOf.get(id);
+      if (b === undefined || score > scores[b]!) bestOf.set(id, i);
+    });
+    const reranked: Candidate[] = [...bestOf]
+      .map(([id, i]) => ({ id, score: scores[i]!, anchor: { start: chosen[i]!.start, end: chosen[i]!.end } }))
+      .sort((a, b) => b.score - a.score || a.id - b.id);
+    const rest = scored.filter((c) => !bestOf.has(c.id));
+    const winner = chosen.findIndex((c) => c.start === reranked[0]!.anchor!.start && c.passage === reranked[0]!.id);
+    const caveat = caveatFeatures(probs, scores, winner, features[winner]!, query.english, named);
+    const rightProbability = ranker.caveat ? caveatProbability(ranker, caveat) : undefined;
+    return { order: [...reranked, ...rest], rightProbability, explain: { ...explain, winner, caveat } };
+  }
+
+  /** Fills in each sentence's cosine with the question (sentences embedded as passages, cached). */
+  private async sentenceDense(sentences: SentenceView[], vector: Float32Array | undefined): Promise<void> {
+    if (!vector) return;
+    const key = (x: SentenceView) => `${x.passage}:${x.start}`;
+    const missing = sentences.filter((x) => !this.sentenceVectors.has(key(x)));
+    if (missing.length) {
+      const embedded = await this.embedder.embedPassages(missing.map((x) => x.text));
+      if (this.sentenceVectors.size + missing.length > SENTENCE_CACHE_SIZE) this.sentenceVectors.clear();
+      missing.forEach((x, i) => this.sentenceVectors.set(key(x), embedded[i]!));
+    }
+    for (const x of sentences) {
+      const row = this.sentenceVectors.get(key(x))!;
+      let dot = 0;
+      for (let j = 0; j < row.length; j++) dot += vector[j]! * row[j]!;
+      x.dense = dot;
+    }
   }
 
   private toResult(c: Candidate, rank: number, query: AnalyzedQuery): Result {
@@ -278,7 +404,11 @@ class IndexSearcher implements Searcher {
     const doc = this.store.docs[p.doc]!;
     const sentences: Span[] = [];
     for (let i = 0; i < p.sentences.length; i += 2) sentences.push({ start: p.sentences[i]!, end: p.sentences[i + 1]! });
-    const quote = extractQuote(doc.text, sentences, query.concepts, this.config.search.quoteMaxChars, query.asksQuantity);
+    const anchor = c.anchor ? sentences.findIndex((x) => x.start === c.anchor!.start) : -1;
+    const quote = extractQuote(doc.text, sentences, query.concepts, this.config.search.quoteMaxChars, query.asksQuantity, anchor >= 0 ? anchor : undefined);
+    // The answer line is taken from the sentence the second stage chose (else from the whole quote).
+    const within = c.anchor && anchor >= 0 ? { quote: doc.text.slice(c.anchor.start, c.anchor.end), start: c.anchor.start, highlights: [], source: doc.source } : undefined;
+    const span = answerSpan(query.question, within ?? { quote: quote.text, start: quote.start, highlights: quote.highlights, source: doc.source });
     return {
       rank,
       score: Number(c.score.toFixed(6)),
@@ -295,6 +425,7 @@ class IndexSearcher implements Searcher {
       passageStart: p.start,
       passageEnd: p.end,
       passageId: c.id,
+      ...(span ? { answer: span } : {}),
       ...(doc.pageStarts ? { page: pageAt(doc.pageStarts, quote.start) } : {}),
     };
   }

@@ -1,4 +1,6 @@
 import type { ReportHeader } from '../corpus/report-header.js';
+import type { AnswerSpan } from './answer-span.js';
+import type { RankerModel } from './sentence-ranker.js';
 
 /** What search hands to its callers (CLI, bot, eval): the stable shapes of an answer. */
 
@@ -32,6 +34,11 @@ export interface Result {
   passageId: number;
   /** The page the quote starts on, for reports with pages (PDF). */
   page?: number;
+  /**
+   * The answer line: the clause that answers, verbatim, from the sentence the second stage chose, with
+   * the part the question asks for (figure, date, place) to bold. Decided here, only rendered by chats.
+   */
+  answer?: AnswerSpan;
   /** The report's own title, issuer and date (set by ReportHeaders for citations; absent in older indexes). */
   report?: ReportHeader;
 }
@@ -54,7 +61,9 @@ export interface Answer {
    */
   level: 'high' | 'low' | 'none';
   /** What decided the level (see searcher.ts). */
-  signals?: { coverage: number; dense: number; agree: boolean };
+  signals?: { coverage: number; dense: number; agree: boolean; right?: number };
+  /** With SearchOptions.explain: the second stage's candidate sentences and their features (for fitting). */
+  explain?: { candidates: { passageId: number; start: number; end: number; features: number[] }[]; winner?: number; caveat?: number[] };
   /** The reports the question named by place/year and that were searched (labels such as "深圳市罗湖区 2017"). */
   namedReports?: string[];
   /** The question named a place with a year that no report has: what there is for that place. */
@@ -66,6 +75,10 @@ export interface SearchOptions {
   k?: number;
   /** Only passages of this one report (its corpus folder and its path in it). */
   onlyReport?: ReportId;
+  /** The second stage's model: default data/ranker.json; `null` for none (first-stage order). */
+  ranker?: RankerModel | null;
+  /** Return the second stage's candidates and features (Answer.explain). */
+  explain?: boolean;
 }
 
 /** What identifies a report: two folders may hold files of the same name, and names may contain each other. */

@@ -1,0 +1,216 @@
+/**
+ * `npm run fit:ranker -- --index /tmp/idx-large [--seeds-index index] [--eval-dir ../shared/eval]`
+ *
+ * Fits the second stage (src/search/sentence-ranker.ts) on the development sets and writes
+ * data/ranker.json. Reproducible: the same index and sets give the same weights.
+ *
+ * 1. Every question is searched without a model (first-stage order) with `explain`: the candidate
+ *    sentences of its best passages and their features. A candidate answers when it is from the
+ *    question's report and holds one of `must` (NFKC, whitespace ignored).
+ * 2. Grouped 5-fold cross-validation by report (a report's questions are all in one fold, as unseen
+ *    reports will be): a ranker fitted on four folds answers the fifth through the real search, so the
+ *    figures printed are held-out ones (Hit@1, Answer@1 as in `npm run eval`).
+ * 3. The caveat: a logistic model of "rank 1 is right" on the winner's evidence, fitted on the held-out
+ *    runs, and the lowest threshold that keeps confident answers right ≥ CONFIDENT_PRECISION; its
+ *    figures are again held out (nested folds).
+ * 4. The final ranker is fitted on all questions; the caveat on all held-out runs.
+ *
+ * Questions about the seed reports that do not name their town (`names_report: false`, and the seed
+ * sets dev / dev-natural) are asked of the seeds index, every other one of the large index.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { loadEmbedder } from '../../src/embed/embedder.js';
+import { answerLineHit, type EvalQuestion, firstHit, isQuestionDoc, readQuestions, squeeze } from '../../src/cli/eval.js';
+import { openSearcher, type Searcher } from '../../src/search/searcher.js';
+import { CAVEAT_FEATURES, FEATURES, type RankerModel, RANKER_FILE } from '../../src/search/sentence-ranker.js';
+import type { Answer } from '../../src/search/types.js';
+import { fitLogistic, fitRanker, groupFolds, type RankGroup, standardizer, thresholdFor } from './fit.js';
+
+const FOLDS = 5;
+/** Confident answers should be right this often; fitted a little above the 0.90 target for unseen reports. */
+const CONFIDENT_PRECISION = 0.92;
+
+interface Row {
+  set: string;
+  question: EvalQuestion & { kind?: string; style?: string; names_report?: boolean; about?: string };
+  searcher: Searcher;
+  group: RankGroup;
+  /** The report it is about (the fold key). */
+  report: string;
+}
+
+function arg(name: string, fallback?: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+async function main() {
+  const largeIndex = arg('index');
+  if (!largeIndex) throw new Error('usage: npm run fit:ranker -- --index DIR (seeds + corpus-large) [--seeds-index DIR] [--eval-dir DIR] [--out FILE]');
+  const seedsIndex = arg('seeds-index', 'index')!;
+  const evalDir = arg('eval-dir', '../shared/eval')!;
+  const out = arg('out', RANKER_FILE)!;
+  const log = (m: string) => process.stderr.write(m + '\n');
+  const base = loadConfig();
+  const embedder = await loadEmbedder(base.model, () => {});
+  const large = await openSearcher(loadConfig({ indexDir: path.resolve(largeIndex) }), { embedder });
+  const seeds = await openSearcher(loadConfig({ indexDir: path.resolve(seedsIndex) }), { embedder });
+
+  const sets = ['dev', 'dev-natural', 'dev-large', 'dev-bank'];
+  const rows: Row[] = [];
+  for (const set of sets) {
+    const file = path.join(evalDir, `${set}.jsonl`);
+    if (!fs.existsSync(file)) continue;
+    for (const question of readQuestions(file) as Row['question'][]) {
+      const seedOnly = set === 'dev' || set === 'dev-natural' || question.names_report === false;
+      const searcher = seedOnly ? seeds : large;
+      const answer = await searcher.search(question.q, { k: 10, explain: true, ranker: null });
+      rows.push({ set, question, searcher, group: label(question, answer, searcher), report: question.doc ?? question.about ?? `none:${question.id}` });
+    }
+    log(`${set}: features of ${rows.filter((r) => r.set === set).length} questions`);
+  }
+  const withPositive = rows.filter((r) => r.group.y.some((v) => v > 0)).length;
+  log(`${rows.length} questions, ${withPositive} with an answering sentence among the candidates`);
+
+  // Held-out runs: each question answered by a ranker that never saw its report.
+  const folds = groupFolds(rows.map((r) => r.report), FOLDS);
+  const heldOut: { row: Row; answer: Answer; caveat: number[] }[] = [];
+  const firstStage: { row: Row; answer: Answer }[] = [];
+  for (let f = 0; f < FOLDS; f++) {
+    const train = rows.filter((_, i) => folds[i] !== f);
+    const model = fitModel(train.map((r) => r.group));
+    for (const [i, row] of rows.entries()) {
+      if (folds[i] !== f) continue;
+      const answer = await row.searcher.search(row.question.q, { k: 10, explain: true, ranker: model });
+      const winner = answer.explain?.winner;
+      heldOut.push({ row, answer, caveat: winner === undefined ? [] : caveatInput(answer) });
+    }
+  }
+  for (const row of rows) firstStage.push({ row, answer: await row.searcher.search(row.question.q, { k: 10, ranker: null }) });
+
+  // The caveat: nested folds for honest figures, then fitted on all held-out runs.
+  const scored = heldOut.filter((h) => !h.answer.abstained && h.caveat.length);
+  const rightOf = (h: (typeof heldOut)[number]) => h.row.question.doc !== null && firstHit(h.row.question, h.answer) === 1;
+  const caveatFolds = groupFolds(scored.map((h) => h.row.report), FOLDS);
+  const heldOutProbability = new Map<(typeof heldOut)[number], number>();
+  for (let f = 0; f < FOLDS; f++) {
+    const train = scored.filter((_, i) => caveatFolds[i] !== f);
+    const w = fitLogistic(train.map((h) => h.caveat), train.map((h) => (rightOf(h) ? 1 : 0)));
+    const probs = train.map((h) => sigmoid(dotv(w, h.caveat)));
+    const threshold = thresholdFor(probs, train.map(rightOf), CONFIDENT_PRECISION);
+    scored.forEach((h, i) => {
+      if (caveatFolds[i] === f) heldOutProbability.set(h, sigmoid(dotv(w, h.caveat)) - threshold);
+    });
+  }
+  const caveatWeights = fitLogistic(scored.map((h) => h.caveat), scored.map((h) => (rightOf(h) ? 1 : 0)));
+  const threshold = thresholdFor(scored.map((h) => sigmoid(dotv(caveatWeights, h.caveat))), scored.map(rightOf), CONFIDENT_PRECISION);
+
+  const figures = {
+    heldOut: summarize(heldOut.map((h) => ({ row: h.row, answer: h.answer, confident: (heldOutProbability.get(h) ?? -1) >= 0 }))),
+    firstStage: summarize(firstStage.map((h) => ({ row: h.row, answer: h.answer, confident: h.answer.level === 'high' }))),
+  };
+  const final = fitModel(rows.map((r) => r.group));
+  const model: RankerModel = {
+    ...final,
+    caveat: { features: [...CAVEAT_FEATURES], weights: caveatWeights.map(round), threshold: round(threshold) },
+    fitted: { date: new Date().toISOString().slice(0, 10), questions: rows.length, folds: FOLDS, confidentPrecision: CONFIDENT_PRECISION, heldOut: figures.heldOut.all, firstStage: figures.firstStage.all },
+  };
+  fs.writeFileSync(out, JSON.stringify(model, null, 1) + '\n');
+  log(`wrote ${out}`);
+  process.stdout.write(JSON.stringify(figures, null, 1) + '\n');
+  printTable('first stage (no second stage)', figures.firstStage);
+  printTable(`held-out folds (${FOLDS}-fold by report)`, figures.heldOut);
+}
+
+/** Candidates of one question labelled: from the question's report and holding one of `must`. */
+function label(question: EvalQuestion, answer: Answer, searcher: Searcher): RankGroup {
+  const candidates = answer.explain?.candidates ?? [];
+  const must = question.must.map(squeeze);
+  const y = candidates.map((c) => {
+    if (question.doc === null) return 0;
+    const r = searcher.passage(c.passageId);
+    return isQuestionDoc(question.doc, r.source) && must.some((m) => squeeze(r.text.slice(c.start, c.end)).includes(m)) ? 1 : 0;
+  });
+  return { x: candidates.map((c) => c.features), y };
+}
+
+function fitModel(groups: RankGroup[]): Omit<RankerModel, 'caveat'> {
+  const std = standardizer(groups.flatMap((g) => g.x));
+  const weights = fitRanker(groups, std);
+  return { features: [...FEATURES], mean: std.mean.map(round), scale: std.scale.map(round), weights: weights.map(round), caveat: undefined as never };
+}
+
+function caveatInput(answer: Answer): number[] {
+  return answer.explain?.caveat ?? [];
+}
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+const dotv = (w: number[], x: number[]) => x.reduce((s, v, j) => s + w[j]! * v, 0);
+const round = (x: number) => Number(x.toFixed(5));
+
+interface Figures {
+  n: number;
+  hit1: number;
+  hit5: number;
+  answer1: number;
+  caveated: number;
+  confidentRight: number;
+  caveatedRight: number;
+  unanswerable: number;
+  unanswerableConfident: number;
+  refusedAnswerable: number;
+}
+
+function figuresOf(items: { row: Row; answer: Answer; confident: boolean }[]): Figures {
+  const answerable = items.filter((i) => i.row.question.doc !== null);
+  const unanswerable = items.filter((i) => i.row.question.doc === null);
+  const hit = (i: (typeof items)[number], k: number) => {
+    const r = firstHit(i.row.question, i.answer);
+    return r > 0 && r <= k;
+  };
+  const shown = answerable.filter((i) => !i.answer.abstained);
+  const confident = shown.filter((i) => i.confident);
+  const caveated = shown.filter((i) => !i.confident);
+  const share = (xs: unknown[], of: unknown[]) => (of.length ? Number((xs.length / of.length).toFixed(3)) : 0);
+  return {
+    n: answerable.length,
+    hit1: share(answerable.filter((i) => hit(i, 1)), answerable),
+    hit5: share(answerable.filter((i) => hit(i, 5)), answerable),
+    answer1: share(answerable.filter((i) => answerLineHit(i.row.question, i.answer)), answerable),
+    caveated: share(caveated, answerable),
+    confidentRight: share(confident.filter((i) => hit(i, 1)), confident),
+    caveatedRight: share(caveated.filter((i) => hit(i, 1)), caveated),
+    unanswerable: unanswerable.length,
+    unanswerableConfident: unanswerable.filter((i) => !i.answer.abstained && i.confident).length,
+    refusedAnswerable: answerable.filter((i) => i.answer.abstained).length,
+  };
+}
+
+function summarize(items: { row: Row; answer: Answer; confident: boolean }[]) {
+  const by = (key: (r: Row) => string | undefined) => {
+    const out: Record<string, Figures> = {};
+    for (const k of [...new Set(items.map((i) => key(i.row)).filter((x): x is string => !!x))].sort()) out[k] = figuresOf(items.filter((i) => key(i.row) === k));
+    return out;
+  };
+  return {
+    all: figuresOf(items),
+    bySet: by((r) => r.set),
+    byLang: by((r) => (r.question.lang === 'en' ? 'en' : 'zh')),
+    byKind: by((r) => r.question.kind),
+    byStyle: by((r) => r.question.style),
+  };
+}
+
+function printTable(title: string, s: ReturnType<typeof summarize>) {
+  const line = (label: string, f: Figures) =>
+    `  ${label.padEnd(14)} n=${String(f.n).padStart(3)}  Hit@1 ${f.hit1.toFixed(3)}  Hit@5 ${f.hit5.toFixed(3)}  Answer@1 ${f.answer1.toFixed(3)}  caveated ${f.caveated.toFixed(3)}  right|confident ${f.confidentRight.toFixed(3)}  right|caveat ${f.caveatedRight.toFixed(3)}  unanswerable confident ${f.unanswerableConfident}/${f.unanswerable}  refused ${f.refusedAnswerable}\n`;
+  process.stdout.write(`${title}\n` + line('all', s.all));
+  for (const group of [s.bySet, s.byLang, s.byKind, s.byStyle]) for (const [k, f] of Object.entries(group)) process.stdout.write(line(k, f));
+}
+
+main().catch((err) => {
+  process.stderr.write(`error: ${(err as Error).stack ?? err}\n`);
+  process.exitCode = 1;
+});
