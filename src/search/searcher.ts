@@ -19,6 +19,7 @@ import { reportLabel, reportMeta } from '../corpus/report-meta.js';
 import { ReportDirectory } from './named-reports.js';
 import { type AnalyzedQuery, analyzeQuery, coverage } from './query.js';
 import { extractQuote } from './quote.js';
+import { headerLinesFor, reportAttribute } from './report-questions.js';
 import { answerSpan } from './answer-span.js';
 import {
   caveatFeatures,
@@ -262,6 +263,9 @@ class IndexSearcher implements Searcher {
     if (named.missing && !options.onlyReport) return { ...none, missingReport: named.missing };
     if (query.english && named.docs.length && !options.onlyReport) query = this.analyze(asked, named.docs);
     const only = this.docsMatching(options.onlyReport) ?? (named.docs.length ? new Set(named.docs) : undefined);
+    // A question about the report itself (its date, issuer, addressee …) is answered from its header lines.
+    const about = only?.size === 1 ? this.aboutReport(asked, [...only][0]!, query) : undefined;
+    if (about) return { ...about, notices, shortenedTo, namedReports: named.docs.length && !options.onlyReport ? [this.labels[[...only!][0]!]!] : undefined };
     if (named.docs.length && !options.onlyReport) {
       // The words that named the report (史村镇, 2023年) are in every passage of it through its title:
       // within it they tell passages apart no more, and what the question asks about must decide.
@@ -379,6 +383,25 @@ class IndexSearcher implements Searcher {
     const caveat = caveatFeatures(probs, scores, winner, features[winner]!, query.english, named);
     const rightProbability = ranker.caveat ? caveatProbability(ranker, caveat) : undefined;
     return { order: [...reranked, ...rest], rightProbability, explain: { ...explain, winner, caveat } };
+  }
+
+  /** The answer to a question about a report itself from its header or signature lines, or undefined. */
+  private aboutReport(question: string, doc: number, query: AnalyzedQuery): Answer | undefined {
+    const attribute = reportAttribute(question);
+    if (!attribute) return undefined;
+    const text = this.store.docs[doc]!.text;
+    const found = headerLinesFor(text, attribute);
+    if (found.length === 0) return undefined;
+    const start = found[0]!.start;
+    const end = found[found.length - 1]!.end;
+    const f = this.manifest.files[doc]!;
+    const ids = this.passagesOf(doc);
+    const id = ids.find((i) => this.store.passages[i]!.start <= start && start < this.store.passages[i]!.end) ?? (start > text.length / 2 ? ids[ids.length - 1]! : f.firstPassage);
+    const result = this.toResult({ id, score: 1 }, 1, query);
+    const span = { text: text.slice(start, end), start, end, focus: { start, end }, kind: 'other' as const };
+    const quoted: Result = { ...result, quote: span.text, start, end, highlights: [{ start, end }], answer: span, section: '', sectionPath: [] };
+    if (this.store.docs[doc]!.pageStarts) quoted.page = pageAt(this.store.docs[doc]!.pageStarts!, start);
+    return { q: query.question, abstained: false, results: [quoted], notices: [], confidence: 1, level: 'high' };
   }
 
   /** Fills in each sentence's cosine with the question (sentences embedded as passages, cached). */
