@@ -94,8 +94,10 @@ export interface SearchConfig {
   englishBridge: boolean;
   /** Passages whose sentences the second stage scores (0 turns it off: first-stage order and quotes). */
   secondStagePassages: number;
-  /** Most sentences it scores in all (each is embedded at question time). */
+  /** Most sentences it scores in all. */
   secondStageSentences: number;
+  /** Embed those sentences at question time for their similarity to the question (else their passage's is used). */
+  secondStageEmbed: boolean;
 }
 
 export interface BotConfig {
@@ -286,6 +288,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     englishBridge: bool(env, 'ENGLISH_BRIDGE', true),
     secondStagePassages: int(env, 'SECOND_STAGE_PASSAGES', 8, 0, 50),
     secondStageSentences: int(env, 'SECOND_STAGE_SENTENCES', 48, 1, 500),
+    secondStageEmbed: bool(env, 'SECOND_STAGE_EMBED', false),
     ...overrides.search,
   };
 

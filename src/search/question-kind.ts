@@ -4,6 +4,7 @@
  * The second stage (sentence-ranker.ts) uses it as evidence a sentence answers; the answer line
  * (answer-span.ts) uses it to pick and bold the clause.
  */
+import { normalize } from './text.js';
 
 export type QuestionKind = 'number' | 'date' | 'who' | 'where' | 'why' | 'how' | 'list' | 'yesno' | 'other';
 
@@ -14,7 +15,10 @@ const KINDS: [QuestionKind, RegExp][] = [
     'number',
     /多少|几[个次人项起处名家件场份天条所期批户座部台辆亩年倍成]|数量|比例|增长了?几|占比|百分之几|how (?:many|much|often|long|far|big|large|high|fast)|number of|percent|\bwhat (?:share|proportion|rate|level|amount)\b|\brank(?:ed)?\b|\bmore\b|\bfewer\b|\bmost\b/i,
   ],
-  ['who', /谁|哪[个些]?(?:部门|单位|机构|人|位|家单位|家机构)|什么人|什么部门|什么单位|是哪家|\bwho\b|\bwhom\b|\bwhose\b|which (?:department|agency|office|official|body|person|organi[sz]ation|economist|leader)/i],
+  [
+    'who',
+    /谁|哪[个些]?(?:部门|单位|机构|人|家单位|家机构|家企业|家公司)|哪[位名]|什么人|什么部门|什么单位|是哪家|\bwho\b|\bwhom\b|\bwhose\b|which (?:department|agency|office|official|body|person|people|organi[sz]ation|economist|leader|singer|athlete|scientist|professor|artist|writer|author|celebrit(?:y|ies)|player|champion|company|companies|firm|universit(?:y|ies)|hospital)/i,
+  ],
   ['where', /哪里|哪儿|在哪(?![些个])|何地|何处|什么地方|哪个?(?:村|镇|社区|地方|城市|区|县|省|片区|地点)|选址|\bwhere\b|which (?:village|town|place|city|district|province|area)/i],
   ['why', /为什么|为何|为啥|原因|目的|为了什么|怎么会|\bwhy\b|\breasons?\b|\bpurpose\b|\bbecause\b/i],
   ['how', /怎样|怎么|如何|咋|采取了?什么|什么(?:措施|办法|方式|手段|做法)|通过什么|用什么|\bhow\b|what (?:measures?|steps?|ways?|methods?|actions?)/i],
@@ -22,8 +26,10 @@ const KINDS: [QuestionKind, RegExp][] = [
   ['list', /哪些|哪几|什么|啥|哪[两三四五六七八九十]|几[大项类种方]|\bwhat\b|\bwhich\b|\blist\b/i],
 ];
 
+/** The kind of answer a question wants (traditional characters and full-width forms are folded first). */
 export function questionKind(question: string): QuestionKind {
-  return KINDS.find(([, re]) => re.test(question))?.[0] ?? 'other';
+  const q = normalize(question);
+  return KINDS.find(([, re]) => re.test(q))?.[0] ?? 'other';
 }
 
 /** Measure words a number question may ask for, longest first (多少亿元 → 亿元, 几起 → 起). */
@@ -31,7 +37,8 @@ const UNITS = ['万亿元', '亿元', '万元', '千元', '元', '人次', '万�
 const UNIT_AFTER = new RegExp(`(?:多少|几)(?:个)?(${UNITS.map((u) => u.replace('%', '%')).join('|')})`);
 
 /** The measure word a number question wants: 发放了多少份 → 份, 多少亿元 → 亿元, 增长多少 → undefined. */
-export function askedUnit(question: string): string | undefined {
+export function askedUnit(asked: string): string | undefined {
+  const question = normalize(asked);
   const m = UNIT_AFTER.exec(question);
   if (m) return m[1];
   // "发了多少资料" asks for 份 without saying it: the thing counted says its measure word.

@@ -360,7 +360,8 @@ class IndexSearcher implements Searcher {
     // Bounded: the best passages' sentences first (pool order), so a long passage cannot crowd out the rest.
     const chosen = sentences.slice(0, s.secondStageSentences);
     if (chosen.length === 0) return undefined;
-    await this.sentenceDense(chosen, vectors[0]);
+    if (s.secondStageEmbed) await this.sentenceDense(chosen, vectors[0]);
+    else for (const x of chosen) x.dense = passages.get(x.passage)!.dense;
     const placeWords = this.directory.placeWords(query.normalized);
     const view = viewQuestion(query.question, query.normalized, query.concepts, query.english, placeWords);
     const features = sentenceFeatures(view, passages, chosen);

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fitLogistic, fitRanker, groupFolds, standardizer, thresholdFor } from '../../tools/ranker/fit.js';
+
+describe('second-stage fitting', () => {
+  it('learns to put the answering candidate first from the feature that marks it, and ignores noise', () => {
+    // Feature 1 marks the answer in every question; feature 2 is noise.
+    const groups = Array.from({ length: 40 }, (_, g) => {
+      const x = Array.from({ length: 6 }, (_, i) => [1, i === g % 6 ? 1 : 0, ((g * 7 + i * 13) % 10) / 10]);
+      return { x, y: x.map((r) => r[1]!) };
+    });
+    const std = standardizer(groups.flatMap((g) => g.x));
+    const w = fitRanker(groups, std);
+    assert.ok(w[1]! > 1, `weight of the marking feature ${w[1]}`);
+    assert.ok(Math.abs(w[2]!) < w[1]! / 4, `noise weight ${w[2]}`);
+  });
+
+  it('fits a logistic model and the lowest threshold that keeps the confident answers precise', () => {
+    const x = Array.from({ length: 100 }, (_, i) => [1, i / 100]);
+    const y = x.map((r) => (r[1]! > 0.5 ? 1 : 0));
+    const w = fitLogistic(x, y);
+    assert.ok(w[1]! > 0);
+    const p = x.map((r) => 1 / (1 + Math.exp(-(w[0]! + w[1]! * r[1]!))));
+    const t = thresholdFor(p, y.map(Boolean), 0.9);
+    const confident = p.map((v, i) => ({ v, right: y[i] === 1 })).filter((o) => o.v >= t);
+    assert.ok(confident.filter((o) => o.right).length / confident.length >= 0.9);
+    assert.ok(confident.length >= 45, `only ${confident.length} confident`);
+  });
+
+  it('keeps every report in one fold and balances the folds', () => {
+    const groups = ['a', 'a', 'b', 'c', 'c', 'c', 'd', 'e', 'e', 'f'];
+    const folds = groupFolds(groups, 3);
+    for (const g of new Set(groups)) assert.equal(new Set(folds.filter((_, i) => groups[i] === g)).size, 1);
+    const sizes = [0, 1, 2].map((f) => folds.filter((x) => x === f).length);
+    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 2, String(sizes));
+  });
+});
