@@ -116,7 +116,7 @@ function restates(text: string, pairs: Set<string>): boolean {
  * The answering clause of a result's quote, searched first in the sentences search marked as
  * answering, then in the whole quote. Undefined only for an empty quote.
  */
-export function answerSpan(question: string, r: Pick<Result, 'quote' | 'start' | 'highlights' | 'source'>): AnswerSpan | undefined {
+export function answerSpan(question: string, r: Pick<Result, 'quote' | 'start' | 'highlights' | 'source'>, anchor?: { start: number; end: number }): AnswerSpan | undefined {
   const quote = r.quote;
   const clauses = clausesOf(quote);
   if (clauses.length === 0) return undefined;
@@ -127,8 +127,11 @@ export function answerSpan(question: string, r: Pick<Result, 'quote' | 'start' |
   const hasHighlights = clauses.some(inHighlight);
 
   const unit = askedUnit(question);
+  // The sentence the second stage chose holds the answer: clauses outside it only continue a list.
+  const outside = (c: Clause) => anchor !== undefined && (r.start + c.start < anchor.start || r.start + c.end > anchor.end);
   const scoreOf = (c: Clause): number => {
     if (SIGNATURE.test(c.text)) return -1;
+    if (outside(c)) return -2;
     let score = overlap(c.text, pairs);
     const ev = evidence(kind, c.text);
     if (ev) score += 1;
@@ -160,7 +163,9 @@ export function answerSpan(question: string, r: Pick<Result, 'quote' | 'start' |
   const length = () => clauses[to]!.end - clauses[from]!.start;
   if (length() < 8 && from > 0 && from === best && clauses[from - 1]!.sentence === clauses[from]!.sentence) from--;
   if (explains) {
-    while (to + 1 < clauses.length && clauses[to + 1]!.sentence === clauses[to]!.sentence && clauses[to + 1]!.end - clauses[from]!.start <= ANSWER_MAX_CHARS && length() < LIST_TARGET_CHARS) to++;
+    // An enumeration goes on in the next sentence ("一是…；二是…"): a list answer follows it.
+    const continues = (c: Clause, next: Clause) => next.sentence === c.sentence || (kind === 'list' && ITEM_LABEL.test(next.text));
+    while (to + 1 < clauses.length && continues(clauses[to]!, clauses[to + 1]!) && clauses[to + 1]!.end - clauses[from]!.start <= ANSWER_MAX_CHARS && length() < LIST_TARGET_CHARS) to++;
   }
   const start = clauses[from]!.start;
   let end = clauses[to]!.end;

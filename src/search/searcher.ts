@@ -301,7 +301,7 @@ class IndexSearcher implements Searcher {
     if (level === 'none') return { ...none, confidence, signals, namedReports };
 
     // Second stage: the sentences of the best few passages decide the order, the quotes and the caveat.
-    const ranker = options.ranker === null ? undefined : (options.ranker ?? loadRanker());
+    const ranker = options.ranker === null ? undefined : (options.ranker ?? this.defaultRanker());
     const second = s.secondStagePassages > 0 ? await this.secondStage(query, scored, ranked, vectors, named.docs.length > 0, ranker) : undefined;
     const order: Candidate[] = second?.order ?? scored;
     if (second?.rightProbability !== undefined && ranker) level = second.rightProbability >= ranker.caveat.threshold ? 'high' : 'low';
@@ -376,14 +376,22 @@ class IndexSearcher implements Searcher {
       const b = bestOf.get(id);
       if (b === undefined || score > scores[b]!) bestOf.set(id, i);
     });
+    // Ordered by the best sentence; `score` stays the first stage's (the relevance cut reads it on its scale).
+    const firstScore = new Map(pool.map((c) => [c.id, c.score]));
     const reranked: Candidate[] = [...bestOf]
-      .map(([id, i]) => ({ id, score: scores[i]!, anchor: { start: chosen[i]!.start, end: chosen[i]!.end } }))
-      .sort((a, b) => b.score - a.score || a.id - b.id);
+      .sort((a, b) => scores[b[1]]! - scores[a[1]]! || a[0] - b[0])
+      .map(([id, i]) => ({ id, score: firstScore.get(id)!, anchor: { start: chosen[i]!.start, end: chosen[i]!.end } }));
     const rest = scored.filter((c) => !bestOf.has(c.id));
     const winner = chosen.findIndex((c) => c.start === reranked[0]!.anchor!.start && c.passage === reranked[0]!.id);
     const caveat = caveatFeatures(probs, scores, winner, features[winner]!, query.english, named);
     const rightProbability = ranker.caveat ? caveatProbability(ranker, caveat) : undefined;
     return { order: [...reranked, ...rest], rightProbability, explain: { ...explain, winner, caveat } };
+  }
+
+  /** data/ranker.json when it was fitted with this index's embedding model (else no second-stage model). */
+  private defaultRanker(): RankerModel | undefined {
+    const model = loadRanker();
+    return model?.model === this.manifest.model.id ? model : undefined;
   }
 
   /** The answer to a question about a report itself from its header or signature lines, or undefined. */
@@ -431,8 +439,7 @@ class IndexSearcher implements Searcher {
     const anchor = c.anchor ? sentences.findIndex((x) => x.start === c.anchor!.start) : -1;
     const quote = extractQuote(doc.text, sentences, query.concepts, this.config.search.quoteMaxChars, query.asksQuantity, anchor >= 0 ? anchor : undefined);
     // The answer line is taken from the sentence the second stage chose (else from the whole quote).
-    const within = c.anchor && anchor >= 0 ? { quote: doc.text.slice(c.anchor.start, c.anchor.end), start: c.anchor.start, highlights: [], source: doc.source } : undefined;
-    const span = answerSpan(query.question, within ?? { quote: quote.text, start: quote.start, highlights: quote.highlights, source: doc.source });
+    const span = answerSpan(query.question, { quote: quote.text, start: quote.start, highlights: quote.highlights, source: doc.source }, anchor >= 0 ? c.anchor : undefined);
     return {
       rank,
       score: Number(c.score.toFixed(6)),

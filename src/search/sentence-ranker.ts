@@ -189,6 +189,8 @@ export function sentenceFeatures(q: QuestionView, passages: Map<number, PassageV
 
 /** The fitted second stage (data/ranker.json). */
 export interface RankerModel {
+  /** The embedding model it was fitted with: similarities are on that model's scale, so it applies to its indexes only. */
+  model: string;
   features: string[];
   /** Per-feature centring and scale applied before the weights. */
   mean: number[];

@@ -114,6 +114,7 @@ async function main() {
   const final = fitModel(rows.map((r) => r.group));
   const model: RankerModel = {
     ...final,
+    model: large.info().model,
     caveat: { features: [...CAVEAT_FEATURES], weights: caveatWeights.map(round), threshold: round(threshold) },
     fitted: { date: new Date().toISOString().slice(0, 10), questions: rows.length, folds: FOLDS, confidentPrecision: CONFIDENT_PRECISION, heldOut: figures.heldOut.all, firstStage: figures.firstStage.all },
   };
@@ -139,7 +140,7 @@ function label(question: EvalQuestion, answer: Answer, searcher: Searcher): Rank
 function fitModel(groups: RankGroup[]): Omit<RankerModel, 'caveat'> {
   const std = standardizer(groups.flatMap((g) => g.x));
   const weights = fitRanker(groups, std);
-  return { features: [...FEATURES], mean: std.mean.map(round), scale: std.scale.map(round), weights: weights.map(round), caveat: undefined as never };
+  return { model: '', features: [...FEATURES], mean: std.mean.map(round), scale: std.scale.map(round), weights: weights.map(round), caveat: undefined as never };
 }
 
 function caveatInput(answer: Answer): number[] {
