@@ -36,7 +36,7 @@ export function answerKind(question: string): AnswerKind {
 }
 
 /** A figure with its unit: 30余次, 1000多人次, 2600 余人次, 两个, 36.5%. */
-const FIGURE = /\d[\d,.]*\s*[余多]?\s*(?:万亿|[万亿千百])?\s*(?:万亿元|亿元|万元|元|人次|平方公里|万平方米|平方米|公里|公顷|个百分点|%|％|[次人起处个项件份场家户条名所期批篇卷套台辆亩座部吨倍岁天])|[一二三四五六七八九十百千万两]+[余多]?(?:人次|[次人起处个项件份场家户条名所期批篇座部])/;
+const FIGURE = /\d[\d,.]*\s*[余多]?\s*(?:万亿|[万亿千百])?\s*(?:万亿元|亿元|万元|元|人次|平方公里|万平方米|平方米|公里|公顷|个百分点|%|％|[次人起处个项件份场家户条名所期批篇卷套台辆亩座部吨倍岁天]|(?![年月日号时])[\u4e00-\u9fff]{1,2})|[一二三四五六七八九十百千万两]+[余多]?(?:人次|[次人起处个项件份场家户条名所期批篇座部])/;
 const DATE = /(?:19|20)\d\d\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|[上下]半年|年[初底末]|第[一二三四]季度/;
 const PLACE = /[\u4e00-\u9fff]{1,8}?(?:村|社区|集市|广场|学校|中学|小学|中心|所|镇|乡|县)/;
 const REASON = /^(?:为了?|由于|因为|旨在|以便|从而|确保|推动|促进)|(?:为了|由于|因为|旨在|以便|从而)/;
@@ -116,13 +116,22 @@ function restates(text: string, pairs: Set<string>): boolean {
  * The answering clause of a result's quote, searched first in the sentences search marked as
  * answering, then in the whole quote. Undefined only for an empty quote.
  */
-export function answerSpan(question: string, r: Pick<Result, 'quote' | 'start' | 'highlights' | 'source'>, anchor?: { start: number; end: number }): AnswerSpan | undefined {
+export interface SpanHints {
+  /** The sentence the second stage chose (cleaned-text offsets): the answer is in it. */
+  anchor?: { start: number; end: number };
+  /** The question's content words in the reports' language (an English question's bridged Chinese words). */
+  words?: string[];
+}
+
+export function answerSpan(question: string, r: Pick<Result, 'quote' | 'start' | 'highlights' | 'source'>, hints: SpanHints = {}): AnswerSpan | undefined {
+  const { anchor } = hints;
   const quote = r.quote;
   const clauses = clausesOf(quote);
   if (clauses.length === 0) return undefined;
   const kind = answerKind(question);
   const place = (r.source.split('/').pop() ?? '').split(/[-_ ]/)[0] ?? '';
   const pairs = questionPairs(question, place);
+  for (const w of hints.words ?? []) for (const p of bigrams(w)) pairs.add(p);
   const inHighlight = (c: Clause) => r.highlights.some((h) => h.start <= r.start + c.start && r.start + c.end <= h.end);
   const hasHighlights = clauses.some(inHighlight);
 

@@ -44,6 +44,9 @@ export function askedUnit(asked: string): string | undefined {
   // "发了多少资料" asks for 份 without saying it: the thing counted says its measure word.
   const counted = /(?:多少|几)[\u4e00-\u9fff]{0,6}?(资料|传单|宣传单|宣传册|宣传品|材料|手册|问卷|钱|资金|经费|投资|补贴|收入|产值|生产总值|gdp|人|群众|人员|游客|学生|学位|企业|公司)/i.exec(question);
   if (counted) return NOUN_UNITS[counted[1]!.toLowerCase()];
+  // A measure word of its own at the end of the question: 多少万标箱 → 标箱.
+  const tail = /(?:多少|几)[万亿千百]?([\u4e00-\u9fff]{1,2})(?=[？?。！!，,\s]|呢|啊|吗|$)/.exec(question);
+  if (tail && !/^[年月日号天是的了呢啊吗]/.test(tail[1]!)) return tail[1];
   if (/百分之几|百分比|比例|占比|增长了?多少|增速|percent|percentage|\brate\b/i.test(question)) return '%';
   if (/多少钱|how much money|\bcost\b|\bspend\b|\bspent\b|\byuan\b|\bbudget\b/i.test(question)) return '元';
   return undefined;

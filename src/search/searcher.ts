@@ -439,7 +439,11 @@ class IndexSearcher implements Searcher {
     const anchor = c.anchor ? sentences.findIndex((x) => x.start === c.anchor!.start) : -1;
     const quote = extractQuote(doc.text, sentences, query.concepts, this.config.search.quoteMaxChars, query.asksQuantity, anchor >= 0 ? anchor : undefined);
     // The answer line is taken from the sentence the second stage chose (else from the whole quote).
-    const span = answerSpan(query.question, { quote: quote.text, start: quote.start, highlights: quote.highlights, source: doc.source }, anchor >= 0 ? c.anchor : undefined);
+    const span = answerSpan(
+      query.question,
+      { quote: quote.text, start: quote.start, highlights: quote.highlights, source: doc.source },
+      { anchor: anchor >= 0 ? c.anchor : undefined, words: query.english ? query.concepts.flatMap((x) => x.forms) : undefined },
+    );
     return {
       rank,
       score: Number(c.score.toFixed(6)),
