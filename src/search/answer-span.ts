@@ -142,10 +142,10 @@ export function answerSpan(question: string, r: Pick<Result, 'quote' | 'start' |
     if (SIGNATURE.test(c.text)) return -1;
     if (outside(c)) return -2;
     let score = overlap(c.text, pairs);
-    const ev = evidence(kind, c.text);
-    if (ev) score += 1;
-    // "多少人次" is answered by 2600余人次 rather than by 两个 in the same sentence.
-    if (kind === 'number' && unit && figureWithUnit(c.text, unit)) score += 0.5;
+    // "发了多少资料" is answered by 1300余份 (份, the unit asked) rather than by 两个 (场次) in the same
+    // sentence, however many of the question's words that clause repeats.
+    if (kind === 'number' && unit) score += figureWithUnit(c.text, unit) ? 1.5 : evidence(kind, c.text) ? 0.5 : 0;
+    else if (evidence(kind, c.text)) score += 1;
     if (hasHighlights && inHighlight(c)) score += 0.3;
     return score;
   };
