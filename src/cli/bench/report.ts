@@ -42,7 +42,7 @@ function smallServerRows(c: CorpusFigures): Cell[][] {
     [c.name, 'ingest: peak RSS MB', c.ingest.peakRssMb, c.peer.peakRssMb, seeds ? '≤ 400' : '≤ 800'],
     [c.name, 'ingest: wall s', c.ingest.seconds, c.peer.ingestSeconds, seeds ? '≤ 10' : 'beside the peer'],
     [c.name, `serving: peak RSS MB after ${c.coldStart.servedQuestions} answers`, c.coldStart.peakRssMb, null, '≤ 400'],
-    [c.name, 'serving: p95 ms (with the query embedding)', c.coldStart.serveP95Ms, c.peer.queryMs.p95, '≤ 30'],
+    [c.name, 'serving: p95 ms (query embedding and second stage)', c.coldStart.serveP95Ms, c.peer.queryMs.p95, '≤ 150'],
   ];
 }
 
