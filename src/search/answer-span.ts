@@ -38,7 +38,7 @@ export function answerKind(question: string): AnswerKind {
 /** A figure with its unit: 30余次, 1000多人次, 2600 余人次, 两个, 36.5%. */
 const FIGURE = /\d[\d,.]*\s*[余多]?\s*(?:万亿|[万亿千百])?\s*(?:万亿元|亿元|万元|元|人次|平方公里|万平方米|平方米|公里|公顷|个百分点|%|％|[次人起处个项件份场家户条名所期批篇卷套台辆亩座部吨倍岁天]|(?![年月日号时])[\u4e00-\u9fff]{1,2})|[一二三四五六七八九十百千万两]+[余多]?(?:人次|[次人起处个项件份场家户条名所期批篇座部])/;
 const DATE = /(?:19|20)\d\d\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|[上下]半年|年[初底末]|第[一二三四]季度/;
-const PLACE = /[\u4e00-\u9fff]{1,8}?(?:村|社区|集市|广场|学校|中学|小学|中心|所|镇|乡|县)/;
+const PLACE = /[\u4e00-\u9fff]{1,8}?(?:村|社区|集市|广场|学校|中学|小学|中心|所|镇|乡|县|省|自治区|市|片区|新区|园区|街道|港|岛|湾)(?![场长委民])/;
 const REASON = /^(?:为了?|由于|因为|旨在|以便|从而|确保|推动|促进)|(?:为了|由于|因为|旨在|以便|从而)/;
 /** Words of a question that say nothing about its subject. */
 const QUESTION_WORDS = /多少|哪些|哪个|哪里|什么|怎样|怎么|如何|为什么|为何|为啥|是否|有没有|咋|啥|几|吗|呢|呀|请问/g;
@@ -159,7 +159,11 @@ export function answerSpan(question: string, r: Pick<Result, 'quote' | 'start' |
   let from = best;
   let to = best;
   const explains = kind === 'list' || kind === 'reason' || kind === 'other';
-  if (explains && restates(clauses[best]!.text, pairs) && best + 1 < clauses.length) {
+  const sameSentence = (a: number, b: number) => clauses[a]!.sentence === clauses[b]!.sentence;
+  if (kind === 'reason' && restates(clauses[best]!.text, pairs) && best > 0 && sameSentence(best - 1, best) && !restates(clauses[best - 1]!.text, pairs)) {
+    // "整治乱占耕地建房24万平方米，受到国务院办公厅通报表扬": the cause comes before the effect asked about.
+    from = best - 1;
+  } else if (explains && restates(clauses[best]!.text, pairs) && best + 1 < clauses.length) {
     // What follows the announcement answers: the next clause, or after a title sentence
     // ("二是开展普法宣传，创新普法方式。") the first clause of the next sentence.
     const title = clauses.filter((c) => c.sentence === clauses[best]!.sentence);
