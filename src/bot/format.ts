@@ -291,6 +291,7 @@ export function renderResult(answer: Answer, index: number, opts: RenderOptions)
     ...(answer.level === 'low' ? [m.italic(m.esc(s.lowConfidence))] : []),
     ...(opts.header ? [m.esc(clip(opts.header, 300))] : []),
     ...(span && answerLocal ? [answerLine(m, span)] : []),
+    ...(index === 0 && answer.terms?.length ? [m.italic(m.esc(s.terms(answer.terms)))] : []),
   ];
   const bottom = [
     ...(mode === 'full' ? [m.esc(citation(r))] : []),

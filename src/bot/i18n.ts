@@ -36,6 +36,8 @@ export interface Strings {
   lowConfidence: string;
   /** Which reports a question named by place/year were searched. */
   searchedIn(labels: string[]): string;
+  /** An English question's words and the reports' Chinese terms they matched. */
+  terms(pairs: { asked: string; term: string }[]): string;
   /** A place/year with no report: what there is for that place. */
   noReportFor(place: string, year: number, available: string[]): string;
   /** /in with a place that names no report, or with nothing after it. */
@@ -112,6 +114,7 @@ const zh: Strings = {
   nearTitle: '报告里与此最接近的章节：',
   wordsTitle: '你的英文词在报告里的中文说法：',
   searchedIn: (labels) => `查找范围：${labels.slice(0, 3).join('、')}${labels.length > 3 ? ` 等 ${labels.length} 份报告` : ''}`,
+  terms: (pairs) => `报告用语：${pairs.map((p) => `${p.asked} = ${p.term}`).join('；')}`,
   noReportFor: (place, year, available) => `没有${place} ${year} 年的报告。${place}的报告有：${available.slice(0, 12).join('、')}${available.length > 12 ? '……' : ''}`,
   placeLine: (place, years, n) => `${place}：${years}（${n} 份）`,
   noSuchReport: (name) => `没有找到“${name}”的报告。发送 /sources 查看收录了哪些报告。`,
@@ -183,6 +186,7 @@ const en: Strings = {
   nearTitle: 'Nearest sections of the reports:',
   wordsTitle: 'Your words as the reports say them (in Chinese):',
   searchedIn: (labels) => `Searched: ${labels.slice(0, 3).join(', ')}${labels.length > 3 ? ` and ${labels.length - 3} more reports` : ''}`,
+  terms: (pairs) => `In the report's words: ${pairs.map((p) => `${p.asked} = ${p.term}`).join('; ')}`,
   noReportFor: (place, year, available) => `There is no ${year} report for ${place}. Reports for ${place}: ${available.slice(0, 12).join(', ')}${available.length > 12 ? ' …' : ''}`,
   placeLine: (place, years, n) => `${place}: ${years} (${n})`,
   noSuchReport: (name) => `No report matches “${name}”. Send /sources to see the reports.`,

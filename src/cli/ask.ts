@@ -32,6 +32,8 @@ export interface JsonAnswer {
   reports?: string[];
   /** A place/year with no report: what exists for that place. */
   missingReport?: { place: string; year: number; available: string[] };
+  /** An English question's words and the reports' Chinese terms they matched in the first quote. */
+  terms?: { asked: string; term: string }[];
   results: JsonResult[];
 }
 
@@ -60,6 +62,7 @@ export function toJson(id: unknown, answer: Answer): JsonAnswer {
     ...(answer.level !== 'none' ? { confidence: answer.level } : {}),
     ...(answer.namedReports ? { reports: answer.namedReports } : {}),
     ...(answer.missingReport ? { missingReport: answer.missingReport } : {}),
+    ...(answer.terms ? { terms: answer.terms } : {}),
     results: answer.results.map((r) => {
       const { rank, score, source, title, section, quote, start, end, page } = r;
       const span = answerOf(answer.q, r);

@@ -306,7 +306,9 @@ class IndexSearcher implements Searcher {
     const order: Candidate[] = second?.order ?? scored;
     if (second?.rightProbability !== undefined && ranker) level = second.rightProbability >= ranker.caveat.threshold ? 'high' : 'low';
     const results: Result[] = order.slice(0, k).map((c, i) => this.toResult(c, i + 1, query));
+    const terms = query.english && results[0] ? termsIn(normalize(results[0].quote), query) : undefined;
     return {
+      ...(terms?.length ? { terms } : {}),
       q: query.question,
       abstained: false,
       results,
@@ -464,6 +466,18 @@ class IndexSearcher implements Searcher {
       ...(doc.pageStarts ? { page: pageAt(doc.pageStarts, quote.start) } : {}),
     };
   }
+}
+
+/** An English question's words beside the reports' Chinese terms they matched in a quote (at most three). */
+function termsIn(quote: string, query: AnalyzedQuery): { asked: string; term: string }[] {
+  const out: { asked: string; term: string }[] = [];
+  for (const c of query.concepts) {
+    if (!/[a-z]/i.test(c.label)) continue;
+    const term = c.forms.find((f) => /[\u4e00-\u9fff]/.test(f) && quote.includes(f));
+    if (term && !out.some((t) => t.term === term)) out.push({ asked: c.label, term });
+    if (out.length === 3) break;
+  }
+  return out;
 }
 
 /**
