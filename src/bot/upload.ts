@@ -149,7 +149,10 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
       log.info(`admin ${ctx.from.id} added ${added.source}: ${added.passages} passages in ${added.seconds.toFixed(1)} s`);
       await ctx.reply(describeAdded(added, ctx.lang));
     } catch (err) {
-      if (err instanceof ReportError) return void (await ctx.reply(s.rejected(name, err.message)));
+      if (err instanceof ReportError) {
+        log.info(`refused ${JSON.stringify(name)}: ${err.message}`);
+        return void (await ctx.reply(s.rejected(name, ctx.s.refusalReason(err.code, err.names))));
+      }
       log.error(`adding ${JSON.stringify(name)} failed`, err);
       await ctx.reply(s.failed);
     }
@@ -166,7 +169,10 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
       log.info(`admin ${ctx.from?.id} removed ${removed.source}`);
       await ctx.reply(describeRemoved(removed, ctx.lang));
     } catch (err) {
-      if (err instanceof ReportError) return void (await ctx.reply(s.cannotRemove(err.message)));
+      if (err instanceof ReportError) {
+        log.info(`did not remove ${JSON.stringify(query)}: ${err.message}`);
+        return void (await ctx.reply(s.cannotRemove(ctx.s.refusalReason(err.code, err.names))));
+      }
       log.error(`removing ${JSON.stringify(query)} failed`, err);
       await ctx.reply(s.failed);
     }
