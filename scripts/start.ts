@@ -11,8 +11,8 @@ import { ensureIndex } from '../src/bot/ensure-index.js';
 import { createLogger, describeError, envSecrets, makeRedactor } from '../src/bot/log.js';
 import { printable } from '../src/corpus/display.js';
 import { ensureWebhookSecret, startBot, stopOnSignals } from '../src/bot/run.js';
-import { stringsFor } from '../src/bot/i18n.js';
-import { runTerminal, terminalLang } from '../src/bot/terminal.js';
+import { envLang, stringsFor } from '../src/bot/i18n.js';
+import { runTerminal } from '../src/bot/terminal.js';
 import { openLiveSearcher } from '../src/search/live.js';
 
 loadDotenv();
@@ -26,7 +26,7 @@ async function main(): Promise<number> {
 
   if (!config.bot.token) {
     // The terminal chat speaks the user's language from the first line, and keeps the log out of the chat.
-    const lang = terminalLang();
+    const lang = envLang();
     const s = stringsFor(lang);
     const logFile = path.join(config.bot.stateDir, 'terminal.log');
     fs.mkdirSync(config.bot.stateDir, { recursive: true });

@@ -13,6 +13,11 @@ export function langOf(code: string | undefined | null): Lang {
   return code && /^zh\b|^zh[-_]/i.test(code.trim()) ? 'zh' : 'en';
 }
 
+/** The language of the user at this terminal: LC_ALL, LC_MESSAGES or LANG (zh_CN.UTF-8 → zh; C.UTF-8 or unset → en). */
+export function envLang(env: NodeJS.ProcessEnv = process.env): Lang {
+  return langOf(env.LC_ALL || env.LC_MESSAGES || env.LANG);
+}
+
 /** A command shown in Telegram's menu (setMyCommands) and in /help. */
 export interface CommandText {
   command: 'start' | 'help' | 'sources' | 'ask' | 'in';

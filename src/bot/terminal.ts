@@ -17,7 +17,7 @@ import type { Answer } from '../search/types.js';
 import { ChatMemory, compareReports, interpret } from './conversation.js';
 import { copyCitation, plainMarkup, relevantOnly, renderComparison, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
 import { progressBar } from '../cli/progress.js';
-import { langOf, type Lang, stringsFor } from './i18n.js';
+import { envLang, type Lang, stringsFor } from './i18n.js';
 import { RefusalHelper } from './refusal-help.js';
 import { createLogger, type Logger } from './log.js';
 import { describeAdded, describeRemoved, refreshIfLive, uploadStrings } from './upload.js';
@@ -34,16 +34,12 @@ export interface TerminalOptions {
 /** Commands the terminal knows; any other /word is answered with "unknown command", not searched. */
 const COMMANDS = new Set(['add', 'remove', 'quit', 'exit', 'help', 'start', 'sources', 'next', 'prev', 'full', 'cite', 'in', 'ask', 'lang']);
 
-export function terminalLang(env: NodeJS.ProcessEnv = process.env): Lang {
-  return langOf(env.LC_ALL || env.LC_MESSAGES || env.LANG);
-}
-
 export async function runTerminal(searcher: Searcher, config: Config, opts: TerminalOptions = {}): Promise<void> {
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stdout;
   const interactive = Boolean(input.isTTY && output.isTTY);
   const log = opts.log ?? createLogger('warn', []);
-  let lang = opts.lang ?? terminalLang();
+  let lang = opts.lang ?? envLang();
   let s = stringsFor(lang);
   let us = uploadStrings(lang);
   const m = plainMarkup(interactive && !process.env.NO_COLOR);

@@ -141,3 +141,42 @@ export function progressBar(
     },
   };
 }
+
+/**
+ * Progress shown by editing one chat message in place (the chat's /add of a large file): the embedding
+ * line at most every `everyMs` (Telegram allows about one edit a second per chat), never two edits at
+ * once, and the last state once `finish` is called. Failed edits are left to `onError`; they never stop
+ * the ingest.
+ */
+export function editedProgress(
+  show: (line: string) => Promise<unknown>,
+  { lang = 'en', everyMs = 3000, now = Date.now, onError = () => {} }: ProgressOptions & { onError?: (err: unknown) => void } = {},
+): { update: (p: IngestProgress) => void; finish: () => Promise<void> } {
+  const tracker = new ProgressTracker(lang, now);
+  let shown = '';
+  let lastEdit = -Infinity;
+  let editing: Promise<void> | undefined;
+  const edit = () => {
+    const line = tracker.describe();
+    if (editing || !line || line === shown) return;
+    shown = line;
+    lastEdit = now();
+    editing = show(line).then(
+      () => {},
+      (err: unknown) => onError(err),
+    ).finally(() => (editing = undefined));
+  };
+  return {
+    update(p) {
+      // Reading, indexing and writing take moments; embedding is what a large file waits for.
+      if (p.phase !== 'embed' || p.total === 0) return;
+      const started = tracker.update(p);
+      if (started || now() - lastEdit >= everyMs) edit();
+    },
+    async finish() {
+      while (editing) await editing;
+      edit();
+      while (editing) await editing;
+    },
+  };
+}

@@ -76,9 +76,15 @@ describe('sending reports to the bot', () => {
 
   it('an admin sends a PDF: it is stored, indexed and answered from at once, cited by page', { timeout: SLOW }, async () => {
     await admin.sendDocument({ ...files.put('柏山镇-2023年法治政府建设情况报告.pdf', BAISHAN_PDF), mime_type: 'application/pdf' });
-    assert.equal((await admin.reply()).text, '正在读取 柏山镇-2023年法治政府建设情况报告.pdf 并更新索引……');
+    const reading = await admin.reply();
+    assert.ok(reading.text.startsWith('正在读取 柏山镇-2023年法治政府建设情况报告.pdf 并更新索引……'), reading.text);
     const done = (await admin.reply(SLOW)).text;
-    assert.match(done, /^已收录《柏山镇 2023年法治政府建设情况报告》：4 页，\d+ 段，用时 \d+\.\d 秒。\n可以这样问：关于“.+”，柏山镇做了什么？$/);
+    assert.match(done, /^已收录《柏山镇 2023年法治政府建设情况报告》：4 页，(\d+) 段，用时 \d+\.\d 秒。\n可以这样问：关于“.+”，柏山镇做了什么？$/);
+    // The progress of the embedding was shown by editing that one message, not by more messages.
+    const passages = /：4 页，(\d+) 段/.exec(done)![1];
+    const progress = admin.messages().find((m) => m.messageId === reading.messageId)!.text;
+    assert.match(progress, new RegExp(`^正在读取 柏山镇-2023年法治政府建设情况报告\\.pdf 并更新索引……\\n计算向量 ${passages}/${passages} 段`));
+    assert.equal(admin.messages().length, 2);
     assert.ok(listing().includes('柏山镇-2023年法治政府建设情况报告.pdf'));
     assert.deepEqual(files.requests.slice(-2), ['getFile doc1', 'download documents/file_1.pdf']);
 
