@@ -31,7 +31,8 @@ async function main(): Promise<number> {
     const logFile = path.join(config.bot.stateDir, 'terminal.log');
     fs.mkdirSync(config.bot.stateDir, { recursive: true });
     const log = createLogger(config.logLevel, secrets, (line) => fs.appendFileSync(logFile, `${line}\n`));
-    process.stderr.write(`${s.terminalStarting}\n${s.terminalLogFile(path.relative(process.cwd(), logFile) || logFile)}\n`);
+    const shownLogFile = path.relative(process.cwd(), logFile);
+    process.stderr.write(`${s.terminalStarting}\n${s.terminalLogFile(shownLogFile.startsWith('..') ? logFile : shownLogFile)}\n`);
     await ensureIndex(config, { lang, log: (line) => log.info(line) });
     process.stderr.write(`${s.terminalLoading}\n`);
     const searcher = await openLiveSearcher(config, { log: (m) => log.info(m) });

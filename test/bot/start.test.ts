@@ -87,17 +87,25 @@ describe('npm start', () => {
   });
 
   it('without a token, LANG=zh_CN: every line in Chinese, /lang switches, an unknown command is not searched', async () => {
-    const run = start({ LANG: 'zh_CN.UTF-8', INDEX_DIR: path.join(tmp, 'index-zh') });
-    run.child.stdin!.end(['/foo', '/help', '/lang en', '/bar', '/lang', '/lang zh', '柏山镇组织了多少次普法宣传？', ''].join('\n'));
+    // A corpus of its own: /remove and /add change it.
+    const corpus = path.join(tmp, 'corpus-zh');
+    fs.cpSync(path.join(PROJECT_ROOT, 'corpus'), corpus, { recursive: true });
+    const shicun = fs.readdirSync(corpus).find((f) => f.startsWith('史村镇'))!;
+    const shicunCopy = path.join(tmp, shicun);
+    fs.copyFileSync(path.join(corpus, shicun), shicunCopy);
+    const run = start({ LANG: 'zh_CN.UTF-8', INDEX_DIR: path.join(tmp, 'index-zh'), CORPUS_DIRS: corpus, STATE_DIR: path.join(tmp, 'state-zh') });
+    run.child.stdin!.end(
+      ['/foo', '/help', '/lang en', '/bar', '/lang', '/lang zh', '柏山镇组织了多少次普法宣传？', '/remove 史村镇', `/add ${shicunCopy}`, '/add /no/such/file.pdf', '/remove 镇', ''].join('\n'),
+    );
     const code = await run.exit;
     const out = run.stdout();
     const err = run.stderr();
     assert.equal(code, 0, err);
-    assert.match(err, /^没有设置 BOT_TOKEN：打开终端问答。.*\n运行日志写在 .*terminal\.log。\n还没有索引：现在为 .*corpus 里的报告建立索引（第一次要一两分钟）……\n/);
+    assert.match(err, /^没有设置 BOT_TOKEN：打开终端问答。.*\n运行日志写在 .*terminal\.log。\n还没有索引：现在为 .*corpus-zh 里的报告建立索引（第一次要一两分钟）……\n/);
     assert.match(err, /\n计算向量 23\/23 段/);
     assert.match(err, /\n索引已就绪：2 份报告，23 段，用时 [\d.]+ 秒。\n正在载入模型和索引……\n$/);
     assert.ok(!/[A-Za-z]{4,}/.test(err.replace(/BOT_TOKEN|Telegram|\S*terminal\.log|\S*corpus/g, '')), `no English in the startup lines:\n${err}`);
-    const [foo, help, langEn, bar, langUsage, langZh, question] = out.split(/^› /m).slice(1);
+    const [foo, help, langEn, bar, langUsage, langZh, question, remove, add, addMissing, removeAmbiguous] = out.split(/^› /m).slice(1);
     assert.equal(foo, `/foo\n${zh.unknownCommand}\n\n`);
     assert.ok(help!.includes('我回答关于这 2 份法治政府建设报告的问题'), help);
     assert.equal(langEn, '/lang en\nLanguage: English.\n\n');
@@ -105,6 +113,15 @@ describe('npm start', () => {
     assert.equal(langUsage, '/lang\nUsage: /lang zh or /lang en\n\n');
     assert.equal(langZh, '/lang zh\n界面语言：中文。\n\n');
     assert.match(question!, /30余次[\s\S]*第 1\/\d 条/);
+    assert.match(remove!, /^\/remove 史村镇\n已删除《史村镇 2023年度法治政府建设报告》/);
+    assert.match(add!, /已收录《史村镇 2023年度法治政府建设报告》/);
+    assert.equal(addMissing, '/add /no/such/file.pdf\n无法添加 /no/such/file.pdf：无法读取这个文件（文件不存在，或没有读取权限）。报告库没有变化。\n\n');
+    assert.match(removeAmbiguous!, /^\/remove 镇\n没有删除：“镇”对应 2 份报告：.+、.+，请写得更具体一些。\n\n$/);
+    // The log (the index swapped after /add and /remove, why a file was refused) is in its file, not in the chat.
+    assert.ok(!/INFO|WARN|ENOENT|index: now answering/.test(out + err), out + err);
+    const log = fs.readFileSync(path.join(tmp, 'state-zh', 'terminal.log'), 'utf8');
+    assert.match(log, / INFO index: now answering from /);
+    assert.match(log, / INFO \/add \/no\/such\/file\.pdf: cannot read \(Error: ENOENT/);
   });
 
   it('with a token: runs the bot until SIGTERM, then stops cleanly', async () => {
