@@ -170,7 +170,7 @@ const zh: Strings = {
   inlineNoAnswer: '报告里没有找到答案：换个说法试试',
   indexBuilding: (status, dirs) =>
     ({
-      missing: `还没有索引：现在为 ${dirs} 里的报告建立索引（第一次要一两分钟）……`,
+      missing: `还没有索引：现在为 ${dirs} 里的报告建立索引（第一次要等一会儿）……`,
       stale: `报告有变化：现在更新索引（${dirs}）……`,
       incompatible: `索引是用另一个版本或模型建立的：现在重建索引（${dirs}）……`,
       corrupt: `索引已损坏：现在重建索引（${dirs}）……`,
@@ -279,7 +279,7 @@ const en: Strings = {
   inlineNoAnswer: 'The reports do not answer this: try other words',
   indexBuilding: (status, dirs) =>
     ({
-      missing: `No index yet: building it now from the reports in ${dirs} (a minute or two the first time)…`,
+      missing: `No index yet: building it now from the reports in ${dirs} (the first time takes a while)…`,
       stale: `The reports changed: updating the index of ${dirs} now…`,
       incompatible: `The index was built by another version or model: rebuilding it from ${dirs} now…`,
       corrupt: `The index is damaged: rebuilding it from ${dirs} now…`,

@@ -12,7 +12,7 @@ type Phase = IngestProgress['phase'];
 
 interface ProgressWords {
   phase: Record<Phase, string>;
-  /** "1500/7000 passages" */
+  /** "1500/7000 passages"; nothing for writing (one step). */
   count(done: number, total: number, phase: Phase): string;
   rate(perSecond: number): string;
   eta(seconds: number): string;
@@ -20,14 +20,14 @@ interface ProgressWords {
 
 const WORDS: Record<Lang, ProgressWords> = {
   zh: {
-    phase: { read: '读取报告', embed: '计算向量', index: '建立索引', write: '写入索引' },
-    count: (done, total, phase) => `${done}/${total}${phase === 'read' ? ' 份' : phase === 'write' ? '' : ' 段'}`,
+    phase: { read: '读取报告', embed: '计算向量', index: '建立索引', write: '写入索引……' },
+    count: (done, total, phase) => (phase === 'write' ? '' : `${done}/${total} ${phase === 'read' ? '份' : '段'}`),
     rate: (r) => `每秒 ${r < 10 ? r.toFixed(1) : Math.round(r)} 段`,
     eta: (s) => `还需约 ${duration(s, '小时', '分', '秒', '')}`,
   },
   en: {
-    phase: { read: 'reading', embed: 'embedding', index: 'indexing', write: 'writing' },
-    count: (done, total, phase) => `${done}/${total}${phase === 'read' ? ' reports' : phase === 'write' ? '' : ' passages'}`,
+    phase: { read: 'reading', embed: 'embedding', index: 'indexing', write: 'writing the index…' },
+    count: (done, total, phase) => (phase === 'write' ? '' : `${done}/${total} ${phase === 'read' ? 'reports' : 'passages'}`),
     rate: (r) => `${r < 10 ? r.toFixed(1) : Math.round(r)} passages/s`,
     eta: (s) => `ETA ${duration(s, 'h', 'm', 's', ' ')}`,
   },
@@ -74,7 +74,7 @@ export class ProgressTracker {
     const p = this.latest;
     if (!p) return '';
     const w = WORDS[this.lang];
-    const parts = [`${w.phase[p.phase]} ${w.count(p.done, p.total, p.phase)}`];
+    const parts = [`${w.phase[p.phase]} ${w.count(p.done, p.total, p.phase)}`.trim()];
     const elapsedMs = this.now() - this.phaseStarted;
     const rate = ((p.done - this.doneAtStart) * 1000) / elapsedMs;
     if (p.phase === 'embed' && elapsedMs >= MIN_ELAPSED_FOR_RATE_MS && rate > 0) {

@@ -101,7 +101,7 @@ describe('npm start', () => {
     const out = run.stdout();
     const err = run.stderr();
     assert.equal(code, 0, err);
-    assert.match(err, /^没有设置 BOT_TOKEN：打开终端问答。.*\n运行日志写在 .*terminal\.log。\n还没有索引：现在为 .*corpus-zh 里的报告建立索引（第一次要一两分钟）……\n/);
+    assert.match(err, /^没有设置 BOT_TOKEN：打开终端问答。.*\n运行日志写在 .*terminal\.log。\n还没有索引：现在为 .*corpus-zh 里的报告建立索引（第一次要等一会儿）……\n/);
     assert.match(err, /\n计算向量 23\/23 段/);
     assert.match(err, /\n索引已就绪：2 份报告，23 段，用时 [\d.]+ 秒。\n正在载入模型和索引……\n$/);
     assert.ok(!/[A-Za-z]{4,}/.test(err.replace(/BOT_TOKEN|Telegram|\S*terminal\.log|\S*corpus/g, '')), `no English in the startup lines:\n${err}`);
