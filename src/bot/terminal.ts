@@ -109,11 +109,12 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
       return true;
     }
     if (name === 'lang') {
-      if (arg !== 'zh' && arg !== 'en') return say(s.langUsage), true;
-      lang = arg;
-      s = stringsFor(lang);
-      us = uploadStrings(lang);
-      say(s.langSet);
+      if (arg === 'zh' || arg === 'en') {
+        lang = arg;
+        s = stringsFor(lang);
+        us = uploadStrings(lang);
+      }
+      say(arg === lang ? s.langSet : s.langUsage);
       return true;
     }
     switch (text.toLowerCase()) {
@@ -143,7 +144,10 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
       }
     }
     let question = name === 'ask' ? arg : text;
-    if (name === 'ask' && !arg) return say(s.askWhat), true;
+    if (name === 'ask' && !arg) {
+      say(s.askWhat);
+      return true;
+    }
     if (name === 'in') {
       // /in PLACE [YEAR] QUESTION, as in the bot: the place (and year) go first in the question.
       const [, where = '', ...rest] = text.split(/\s+/);
