@@ -3,12 +3,15 @@
  * otherwise a terminal chat. The index is built first when missing or stale.
  * Settings come from the environment and `.env` (see .env.example).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { ConfigError, loadConfig, loadDotenv } from '../src/config.js';
 import { createBot } from '../src/bot/bot.js';
 import { ensureIndex } from '../src/bot/ensure-index.js';
 import { createLogger, describeError, envSecrets, makeRedactor } from '../src/bot/log.js';
 import { printable } from '../src/corpus/display.js';
 import { ensureWebhookSecret, startBot, stopOnSignals } from '../src/bot/run.js';
+import { envLang, stringsFor } from '../src/bot/i18n.js';
 import { runTerminal } from '../src/bot/terminal.js';
 import { openLiveSearcher } from '../src/search/live.js';
 
@@ -19,16 +22,28 @@ async function main(): Promise<number> {
   // Webhook mode never runs without a secret: generated (and kept in STATE_DIR) when none is set.
   const webhookSecret = config.bot.token && config.bot.webhookUrl ? ensureWebhookSecret(config) : undefined;
   if (webhookSecret) config.bot.webhookSecret = process.env.WEBHOOK_SECRET = webhookSecret.secret; // env: every redactor hides it
-  const log = createLogger(config.logLevel, [config.bot.token, config.bot.webhookSecret]);
+  const secrets = [config.bot.token, config.bot.webhookSecret];
+
+  if (!config.bot.token) {
+    // The terminal chat speaks the user's language from the first line, and keeps the log out of the chat.
+    const lang = envLang();
+    const s = stringsFor(lang);
+    const logFile = path.join(config.bot.stateDir, 'terminal.log');
+    fs.mkdirSync(config.bot.stateDir, { recursive: true });
+    const log = createLogger(config.logLevel, secrets, (line) => fs.appendFileSync(logFile, `${line}\n`));
+    const shownLogFile = path.relative(process.cwd(), logFile);
+    process.stderr.write(`${s.terminalStarting}\n${s.terminalLogFile(shownLogFile.startsWith('..') ? logFile : shownLogFile)}\n`);
+    await ensureIndex(config, { lang, log: (line) => log.info(line) });
+    process.stderr.write(`${s.terminalLoading}\n`);
+    const searcher = await openLiveSearcher(config, { log: (m) => log.info(m) });
+    await runTerminal(searcher, config, { lang, log });
+    return 0;
+  }
+
+  const log = createLogger(config.logLevel, secrets);
   if (webhookSecret?.generatedIn) log.info(`no WEBHOOK_SECRET set: generated one, kept in ${webhookSecret.generatedIn}`);
   await ensureIndex(config);
   const searcher = await openLiveSearcher(config, { log: (m) => log.info(m) }); // follows re-ingests while running
-
-  if (!config.bot.token) {
-    process.stderr.write('No BOT_TOKEN set: starting the terminal chat. (Set BOT_TOKEN in .env to run the Telegram bot.)\n');
-    await runTerminal(searcher, config);
-    return 0;
-  }
 
   const bot = createBot(config, searcher, { log });
   const running = await startBot(bot, config, { log });

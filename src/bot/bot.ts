@@ -288,7 +288,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
 
   // --- commands ------------------------------------------------------------------------------
 
-  bot.command('start', (ctx) => ctx.reply(renderGreeting(ctx.from?.first_name ?? '', ctx.s, html), { parse_mode: 'HTML' }));
+  bot.command('start', (ctx) => ctx.reply(renderGreeting(ctx.from?.first_name ?? '', ctx.s, html, searcher.sources()), { parse_mode: 'HTML' }));
   bot.command('help', (ctx) => ctx.reply(renderHelp(ctx.s, html), { parse_mode: 'HTML' }));
   bot.command('sources', (ctx) => ctx.reply(renderSources(searcher.sources(), ctx.s, html), { parse_mode: 'HTML' }));
   bot.command('ask', async (ctx) => {

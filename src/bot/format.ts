@@ -16,6 +16,7 @@ import { itemLabelAt } from '../search/quote.js';
 import type { Answer, Result, SourceInfo } from '../search/types.js';
 import { STRINGS, type Strings } from './i18n.js';
 import type { RefusalHelp } from './refusal-help.js';
+import { corpusKinds } from './corpus-summary.js';
 
 /** Telegram's limit on a message's text (we count the HTML source, which is never shorter). */
 export const TELEGRAM_TEXT_LIMIT = 4096;
@@ -432,8 +433,9 @@ export function renderSources(sources: SourceInfo[], s: Strings, m: Markup, maxL
   return linesWithin([m.bold(m.esc(s.sourcesTitle)), ...lines], maxLength);
 }
 
-export function renderGreeting(name: string, s: Strings, m: Markup): string {
-  return [m.esc(s.greeting(clip(name, 64))), '', m.esc(s.examplesTitle), ...s.examples.map((e) => `• ${m.code(m.esc(e))}`)].join('\n');
+/** The greeting, with what the indexed reports are (from their titles, see corpus-summary.ts). */
+export function renderGreeting(name: string, s: Strings, m: Markup, sources: SourceInfo[]): string {
+  return [m.esc(s.greeting(clip(name, 64), corpusKinds(sources), sources.length)), '', m.esc(s.examplesTitle), ...s.examples.map((e) => `• ${m.code(m.esc(e))}`)].join('\n');
 }
 
 export function renderHelp(s: Strings, m: Markup): string {

@@ -2,12 +2,20 @@
  * The bot's own words, in Chinese and English. Quotes from the reports are never translated.
  * Strings here are plain text: the formatter escapes them, so they may contain < > &.
  */
+import { MAX_FILE_BYTES } from '../corpus/load.js';
+import type { ReportErrorCode } from '../index/reports.js';
+import type { CorpusKind } from './corpus-summary.js';
 
 export type Lang = 'zh' | 'en';
 
 /** Telegram's language_code ("zh-hans", "zh-TW", "en", …) or a locale ("zh_CN.UTF-8") → UI language. */
 export function langOf(code: string | undefined | null): Lang {
   return code && /^zh\b|^zh[-_]/i.test(code.trim()) ? 'zh' : 'en';
+}
+
+/** The language of the user at this terminal: LC_ALL, LC_MESSAGES or LANG (zh_CN.UTF-8 → zh; C.UTF-8 or unset → en). */
+export function envLang(env: NodeJS.ProcessEnv = process.env): Lang {
+  return langOf(env.LC_ALL || env.LC_MESSAGES || env.LANG);
 }
 
 /** A command shown in Telegram's menu (setMyCommands) and in /help. */
@@ -17,7 +25,8 @@ export interface CommandText {
 }
 
 export interface Strings {
-  greeting(name: string): string;
+  /** `kinds`: what the reports are, from their titles (corpus-summary.ts); `reports`: how many there are. */
+  greeting(name: string, kinds: CorpusKind[], reports: number): string;
   examplesTitle: string;
   examples: string[];
   help: string;
@@ -75,7 +84,25 @@ export interface Strings {
   questionShortened(chars: number): string;
   inlineHint: string;
   inlineNoAnswer: string;
+  /**
+   * Why a file or a /remove was refused (ReportError's code), without technical detail (that goes to the
+   * log). `names`: the report a duplicate duplicates; for no-match and ambiguous, the name asked for, then
+   * the reports it matches.
+   */
+  refusalReason(code: ReportErrorCode, names: string[]): string;
+  /** `npm start` building the index before the first answer (stderr). */
+  indexBuilding(status: 'missing' | 'stale' | 'incompatible' | 'corrupt', corpusDirs: string): string;
+  indexReady(reports: number, passages: number, seconds: number): string;
+  indexSkipped(file: string, reason: string): string;
+  indexUpdateFailed(error: string, retrySeconds: number): string;
+  indexUpdateFailedAgain(error: string): string;
   /** Terminal chat only. */
+  terminalStarting: string;
+  terminalLoading: string;
+  terminalLogFile(file: string): string;
+  addWhat: string;
+  langUsage: string;
+  langSet: string;
   terminalBanner: string;
   terminalHelp: string;
   terminalFooter(index: number, total: number, full: boolean): string;
@@ -83,8 +110,8 @@ export interface Strings {
 }
 
 const zh: Strings = {
-  greeting: (name) =>
-    `${name ? `${name}，你好！` : '你好！'}我回答关于这批政府工作报告的问题：找出能回答问题的原文段落，连同出处一起引用给你。直接把问题发给我就行。`,
+  greeting: (name, kinds, reports) =>
+    `${name ? `${name}，你好！` : '你好！'}我回答关于${corpusZh(kinds, reports)}的问题：找出能回答问题的原文段落，连同出处一起引用给你。直接把问题发给我就行。`,
   examplesTitle: '可以这样问：',
   examples: ['柏山镇组织了多少次普法宣传？', '史村镇为多少个行政村配齐了法律明白人？', '柏山镇召开了几次防范电信诈骗专项会议？'],
   help: [
@@ -144,15 +171,53 @@ const zh: Strings = {
   questionShortened: (chars) => `问题太长，只按前 ${chars} 个字搜索。`,
   inlineHint: '输入问题，引用报告原文',
   inlineNoAnswer: '报告里没有找到答案：换个说法试试',
+  indexBuilding: (status, dirs) =>
+    ({
+      missing: `还没有索引：现在为 ${dirs} 里的报告建立索引（第一次要等一会儿）……`,
+      stale: `报告有变化：现在更新索引（${dirs}）……`,
+      incompatible: `索引是用另一个版本或模型建立的：现在重建索引（${dirs}）……`,
+      corrupt: `索引已损坏：现在重建索引（${dirs}）……`,
+    })[status],
+  indexReady: (n, p, sec) => `索引已就绪：${n} 份报告，${p} 段，用时 ${sec.toFixed(1)} 秒。`,
+  indexSkipped: (file, why) => `未收录 ${file}：${why}。`,
+  indexUpdateFailed: (error, retry) => `警告：无法更新索引（${error}）；先用上一版索引回答，其中没有最新的变化。${retry > 0 ? `每 ${retry} 秒重试一次。` : ''}`,
+  indexUpdateFailedAgain: (error) => `警告：索引更新再次失败（${error}）；仍用上一版索引回答。`,
+  terminalStarting: '没有设置 BOT_TOKEN：打开终端问答。（在 .env 里设置 BOT_TOKEN 可运行 Telegram 机器人。）',
+  terminalLoading: '正在载入模型和索引……',
+  terminalLogFile: (file) => `运行日志写在 ${file}。`,
+  addWhat: '请写明文件路径，例如：/add 报告.pdf',
+  langUsage: '用法：/lang zh 或 /lang en',
+  langSet: '界面语言：中文。',
+  refusalReason: (code, names) => {
+    switch (code) {
+      case 'unsupported-type': return '不支持这种文件类型（可以添加 PDF、Word（.docx）、网页（.html）和文本（.txt、.md）文件）';
+      case 'too-large': return `文件超过 ${MAX_FILE_BYTES / 1024 / 1024} MB`;
+      case 'empty': return '文件是空的';
+      case 'no-text': return '文件里没有文字';
+      case 'not-pdf': return '这不是 PDF 文件';
+      case 'not-docx': return '这不是 Word（.docx）文件；旧的 .doc 格式请先另存为 .docx';
+      case 'password': return '这个 PDF 有密码保护';
+      case 'scanned': return '这个 PDF 没有文字层，可能是扫描件；本程序不做文字识别（OCR），无法引用';
+      case 'damaged': return '文件已损坏，无法读取';
+      case 'binary': return '这不是文本文件';
+      case 'encoding': return '无法识别文件的编码，请另存为 UTF-8';
+      case 'duplicate': return `这份文件已经收录了，文件名是 ${names[0] ?? ''}`;
+      case 'unreadable': return '无法读取这个文件（文件不存在，或没有读取权限）';
+      case 'name-missing': return '请写明要删除哪份报告';
+      case 'no-match': return `没有与“${names[0] ?? ''}”对应的报告`;
+      case 'ambiguous': return `“${names[0] ?? ''}”对应 ${names.length - 1} 份报告：${listed(names.slice(1), '、', '等')}，请写得更具体一些`;
+      case 'not-taken': return '这份文件没有被收录为报告';
+    }
+  },
   terminalBanner: '报告问答（终端版）。输入问题后回车；/help 查看命令，Ctrl+D 退出。',
-  terminalHelp: '/next 下一条  /prev 上一条  /full 展开全段  /cite 可发表的引用  /sources 收录的报告  /in 地名 问题  只查某地的报告  /quit 退出\n接着问：“那史村镇呢？”“2022年呢？”“详细点”；比较：“两个镇谁的普法宣传做得多？”',
+  terminalHelp: '/next 下一条  /prev 上一条  /full 展开全段  /cite 可发表的引用  /sources 收录的报告  /in 地名 问题  只查某地的报告  /lang en  English  /quit 退出\n接着问：“那史村镇呢？”“2022年呢？”“详细点”；比较：“两个镇谁的普法宣传做得多？”',
   terminalFooter: (i, n, full) => `第 ${i}/${n} 条${i < n ? ' · /next 下一条' : ''}${i > 1 ? ' · /prev 上一条' : ''} · /full ${full ? '只看摘录' : '展开全段'} · /cite 引用`,
   terminalNoPrevious: '先问一个问题。',
 };
 
 const en: Strings = {
-  greeting: (name) =>
-    `Hello${name ? `, ${name}` : ''}! I answer questions about a set of government reports by quoting the passage that answers, with its source. Just send me a question.`,
+  greeting: (name, kinds, reports) =>
+    `Hello${name ? `, ${name}` : ''}! I answer questions about ${corpusEn(kinds, reports)} by quoting the passage that answers, with its source. Just send me a question.`,
   examplesTitle: 'For example:',
   examples: [
     '柏山镇组织了多少次普法宣传？',
@@ -216,14 +281,80 @@ const en: Strings = {
   questionShortened: (chars) => `Your question was long: only its first ${chars} characters were searched.`,
   inlineHint: 'Type a question to quote the reports',
   inlineNoAnswer: 'The reports do not answer this: try other words',
+  indexBuilding: (status, dirs) =>
+    ({
+      missing: `No index yet: building it now from the reports in ${dirs} (the first time takes a while)…`,
+      stale: `The reports changed: updating the index of ${dirs} now…`,
+      incompatible: `The index was built by another version or model: rebuilding it from ${dirs} now…`,
+      corrupt: `The index is damaged: rebuilding it from ${dirs} now…`,
+    })[status],
+  indexReady: (n, p, sec) => `Index ready: ${n} reports, ${p} passages in ${sec.toFixed(1)} s.`,
+  indexSkipped: (file, why) => `skipped ${file}: ${why}`,
+  indexUpdateFailed: (error, retry) =>
+    `Warning: could not update the index (${error}); answering from the last good index, which does not include the latest changes${retry > 0 ? `. Trying again every ${retry} s.` : '.'}`,
+  indexUpdateFailedAgain: (error) => `Warning: the index update failed again (${error}); still answering from the last good index.`,
+  terminalStarting: 'No BOT_TOKEN set: starting the terminal chat. (Set BOT_TOKEN in .env to run the Telegram bot.)',
+  terminalLoading: 'Loading the model and the index…',
+  terminalLogFile: (file) => `The log goes to ${file}.`,
+  addWhat: 'Give the path of the file, for example: /add report.pdf',
+  langUsage: 'Usage: /lang zh or /lang en',
+  langSet: 'Language: English.',
+  refusalReason: (code, names) => {
+    switch (code) {
+      case 'unsupported-type': return 'this type of file is not supported (PDF, Word .docx, web pages .html and text .txt .md are)';
+      case 'too-large': return `the file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`;
+      case 'empty': return 'the file is empty';
+      case 'no-text': return 'the file has no text';
+      case 'not-pdf': return 'this is not a PDF file';
+      case 'not-docx': return 'this is not a Word (.docx) file; save an old .doc as .docx first';
+      case 'password': return 'the PDF is password-protected';
+      case 'scanned': return 'the PDF has no text layer, probably a scan; OCR is not included, so it cannot be quoted';
+      case 'damaged': return 'the file is damaged and cannot be read';
+      case 'binary': return 'this is not a text file';
+      case 'encoding': return 'the text encoding was not recognized; save it as UTF-8';
+      case 'duplicate': return `this file is already in the corpus, as ${names[0] ?? ''}`;
+      case 'unreadable': return 'the file cannot be read (it does not exist, or may not be read)';
+      case 'name-missing': return 'name the report to remove';
+      case 'no-match': return `no report matches “${names[0] ?? ''}”`;
+      case 'ambiguous': return `“${names[0] ?? ''}” matches ${names.length - 1} reports: ${listed(names.slice(1), ', ', ' …')}; please be more precise`;
+      case 'not-taken': return 'the file was not taken as a report';
+    }
+  },
   terminalBanner: 'Report Q&A (terminal). Type a question and press Enter; /help lists commands, Ctrl+D quits.',
-  terminalHelp: '/next next result  /prev previous  /full whole passage  /cite citation to publish  /sources reports  /in PLACE QUESTION  one place only  /quit quit\nFollow up: "What about Shicun?", "2022?", "more"; compare: "Which town held more legal talks?"',
+  terminalHelp: '/next next result  /prev previous  /full whole passage  /cite citation to publish  /sources reports  /in PLACE QUESTION  one place only  /lang zh  中文  /quit quit\nFollow up: "What about Shicun?", "2022?", "more"; compare: "Which town held more legal talks?"',
   terminalFooter: (i, n, full) =>
     `Result ${i} of ${n}${i < n ? ' · /next for more' : ''}${i > 1 ? ' · /prev to go back' : ''} · /full for ${full ? 'the short quote' : 'the whole passage'} · /cite`,
   terminalNoPrevious: 'Ask a question first.',
 };
 
 export const STRINGS: Record<Lang, Strings> = { zh, en };
+
+/** Kinds of report named in the greeting; the rest are "…". */
+const KINDS_NAMED = 3;
+
+/** 这 2 份法治政府建设报告 / 这 247 份报告（227 份政府工作报告、12 份管委会工作报告……） */
+function corpusZh(kinds: CorpusKind[], reports: number): string {
+  if (reports === 0) return '报告';
+  if (kinds.length === 1 && kinds[0]!.reports === reports) return `这 ${reports} 份${kinds[0]!.kind}`;
+  if (kinds.length === 0) return `这 ${reports} 份报告`;
+  const named = kinds.slice(0, KINDS_NAMED).map((k) => `${k.reports} 份${k.kind}`).join('、');
+  return `这 ${reports} 份报告（${named}${kinds.length > KINDS_NAMED ? '等' : ''}）`;
+}
+
+/** the 2 reports (法治政府建设报告) / the 247 reports (227 政府工作报告, 12 管委会工作报告, …) */
+function corpusEn(kinds: CorpusKind[], reports: number): string {
+  if (reports === 0) return 'the reports I will be given';
+  const what = `the ${reports} report${reports === 1 ? '' : 's'}`;
+  if (kinds.length === 0) return what;
+  if (kinds.length === 1 && kinds[0]!.reports === reports) return `${what} (${kinds[0]!.kind})`;
+  return `${what} (${kinds.slice(0, KINDS_NAMED).map((k) => `${k.reports} ${k.kind}`).join(', ')}${kinds.length > KINDS_NAMED ? ', …' : ''})`;
+}
+
+/** Reports named in a refusal: the first few, then `more`. */
+const LISTED = 5;
+function listed(names: string[], sep: string, more: string): string {
+  return names.slice(0, LISTED).join(sep) + (names.length > LISTED ? more : '');
+}
 
 export function stringsFor(lang: Lang): Strings {
   return STRINGS[lang];

@@ -3,6 +3,8 @@
  * rendered as plain text; `/add PATH` and `/remove REPORT` add and remove reports as admins do in chat.
  * Works with a TTY (prompt, banner, bold in ANSI) and without one
  * (stdin piped: each line is a question, answered in order; ends at EOF).
+ * It speaks the language of LC_ALL / LC_MESSAGES / LANG (zh… → Chinese, else English) until `/lang zh|en`;
+ * technical detail (why a file could not be read, failures) goes to the log, never into the chat.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,9 +16,10 @@ import type { Searcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
 import { ChatMemory, compareReports, interpret } from './conversation.js';
 import { copyCitation, plainMarkup, relevantOnly, renderComparison, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
-import { langOf, type Lang, stringsFor } from './i18n.js';
+import { progressBar } from '../cli/progress.js';
+import { envLang, type Lang, stringsFor } from './i18n.js';
 import { RefusalHelper } from './refusal-help.js';
-import { describeError } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { describeAdded, describeRemoved, refreshIfLive, uploadStrings } from './upload.js';
 
 export interface TerminalOptions {
@@ -24,19 +27,21 @@ export interface TerminalOptions {
   output?: NodeJS.WritableStream & { isTTY?: boolean };
   /** UI language; by default from LC_ALL / LC_MESSAGES / LANG. */
   lang?: Lang;
+  /** Where technical detail goes (default: warnings and errors on stderr). */
+  log?: Logger;
 }
 
-export function terminalLang(env: NodeJS.ProcessEnv = process.env): Lang {
-  return langOf(env.LC_ALL || env.LC_MESSAGES || env.LANG);
-}
+/** Commands the terminal knows; any other /word is answered with "unknown command", not searched. */
+const COMMANDS = new Set(['add', 'remove', 'quit', 'exit', 'help', 'start', 'sources', 'next', 'prev', 'full', 'cite', 'in', 'ask', 'lang']);
 
 export async function runTerminal(searcher: Searcher, config: Config, opts: TerminalOptions = {}): Promise<void> {
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stdout;
   const interactive = Boolean(input.isTTY && output.isTTY);
-  const lang = opts.lang ?? terminalLang();
-  const s = stringsFor(lang);
-  const us = uploadStrings(lang);
+  const log = opts.log ?? createLogger('warn', []);
+  let lang = opts.lang ?? envLang();
+  let s = stringsFor(lang);
+  let us = uploadStrings(lang);
   const m = plainMarkup(interactive && !process.env.NO_COLOR);
   const say = (text: string) => output.write(`${text}\n\n`);
 
@@ -57,21 +62,33 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
     try {
       if (what === 'remove') {
         if (!arg) return say(us.removeWhat);
-        say(describeRemoved(await removeReport(config, arg, { log: () => {} }), lang));
+        say(describeRemoved(await removeReport(config, arg, { log: (msg) => log.info(msg) }), lang));
       } else {
-        if (!arg) return say('/add PATH');
+        if (!arg) return say(s.addWhat);
         let data: Buffer;
         try {
           data = fs.readFileSync(arg);
         } catch (err) {
-          return say(us.rejected(arg, `cannot read: ${(err as NodeJS.ErrnoException).code ?? describeError(err)}`));
+          log.info(`/add ${arg}: cannot read`, err);
+          return say(us.rejected(arg, s.refusalReason('unreadable', [])));
         }
-        say(describeAdded(await addReport(config, path.basename(arg), data, { log: () => {} }), lang));
+        // A large file takes a while to embed: a bar on a terminal, nothing in a piped transcript.
+        const bar = interactive ? progressBar(output, { lang }) : undefined;
+        try {
+          say(describeAdded(await addReport(config, path.basename(arg), data, { log: (msg) => log.info(msg), onProgress: bar?.update }), lang));
+        } finally {
+          bar?.done();
+        }
       }
       await refreshIfLive(searcher);
     } catch (err) {
-      if (!(err instanceof ReportError)) process.stderr.write(`${what} failed: ${describeError(err)}\n`);
-      say(err instanceof ReportError ? (what === 'add' ? us.rejected(arg, err.message) : us.cannotRemove(err.message)) : us.failed);
+      if (!(err instanceof ReportError)) {
+        log.error(`/${what} ${arg} failed`, err);
+        return say(us.failed);
+      }
+      log.info(`/${what} ${arg} refused: ${err.message}`);
+      const reason = s.refusalReason(err.code, err.names);
+      say(what === 'add' ? us.rejected(arg, reason) : us.cannotRemove(reason));
     }
   };
 
@@ -80,9 +97,24 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
     const text = line.trim();
     if (!text) return true;
     if (!interactive) output.write(`› ${text}\n`); // piped: make the output read as a transcript
-    const change = /^\/(add|remove)(?:\s+(.*))?$/i.exec(text);
-    if (change) {
-      await changeCorpus(change[1]!.toLowerCase() as 'add' | 'remove', change[2]?.trim() ?? '');
+    const command = /^\/([a-z_]+)(?:@\S+)?(?:\s+([\s\S]*))?$/i.exec(text);
+    const name = command?.[1]!.toLowerCase();
+    const arg = command?.[2]?.trim() ?? '';
+    if (name && !COMMANDS.has(name)) {
+      say(s.unknownCommand);
+      return true;
+    }
+    if (name === 'add' || name === 'remove') {
+      await changeCorpus(name, arg);
+      return true;
+    }
+    if (name === 'lang') {
+      if (arg === 'zh' || arg === 'en') {
+        lang = arg;
+        s = stringsFor(lang);
+        us = uploadStrings(lang);
+      }
+      say(arg === lang ? s.langSet : s.langUsage);
       return true;
     }
     switch (text.toLowerCase()) {
@@ -91,7 +123,7 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
         return false;
       case '/help':
       case '/start':
-        say(`${renderGreeting('', s, m)}\n\n${s.terminalHelp}\n${us.terminalHelp}`);
+        say(`${renderGreeting('', s, m, searcher.sources())}\n\n${s.terminalHelp}\n${us.terminalHelp}`);
         return true;
       case '/sources':
         say(renderSources(searcher.sources(), s, m, Infinity));
@@ -111,8 +143,12 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
         return true;
       }
     }
-    let question = text;
-    if (/^\/in(\s|$)/i.test(text)) {
+    let question = name === 'ask' ? arg : text;
+    if (name === 'ask' && !arg) {
+      say(s.askWhat);
+      return true;
+    }
+    if (name === 'in') {
       // /in PLACE [YEAR] QUESTION, as in the bot: the place (and year) go first in the question.
       const [, where = '', ...rest] = text.split(/\s+/);
       const year = /^(?:19|20)\d\d$/.test(rest[0] ?? '') ? rest.shift()! : '';
@@ -139,7 +175,7 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
         show();
       }
     } catch (err) {
-      process.stderr.write(`search failed: ${describeError(err)}\n`);
+      log.error('search failed', err);
       say(s.searchFailed);
     }
     return true;
@@ -148,7 +184,7 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
   const rl = readline.createInterface({ input, output: interactive ? output : undefined, terminal: interactive });
   rl.on('SIGINT', () => rl.close());
   if (interactive) {
-    say(`${s.terminalBanner}\n\n${renderGreeting('', s, m)}`);
+    say(`${s.terminalBanner}\n\n${renderGreeting('', s, m, searcher.sources())}`);
     rl.setPrompt('› ');
     rl.prompt();
   }

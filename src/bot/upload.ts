@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { addReport, type AddedReport, removeReport, type RemovedReport, ReportError, safeReportName, supportedTypes } from '../index/reports.js';
 import type { Searcher } from '../search/searcher.js';
 import type { BotContext, QuoteBot } from './bot.js';
+import { editedProgress } from '../cli/progress.js';
 import { shortName } from './format.js';
 import type { Lang } from './i18n.js';
 import type { Logger } from './log.js';
@@ -133,7 +134,7 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
     const name = doc.file_name || 'report';
     if (!safeReportName(name)) return void (await ctx.reply(s.unsupported(name, supportedTypes())));
     if ((doc.file_size ?? 0) > TELEGRAM_DOWNLOAD_LIMIT) return void (await ctx.reply(s.tooLarge(name, limitMb)));
-    await ctx.reply(s.reading(name));
+    const reading = await ctx.reply(s.reading(name));
 
     let data: Buffer;
     try {
@@ -144,12 +145,20 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
       return void (await ctx.reply(s.downloadFailed(name)));
     }
     try {
-      const added = await addReport(config, name, data, { log: (m) => log.info(m) });
+      // A large file takes minutes to embed: the "reading" message shows how far it is, edited in place.
+      const progress = editedProgress((line) => ctx.api.editMessageText(ctx.chat.id, reading.message_id, `${s.reading(name)}\n${line}`), {
+        lang: ctx.lang,
+        onError: (err) => log.debug('could not show the progress of an upload', err),
+      });
+      const added = await addReport(config, name, data, { log: (m) => log.info(m), onProgress: progress.update }).finally(progress.finish);
       await refreshIfLive(searcher);
       log.info(`admin ${ctx.from.id} added ${added.source}: ${added.passages} passages in ${added.seconds.toFixed(1)} s`);
       await ctx.reply(describeAdded(added, ctx.lang));
     } catch (err) {
-      if (err instanceof ReportError) return void (await ctx.reply(s.rejected(name, err.message)));
+      if (err instanceof ReportError) {
+        log.info(`refused ${JSON.stringify(name)}: ${err.message}`);
+        return void (await ctx.reply(s.rejected(name, ctx.s.refusalReason(err.code, err.names))));
+      }
       log.error(`adding ${JSON.stringify(name)} failed`, err);
       await ctx.reply(s.failed);
     }
@@ -166,7 +175,10 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
       log.info(`admin ${ctx.from?.id} removed ${removed.source}`);
       await ctx.reply(describeRemoved(removed, ctx.lang));
     } catch (err) {
-      if (err instanceof ReportError) return void (await ctx.reply(s.cannotRemove(err.message)));
+      if (err instanceof ReportError) {
+        log.info(`did not remove ${JSON.stringify(query)}: ${err.message}`);
+        return void (await ctx.reply(s.cannotRemove(ctx.s.refusalReason(err.code, err.names))));
+      }
       log.error(`removing ${JSON.stringify(query)} failed`, err);
       await ctx.reply(s.failed);
     }

@@ -2,6 +2,7 @@
 import { ingest, type IngestSummary } from '../index/ingest.js';
 import { parseCommandLine, SHARED_HELP } from './options.js';
 import { progressBar } from './progress.js';
+import { envLang } from '../bot/i18n.js';
 
 export function summaryLine(s: IngestSummary): string {
   const what = s.changed ? `${s.embedded} embedded, ${s.reused} reused` : 'up to date, nothing to do';
@@ -15,7 +16,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`usage: npm run ingest -- [options]\n${SHARED_HELP}\n`);
     return 0;
   }
-  const bar = progressBar();
+  const bar = progressBar(process.stderr, { lang: envLang() });
   const summary = await ingest(config, { onProgress: bar.update });
   bar.done();
   process.stdout.write(summaryLine(summary) + '\n');

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { extractText, READERS } from './formats/index.js';
+import { extractText, READERS, type ReadErrorCode } from './formats/index.js';
 import { decodeText } from './formats/text.js';
 import { printable } from './display.js';
 
@@ -41,9 +41,17 @@ export interface LoadedReport extends CorpusFile {
   sha256: string;
 }
 
+/** Why a report file was left out: what the chat words in the user's language (bot/i18n.ts). */
+export type SkipCode = ReadErrorCode | 'too-large' | 'unreadable' | 'no-text' | 'duplicate';
+
 export interface SkippedFile {
   file: string;
+  /** In English, with the technical detail: for logs and ingest warnings. */
   reason: string;
+  /** Absent in manifests written before codes existed. */
+  code?: SkipCode;
+  /** For a duplicate: the report it duplicates. */
+  duplicateOf?: string;
   /**
    * For a report file that was found but not indexed: which one, and its size and time when it was looked
    * at, so that a later change (an empty file filled in) is noticed. `unreadable` when it could not be
@@ -71,7 +79,7 @@ export function listCorpusFiles(corpusDirs: string[]): { files: CorpusFile[]; sk
         else if (entry.isFile() && isReportFileName(entry.name)) {
           const stat = fs.statSync(child);
           const source = path.relative(dir, child).split(path.sep).join('/');
-          if (stat.size > MAX_FILE_BYTES) skipped.push({ file: source, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB` });
+          if (stat.size > MAX_FILE_BYTES) skipped.push({ file: source, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`, code: 'too-large' });
           else files.push({ corpusDir: dir, source, absPath: child, bytes: stat.size, mtimeMs: stat.mtimeMs });
         }
       }
@@ -105,18 +113,18 @@ export async function readReport(file: CorpusFile): Promise<LoadedReport | Skipp
       fs.closeSync(fd);
     }
   } catch (err) {
-    return { file: file.source, reason: `cannot read: ${(err as Error).message}`, corpusDir: file.corpusDir, bytes: file.bytes, mtimeMs: file.mtimeMs, unreadable: true };
+    return { file: file.source, reason: `cannot read: ${(err as Error).message}`, code: 'unreadable', corpusDir: file.corpusDir, bytes: file.bytes, mtimeMs: file.mtimeMs, unreadable: true };
   }
   const read = { ...file, bytes: buf.length, mtimeMs };
   const extracted = await extractText(path.extname(file.absPath), buf);
-  if ('error' in extracted) return skippedAs(read, extracted.error);
-  if (!/\S/.test(extracted.text)) return skippedAs(read, 'no text');
+  if ('error' in extracted) return skippedAs(read, extracted.error, extracted.code);
+  if (!/\S/.test(extracted.text)) return skippedAs(read, 'no text', 'no-text');
   return { ...read, text: extracted.text, encoding: extracted.encoding, ...(extracted.pages ? { pages: extracted.pages } : {}), sha256: sha256(buf) };
 }
 
 /** A report file left out of the index, with what identifies its present content. */
-export function skippedAs(file: CorpusFile, reason: string): SkippedFile {
-  return { file: file.source, reason, corpusDir: file.corpusDir, bytes: file.bytes, mtimeMs: file.mtimeMs };
+export function skippedAs(file: CorpusFile, reason: string, code: SkipCode, duplicateOf?: string): SkippedFile {
+  return { file: file.source, reason, code, ...(duplicateOf ? { duplicateOf } : {}), corpusDir: file.corpusDir, bytes: file.bytes, mtimeMs: file.mtimeMs };
 }
 
 /** The report's display title: its file name without extension, dashes and underscores as spaces, control characters escaped. */

@@ -96,7 +96,7 @@ function cleanCorpus(loaded: LoadedReport[], skipped: SkippedFile[]): CleanRepor
   for (const r of loaded) {
     const cleaned = cleanReport(r.text);
     if (!/\S/.test(cleaned.text)) {
-      skipped.push(skippedAs(r, 'no text (only page numbers or markup)'));
+      skipped.push(skippedAs(r, 'no text (only page numbers or markup)', 'no-text'));
       continue;
     }
     read.push({ report: { ...r, cleaned }, key: sha256(cleaned.text.replace(/\s+/g, '')) });
@@ -107,7 +107,7 @@ function cleanCorpus(loaded: LoadedReport[], skipped: SkippedFile[]): CleanRepor
   for (const { report, key } of read) {
     const kept = keeper.get(key)!;
     if (kept === report) reports.push(report);
-    else skipped.push(skippedAs(report, `duplicate of ${kept.source}`));
+    else skipped.push(skippedAs(report, `duplicate of ${kept.source}`, 'duplicate', kept.source));
   }
   return reports;
 }

@@ -11,14 +11,27 @@ import { chunkReport } from '../corpus/chunk.js';
 import { cleanReport } from '../corpus/clean.js';
 import { extractText } from '../corpus/formats/index.js';
 import { headingLabel } from '../corpus/headings.js';
-import { isReportFileName, MAX_FILE_BYTES, REPORT_EXTENSIONS, sha256 } from '../corpus/load.js';
+import { isReportFileName, MAX_FILE_BYTES, REPORT_EXTENSIONS, sha256, type SkipCode } from '../corpus/load.js';
 import type { Embedder } from '../embed/embedder.js';
-import { ingest, type IngestSummary } from './ingest.js';
+import { ingest, type IngestProgress, type IngestSummary } from './ingest.js';
 import { readManifest } from './store.js';
 
-/** A report that cannot be added or removed; the message says why, for the person who asked. */
+export type ReportErrorCode = SkipCode | 'name-missing' | 'no-match' | 'ambiguous' | 'not-taken';
+
+/**
+ * A report that cannot be added or removed. The message says why in English with the detail (for the
+ * log); `code` and `names` are what the chat words in the user's language (bot/i18n.ts refusalReason).
+ */
 export class ReportError extends Error {
   override name = 'ReportError';
+  constructor(
+    message: string,
+    readonly code: ReportErrorCode,
+    /** What the reply names: the report a duplicate duplicates, the name asked for and the reports it matches. */
+    readonly names: string[] = [],
+  ) {
+    super(message);
+  }
 }
 
 export interface AddedReport {
@@ -43,6 +56,8 @@ export interface RemovedReport {
 export interface ReportOptions {
   embedder?: Embedder;
   log?: (message: string) => void;
+  /** Progress of the index update that takes the new report in (a large file takes a while to embed). */
+  onProgress?: (p: IngestProgress) => void;
 }
 
 /** Longest file name kept, in UTF-8 bytes (file systems allow 255). */
@@ -108,14 +123,14 @@ export function addReport(config: Config, sentName: string, data: Buffer, option
   return oneAtATime(async () => {
     const started = performance.now();
     const safe = safeReportName(sentName);
-    if (!safe) throw new ReportError(`unsupported file type "${path.extname(sentName) || sentName}"; supported: ${supportedTypes()}`);
-    if (data.length > MAX_FILE_BYTES) throw new ReportError(`the file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`);
+    if (!safe) throw new ReportError(`unsupported file type "${path.extname(sentName) || sentName}"; supported: ${supportedTypes()}`, 'unsupported-type');
+    if (data.length > MAX_FILE_BYTES) throw new ReportError(`the file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`, 'too-large');
     const extracted = await extractText(path.extname(safe), data);
-    if ('error' in extracted) throw new ReportError(extracted.error);
-    if (!/\S/.test(extracted.text)) throw new ReportError('the file has no text');
+    if ('error' in extracted) throw new ReportError(extracted.error, extracted.code);
+    if (!/\S/.test(extracted.text)) throw new ReportError('the file has no text', 'no-text');
     const hash = sha256(data);
     const twin = readManifest(config.indexDir)?.files.find((f) => f.sha256 === hash);
-    if (twin) throw new ReportError(`this file is already in the corpus, as ${twin.source}`);
+    if (twin) throw new ReportError(`this file is already in the corpus, as ${twin.source}`, 'duplicate', [twin.source]);
 
     const dir = config.corpusDirs[0]!;
     fs.mkdirSync(dir, { recursive: true });
@@ -140,7 +155,7 @@ export function addReport(config: Config, sentName: string, data: Buffer, option
 
     let summary: IngestSummary;
     try {
-      summary = await ingest(config, { embedder: options.embedder, log: options.log ?? (() => {}) });
+      summary = await ingest(config, { embedder: options.embedder, log: options.log ?? (() => {}), onProgress: options.onProgress });
     } catch (err) {
       fs.rmSync(path.join(dir, name), { force: true });
       throw err;
@@ -151,7 +166,7 @@ export function addReport(config: Config, sentName: string, data: Buffer, option
       // Not taken (a duplicate of a report already there, say): the folder goes back to what it was.
       fs.rmSync(path.join(dir, name), { force: true });
       await ingest(config, { embedder: options.embedder, log: options.log ?? (() => {}) });
-      throw new ReportError(skipped?.reason ?? 'the file was not taken as a report');
+      throw new ReportError(skipped?.reason ?? 'the file was not taken as a report', skipped?.code ?? 'not-taken', skipped?.duplicateOf ? [skipped.duplicateOf] : []);
     }
     return {
       source: name,
@@ -172,13 +187,13 @@ export function addReport(config: Config, sentName: string, data: Buffer, option
 export function removeReport(config: Config, query: string, options: ReportOptions = {}): Promise<RemovedReport> {
   return oneAtATime(async () => {
     const q = query.trim();
-    if (!q) throw new ReportError('name the report to remove');
+    if (!q) throw new ReportError('name the report to remove', 'name-missing');
     const dir = config.corpusDirs[0]!;
     const files = (readManifest(config.indexDir)?.files ?? []).filter((f) => f.corpusDir === dir);
     const exact = files.filter((f) => f.source === q);
     const matches = exact.length ? exact : files.filter((f) => f.source.includes(q) || f.title.includes(q));
-    if (matches.length === 0) throw new ReportError(`no report in ${path.basename(dir)}/ matches "${q}"`);
-    if (matches.length > 1) throw new ReportError(`"${q}" matches ${matches.length} reports: ${matches.map((f) => f.source).join(', ')}`);
+    if (matches.length === 0) throw new ReportError(`no report in ${path.basename(dir)}/ matches "${q}"`, 'no-match', [q]);
+    if (matches.length > 1) throw new ReportError(`"${q}" matches ${matches.length} reports: ${matches.map((f) => f.source).join(', ')}`, 'ambiguous', [q, ...matches.map((f) => f.source)]);
     const target = matches[0]!;
     fs.rmSync(path.join(dir, target.source));
     await ingest(config, { embedder: options.embedder, log: options.log ?? (() => {}) });

@@ -76,9 +76,15 @@ describe('sending reports to the bot', () => {
 
   it('an admin sends a PDF: it is stored, indexed and answered from at once, cited by page', { timeout: SLOW }, async () => {
     await admin.sendDocument({ ...files.put('柏山镇-2023年法治政府建设情况报告.pdf', BAISHAN_PDF), mime_type: 'application/pdf' });
-    assert.equal((await admin.reply()).text, '正在读取 柏山镇-2023年法治政府建设情况报告.pdf 并更新索引……');
+    const reading = await admin.reply();
+    assert.ok(reading.text.startsWith('正在读取 柏山镇-2023年法治政府建设情况报告.pdf 并更新索引……'), reading.text);
     const done = (await admin.reply(SLOW)).text;
-    assert.match(done, /^已收录《柏山镇 2023年法治政府建设情况报告》：4 页，\d+ 段，用时 \d+\.\d 秒。\n可以这样问：关于“.+”，柏山镇做了什么？$/);
+    assert.match(done, /^已收录《柏山镇 2023年法治政府建设情况报告》：4 页，(\d+) 段，用时 \d+\.\d 秒。\n可以这样问：关于“.+”，柏山镇做了什么？$/);
+    // The progress of the embedding was shown by editing that one message, not by more messages.
+    const passages = /：4 页，(\d+) 段/.exec(done)![1];
+    const progress = admin.messages().find((m) => m.messageId === reading.messageId)!.text;
+    assert.match(progress, new RegExp(`^正在读取 柏山镇-2023年法治政府建设情况报告\\.pdf 并更新索引……\\n计算向量 ${passages}/${passages} 段`));
+    assert.equal(admin.messages().length, 2);
     assert.ok(listing().includes('柏山镇-2023年法治政府建设情况报告.pdf'));
     assert.deepEqual(files.requests.slice(-2), ['getFile doc1', 'download documents/file_1.pdf']);
 
@@ -117,12 +123,14 @@ describe('sending reports to the bot', () => {
     // The very same file again is refused: it is already there.
     await admin.sendDocument(files.put('again.pdf', BAISHAN_PDF));
     await admin.reply();
-    assert.equal((await admin.reply(SLOW)).text, '无法添加 again.pdf：this file is already in the corpus, as 柏山镇-2023年法治政府建设情况报告.pdf。报告库没有变化。');
+    assert.equal((await admin.reply(SLOW)).text, '无法添加 again.pdf：这份文件已经收录了，文件名是 柏山镇-2023年法治政府建设情况报告.pdf。报告库没有变化。');
+    // The English detail goes to the log, not the chat.
+    assert.ok(logs.some((l) => l.includes('refused "again.pdf": this file is already in the corpus')));
     // The same report in another format too: the text is the same.
     const before = { files: listing(), generation: generation() };
     await admin.sendDocument(files.put('柏山镇报告.docx', fs.readFileSync(path.join(DOCS, 'docx', '柏山镇-2023年法治政府建设情况报告.docx'))));
     await admin.reply();
-    assert.equal((await admin.reply(SLOW)).text, '无法添加 柏山镇报告.docx：duplicate of 柏山镇-2023年法治政府建设情况报告.pdf。报告库没有变化。');
+    assert.equal((await admin.reply(SLOW)).text, '无法添加 柏山镇报告.docx：这份文件已经收录了，文件名是 柏山镇-2023年法治政府建设情况报告.pdf。报告库没有变化。');
     assert.deepEqual({ files: listing(), generation: generation() }, before);
   });
 
@@ -130,13 +138,14 @@ describe('sending reports to the bot', () => {
     const before = { files: listing(), generation: generation() };
     await admin.sendDocument(files.put('broken.pdf', BAISHAN_PDF.subarray(0, 3000)));
     await admin.reply();
-    assert.match((await admin.reply(SLOW)).text, /^无法添加 broken\.pdf：cannot read this PDF file \(.+\)。报告库没有变化。$/);
+    assert.equal((await admin.reply(SLOW)).text, '无法添加 broken.pdf：文件已损坏，无法读取。报告库没有变化。');
+    assert.ok(logs.some((l) => /refused "broken\.pdf": cannot read this PDF file \(.+\)/.test(l)));
     await admin.sendDocument(files.put('notes.pdf', Buffer.from('just some text with a .pdf name')));
     await admin.reply();
-    assert.equal((await admin.reply(SLOW)).text, '无法添加 notes.pdf：not a PDF file (no %PDF header)。报告库没有变化。');
+    assert.equal((await admin.reply(SLOW)).text, '无法添加 notes.pdf：这不是 PDF 文件。报告库没有变化。');
     await admin.sendDocument(files.put('scan.pdf', fs.readFileSync(path.join(DOCS, 'scanned', '扫描件-柏山镇报告第1页.pdf'))));
     await admin.reply();
-    assert.match((await admin.reply(SLOW)).text, /^无法添加 scan\.pdf：no text layer .*OCR is not included/);
+    assert.match((await admin.reply(SLOW)).text, /^无法添加 scan\.pdf：这个 PDF 没有文字层，可能是扫描件；本程序不做文字识别（OCR），无法引用。报告库没有变化。$/);
     assert.deepEqual({ files: listing(), generation: generation() }, before);
   });
 
@@ -166,7 +175,7 @@ describe('sending reports to the bot', () => {
 
   it('/remove takes a report out of the folder and the index', { timeout: SLOW }, async () => {
     await admin.command('/remove 东岭乡');
-    assert.match((await admin.reply()).text, /^没有删除："东岭乡" matches 2 reports: 东岭乡-水利报告-2\.txt, 东岭乡-水利报告\.txt。$/);
+    assert.equal((await admin.reply()).text, '没有删除：“东岭乡”对应 2 份报告：东岭乡-水利报告-2.txt、东岭乡-水利报告.txt，请写得更具体一些。');
     await admin.command('/remove 东岭乡-水利报告-2.txt');
     assert.match((await admin.reply(SLOW)).text, /^已删除《东岭乡 水利报告 2》（东岭乡-水利报告-2\.txt，\d+ 段），索引已更新。$/);
     assert.ok(!listing().includes('东岭乡-水利报告-2.txt'));
@@ -195,7 +204,8 @@ describe('terminal chat: /add and /remove', () => {
     searcher.close();
     assert.match(out, /已收录《柏山镇 2023年法治政府建设情况报告》：\d+ 段，用时/);
     assert.ok(out.includes('先后召开专项会议12次'), out);
-    assert.match(out, /无法添加 \/no\/such\/file\.pdf：/);
+    assert.ok(out.includes('无法添加 /no/such/file.pdf：无法读取这个文件（文件不存在，或没有读取权限）。报告库没有变化。'), out);
+    assert.ok(!/ENOENT|INFO/.test(out), 'technical detail and log lines stay out of the chat');
     assert.match(out, /已删除《柏山镇 2023年法治政府建设情况报告》/);
     assert.deepEqual(fs.readdirSync(corpus), ['shicun.md']);
   });

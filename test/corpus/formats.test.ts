@@ -146,7 +146,7 @@ describe('format readers', () => {
     const pdf = fs.readFileSync(path.join(FIXTURES, 'pdf', '史村镇-2023年度法治政府建设报告.pdf'));
     const cut = await extractText('.pdf', pdf.subarray(0, 2000));
     assert.ok('error' in cut && /cannot read this PDF file|damaged/.test(cut.error), JSON.stringify(cut));
-    assert.deepEqual(await extractText('.pdf', Buffer.from('just text, named .pdf')), { error: 'not a PDF file (no %PDF header)' });
+    assert.deepEqual(await extractText('.pdf', Buffer.from('just text, named .pdf')), { error: 'not a PDF file (no %PDF header)', code: 'not-pdf' });
     const fakeDocx = await extractText('.docx', Buffer.from('not a zip'));
     assert.ok('error' in fakeDocx && /not a Word document/.test(fakeDocx.error));
     const brokenZip = await extractText('.docx', Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(100)]));

@@ -15,7 +15,7 @@ describe('loading reports', () => {
     assert.deepEqual(decodeReport(gbk), { text: '柏山镇', encoding: 'gb18030' });
   });
   it('refuses empty and binary files with a reason', () => {
-    assert.deepEqual(decodeReport(Buffer.alloc(0)), { error: 'empty file' });
+    assert.deepEqual(decodeReport(Buffer.alloc(0)), { error: 'empty file', code: 'empty' });
     assert.match((decodeReport(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1])) as { error: string }).error, /binary/);
   });
   it('lists reports recursively, skipping metadata files and other extensions', () => {
@@ -36,7 +36,7 @@ describe('loading reports', () => {
     fs.writeFileSync(path.join(dir, 'empty.txt'), '   \n');
     fs.writeFileSync(path.join(dir, 'ok.txt'), '一、总体情况\n内容。');
     const [empty, ok] = listCorpusFiles([dir]).files;
-    assert.deepEqual(await readReport(empty!), { file: 'empty.txt', reason: 'no text', corpusDir: empty!.corpusDir, bytes: empty!.bytes, mtimeMs: empty!.mtimeMs });
+    assert.deepEqual(await readReport(empty!), { file: 'empty.txt', reason: 'no text', code: 'no-text', corpusDir: empty!.corpusDir, bytes: empty!.bytes, mtimeMs: empty!.mtimeMs });
     const r = await readReport(ok!);
     assert.ok('sha256' in r && r.sha256.length === 64 && r.text.includes('内容'));
   });

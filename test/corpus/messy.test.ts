@@ -70,6 +70,15 @@ describe('a messy corpus', () => {
       '柏山镇-副本-gbk.txt': 'duplicate of 柏山镇-2023年法治政府建设情况报告.txt',
     });
     for (const [file, reason] of Object.entries(skipped)) assert.ok(warnings.includes(`warning: skipped ${file}: ${reason}`), file);
+    // What the chat words in the user's language (bot/i18n.ts).
+    assert.deepEqual(Object.fromEntries(summary.skipped.map((s) => [s.file, [s.code, s.duplicateOf]])), {
+      'huge.txt': ['too-large', undefined],
+      'blank.md': ['no-text', undefined],
+      'empty.txt': ['empty', undefined],
+      'garbled.txt': ['encoding', undefined],
+      'scan.txt': ['binary', undefined],
+      '柏山镇-副本-gbk.txt': ['duplicate', '柏山镇-2023年法治政府建设情况报告.txt'],
+    });
     const encodings = Object.fromEntries(readManifest(config.indexDir)!.files.map((f) => [f.source, f.encoding]));
     assert.equal(encodings['东岭乡-2023年水利报告.txt'], 'gb18030');
     assert.equal(encodings['南湖街道-2023年工作报告.txt'], 'utf-16le');

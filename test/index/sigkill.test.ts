@@ -53,7 +53,7 @@ describe('an ingest killed with SIGKILL', () => {
     const embedding = new Promise<void>((resolve, reject) => {
       child.stderr.on('data', (d: Buffer) => {
         err += d.toString();
-        if (/^embedding \d+\/(\d{3,})$/m.test(err)) resolve();
+        if (/^embedding \d+\/(\d{3,}) passages/m.test(err)) resolve();
       });
       child.on('exit', () => reject(new Error(`ingest ended before embedding: ${err}`)));
     });

@@ -87,7 +87,7 @@ function numberHeadings(levels: Map<string, NumberingLevel>): (paragraph: Mammot
 }
 
 export async function readDocx(buf: Buffer): Promise<ExtractedText | ReadError> {
-  if (buf.subarray(0, 2).toString('latin1') !== 'PK') return { error: 'not a Word document (.docx files are ZIP archives; an old .doc must be saved as .docx first)' };
+  if (buf.subarray(0, 2).toString('latin1') !== 'PK') return { error: 'not a Word document (.docx files are ZIP archives; an old .doc must be saved as .docx first)', code: 'not-docx' };
   const levels = await headingNumbering(buf);
   const { default: mammoth } = await import('mammoth');
   // mammoth's document transforms are documented in its README but missing from its typings.

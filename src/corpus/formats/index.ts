@@ -19,10 +19,16 @@ export interface ExtractedText {
   pages?: number;
 }
 
-/** Why a file could not be read, in words for the person who gave it. */
+/**
+ * Why a file could not be read: `code` for the person who gave it (the chat words it in their language,
+ * see bot/i18n.ts), `error` in English with the technical detail, for logs and ingest warnings.
+ */
 export interface ReadError {
   error: string;
+  code: ReadErrorCode;
 }
+
+export type ReadErrorCode = 'unsupported-type' | 'empty' | 'not-pdf' | 'not-docx' | 'password' | 'scanned' | 'damaged' | 'binary' | 'encoding';
 
 export type FormatReader = (buf: Buffer) => Promise<ExtractedText | ReadError>;
 
@@ -40,11 +46,11 @@ export const READERS: ReadonlyMap<string, FormatReader> = new Map<string, Format
 /** Reads a report of the given extension; never throws for bad content, it says why instead. */
 export async function extractText(extension: string, buf: Buffer): Promise<ExtractedText | ReadError> {
   const reader = READERS.get(extension.toLowerCase());
-  if (!reader) return { error: `unsupported file type ${extension || '(none)'}; supported: ${[...READERS.keys()].join(' ')}` };
-  if (buf.length === 0) return { error: 'empty file' };
+  if (!reader) return { error: `unsupported file type ${extension || '(none)'}; supported: ${[...READERS.keys()].join(' ')}`, code: 'unsupported-type' };
+  if (buf.length === 0) return { error: 'empty file', code: 'empty' };
   try {
     return await reader(buf);
   } catch (err) {
-    return { error: `cannot read this ${extension.slice(1).toUpperCase()} file (${(err as Error).message.split('\n')[0]})` };
+    return { error: `cannot read this ${extension.slice(1).toUpperCase()} file (${(err as Error).message.split('\n')[0]})`, code: 'damaged' };
   }
 }

@@ -107,7 +107,7 @@ function pageText(lines: PrintedLine[], body: BodyLayout): string {
 }
 
 export async function readPdf(buf: Buffer): Promise<ExtractedText | ReadError> {
-  if (buf.subarray(0, 1024).indexOf('%PDF-') < 0) return { error: 'not a PDF file (no %PDF header)' };
+  if (buf.subarray(0, 1024).indexOf('%PDF-') < 0) return { error: 'not a PDF file (no %PDF header)', code: 'not-pdf' };
   // Loaded on first use: pdf.js is large, and most corpora and every bot answer never need it.
   const { getDocument, VerbosityLevel } = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const task = getDocument({
@@ -119,9 +119,13 @@ export async function readPdf(buf: Buffer): Promise<ExtractedText | ReadError> {
     verbosity: VerbosityLevel.ERRORS,
   });
   try {
-    const doc = await task.promise.catch((err: Error) => {
-      throw new Error(err.name === 'PasswordException' ? 'the PDF is password-protected' : `damaged or not a PDF: ${err.message}`);
-    });
+    let doc: Awaited<typeof task.promise>;
+    try {
+      doc = await task.promise;
+    } catch (err) {
+      if ((err as Error).name === 'PasswordException') return { error: 'the PDF is password-protected', code: 'password' };
+      throw new Error(`damaged or not a PDF: ${(err as Error).message}`);
+    }
     const pages: PrintedLine[][] = [];
     for (let n = 1; n <= doc.numPages; n++) {
       const page = await doc.getPage(n);
@@ -131,7 +135,7 @@ export async function readPdf(buf: Buffer): Promise<ExtractedText | ReadError> {
     }
     const visible = pages.flat().reduce((n, l) => n + l.text.replace(/\s/g, '').length, 0);
     if (visible < MIN_CHARS_PER_PAGE * doc.numPages) {
-      return { error: `no text layer (${visible} characters on ${doc.numPages} page${doc.numPages === 1 ? '' : 's'}): probably a scanned PDF; OCR is not included, so it cannot be quoted` };
+      return { error: `no text layer (${visible} characters on ${doc.numPages} page${doc.numPages === 1 ? '' : 's'}): probably a scanned PDF; OCR is not included, so it cannot be quoted`, code: 'scanned' };
     }
     const body = bodyLayout(pages);
     return { text: pages.map((lines) => pageText(lines, body)).join('\f'), encoding: 'pdf', pages: doc.numPages };

@@ -7,7 +7,7 @@ import type { ExtractedText, ReadError } from './index.js';
  * without BOM. Returns a reason instead for binary content and for bytes no candidate reads as text.
  */
 export function decodeText(buf: Buffer): ExtractedText | ReadError {
-  if (buf.length === 0) return { error: 'empty file' };
+  if (buf.length === 0) return { error: 'empty file', code: 'empty' };
   if (buf[0] === 0xff && buf[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(buf.subarray(2)), encoding: 'utf-16le' };
   if (buf[0] === 0xfe && buf[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(buf.subarray(2)), encoding: 'utf-16be' };
   const hasNul = buf.subarray(0, 8192).includes(0);
@@ -28,8 +28,12 @@ export function decodeText(buf: Buffer): ExtractedText | ReadError {
     if (!best || common > best.common) best = { text, encoding: encoding.startsWith('utf-16') ? `${encoding} (no BOM)` : encoding, common };
   }
   if (best) return { text: best.text, encoding: best.encoding };
-  if (hasNul) return { error: looksLikeUtf16(buf) ? 'undetected encoding (UTF-16 without a byte-order mark that is not readable text); save it as UTF-8' : 'binary file (contains NUL bytes)' };
-  return { error: 'undetected encoding (not UTF-8, GB18030, Big5 or UTF-16); save it as UTF-8' };
+  if (hasNul) {
+    return looksLikeUtf16(buf)
+      ? { error: 'undetected encoding (UTF-16 without a byte-order mark that is not readable text); save it as UTF-8', code: 'encoding' }
+      : { error: 'binary file (contains NUL bytes)', code: 'binary' };
+  }
+  return { error: 'undetected encoding (not UTF-8, GB18030, Big5 or UTF-16); save it as UTF-8', code: 'encoding' };
 }
 
 /** The most frequent Chinese characters that are written the same in simplified and traditional script. */
