@@ -4,6 +4,7 @@
  * Also the terminal chat's /add and /remove.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -173,6 +174,39 @@ describe('sending reports to the bot', () => {
     assert.ok(!readManifest(config.indexDir)!.files.some((f) => f.source === '东岭乡-水利报告-2.txt'));
     await admin.command('/remove');
     assert.equal((await admin.reply()).text, '请写明要删除的报告，例如：/remove 柏山镇');
+  });
+
+  it('issue 20 fault 8: a download longer than its declared size is cut off there, not buffered whole', { timeout: SLOW }, async () => {
+    const rssBefore = process.memoryUsage().rss;
+    await admin.sendDocument(files.putEndless('endless.txt', 1000));
+    await admin.reply();
+    assert.equal((await admin.reply(SLOW)).text, '无法下载 endless.txt，请稍后重新发送。报告库没有变化。');
+    assert.ok(files.endlessBytesSent < 64 * 1024 * 1024, `${files.endlessBytesSent} bytes were sent before the bot hung up`);
+    assert.ok(process.memoryUsage().rss - rssBefore < 64 * 1024 * 1024, 'the memory did not grow with the download');
+    // Past 20 MB even when the declared size says more: "too large", at 20 MB.
+    await admin.sendDocument(files.putEndless('huge.txt', 19 * 1024 * 1024));
+    await admin.reply();
+    assert.equal((await admin.reply(SLOW)).text, '无法下载 huge.txt，请稍后重新发送。报告库没有变化。');
+  });
+
+  it('issue 20 fault 3: /remove while another process updates the index keeps the file and says nothing was removed', { timeout: SLOW }, async () => {
+    const holder = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+      const { acquireLock } = await import(${JSON.stringify(path.join(PROJECT_ROOT, 'src/index/store.ts'))});
+      acquireLock(${JSON.stringify(config.indexDir)}); console.log('locked'); setTimeout(() => {}, 60_000);`], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve) => holder.stdout!.once('data', resolve));
+      await admin.command('/remove 东岭乡-水利报告.txt');
+      assert.equal((await admin.reply(SLOW)).text, '没有删除：the index is being updated by another process; try again in a minute。');
+      assert.ok(listing().includes('东岭乡-水利报告.txt'));
+      await admin.say('东岭乡修缮了多少座山塘水库？');
+      assert.ok((await admin.reply(SLOW)).text.includes('十二座'), 'still answered from it');
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => holder.once('exit', resolve));
+    }
+    await admin.command('/remove 东岭乡-水利报告.txt');
+    assert.match((await admin.reply(SLOW)).text, /^已删除《东岭乡 水利报告》/);
+    assert.ok(!listing().includes('东岭乡-水利报告.txt'));
   });
 });
 
