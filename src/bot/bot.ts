@@ -145,7 +145,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   bot.api.config.use(retryReplies());
 
   // Webhook mode may run several processes behind a load balancer: buttons find answers of the others.
-  const answers = new AnswerStore(cfg.answerCacheSize, cfg.webhookUrl ? path.join(cfg.stateDir, 'answers') : undefined);
+  const answers = new AnswerStore(cfg.answerCacheSize, cfg.webhookUrl ? path.join(cfg.stateDir, 'answers') : undefined, { warn: (msg, err) => log.warn(msg, err) });
   /** Each chat's last question, for follow-ups ("那史村镇呢？"); as many chats as answers are kept. */
   const memory = new ChatMemory(cfg.conversationTtlMs, cfg.answerCacheSize);
   /** The reports' own titles, issuers and dates, for citations. */
