@@ -7,12 +7,13 @@
  */
 import { GrammyError } from 'grammy';
 import type { Config } from '../config.js';
-import { addReport, type AddedReport, removeReport, type RemovedReport, ReportError, safeReportName, supportedTypes } from '../index/reports.js';
+import { type AddedReport, type RemovedReport, ReportError, safeReportName, supportedTypes } from '../index/reports.js';
 import type { Searcher } from '../search/searcher.js';
 import type { BotContext, QuoteBot } from './bot.js';
 import { shortName } from './format.js';
 import type { Lang } from './i18n.js';
 import type { Logger } from './log.js';
+import { changeInChild } from './report-child.js';
 
 /** Telegram's limit on files a bot can download (getFile). */
 export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
@@ -174,7 +175,7 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
       return void (await ctx.reply(s.downloadFailed(name)));
     }
     try {
-      const added = await addReport(config, name, data, { log: (m) => log.info(m) });
+      const added = (await changeInChild(config, { kind: 'add', name, data }, { log: (m) => log.info(m) })) as AddedReport;
       await refreshIfLive(searcher);
       log.info(`admin ${ctx.from.id} added ${added.source}: ${added.passages} passages in ${added.seconds.toFixed(1)} s`);
       await ctx.reply(describeAdded(added, ctx.lang));
@@ -191,7 +192,7 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
     const query = ctx.match.trim();
     if (!query) return void (await ctx.reply(s.removeWhat));
     try {
-      const removed = await removeReport(config, query, { log: (m) => log.info(m) });
+      const removed = (await changeInChild(config, { kind: 'remove', query }, { log: (m) => log.info(m) })) as RemovedReport;
       await refreshIfLive(searcher);
       log.info(`admin ${ctx.from?.id} removed ${removed.source}`);
       await ctx.reply(describeRemoved(removed, ctx.lang));

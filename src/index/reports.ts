@@ -45,6 +45,10 @@ export interface RemovedReport {
 export interface ReportOptions {
   embedder?: Embedder;
   log?: (message: string) => void;
+  /** Called once the file has been read (report-child.ts times reading apart from the ingest). */
+  onRead?: () => void;
+  /** Called once the upload is stored in the corpus folder, with its name. */
+  onStored?: (name: string) => void;
 }
 
 /** Longest file name kept, in UTF-8 bytes (file systems allow 255). */
@@ -215,6 +219,7 @@ export function addReport(config: Config, sentName: string, data: Buffer, option
     const extracted = await extractText(path.extname(safe), data);
     if ('error' in extracted) throw new ReportError(extracted.error);
     if (!/\S/.test(extracted.text)) throw new ReportError('the file has no text');
+    options.onRead?.();
     const hash = sha256(data);
     const dir = config.corpusDirs[0]!;
     const log = options.log ?? (() => {});
@@ -241,6 +246,7 @@ export function addReport(config: Config, sentName: string, data: Buffer, option
       fs.mkdirSync(dir, { recursive: true });
       const stored = sameBytesIn(dir, safe, data, hash);
       const name = stored ?? storeUpload(dir, safe, data);
+      if (!stored) options.onStored?.(name);
       let summary: IngestSummary;
       try {
         summary = await ingest(config, { embedder: options.embedder, log, lockHeld: true });
