@@ -153,9 +153,10 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
 
   bot.on('message:document', async (ctx, next) => {
     const s = STRINGS[ctx.lang];
+    // In groups, people share files with each other, admins too: only a file sent in a private chat is
+    // a request to the bot (one shared in a group is never added to everyone's reports unasked).
+    if (ctx.chat.type !== 'private') return next();
     if (!isAdmin(ctx)) {
-      // In groups, people share files with each other: only a private chat is a request to the bot.
-      if (ctx.chat.type !== 'private') return next();
       log.info(`refused a document from user ${ctx.from.id} (not in ADMIN_IDS)`);
       await ctx.reply(s.notAdmin);
       return;
@@ -164,7 +165,9 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
     const name = doc.file_name || 'report';
     if (!safeReportName(name)) return void (await ctx.reply(s.unsupported(name, supportedTypes())));
     if ((doc.file_size ?? 0) > TELEGRAM_DOWNLOAD_LIMIT) return void (await ctx.reply(s.tooLarge(name, limitMb)));
-    await ctx.reply(s.reading(name));
+    // Through the Bot API itself, not as the webhook reply: that one only travels with the HTTP response,
+    // after the upload, and would arrive after "Added …" (the final reply, which may be the webhook reply).
+    await bot.api.sendMessage(ctx.chat.id, s.reading(name));
 
     let data: Buffer;
     try {

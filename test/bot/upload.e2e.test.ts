@@ -178,6 +178,17 @@ describe('sending reports to the bot', () => {
     assert.equal((await admin.reply()).text, '请写明要删除的报告，例如：/remove 柏山镇');
   });
 
+  it('issue 20 "also": a file an admin shares in a group is not added to everyone\'s reports', { timeout: SLOW }, async () => {
+    const inGroup = new TestUser(emu, TOKEN, { userId: ADMIN, chatId: -4242, type: 'group', languageCode: 'zh-hans' });
+    const before = { files: listing(), generation: generation() };
+    const requests = files.requests.length;
+    await inGroup.sendDocument(files.put('河南村-会议纪要.txt', Buffer.from('河南村村民委员会\n一、会议\n河南村召开村民代表会议三次。\n')));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.deepEqual(inGroup.messages(), [], 'no reply in the group');
+    assert.equal(files.requests.length, requests, 'not even downloaded');
+    assert.deepEqual({ files: listing(), generation: generation() }, before);
+  });
+
   it('issue 20 fault 2: during an upload the bot keeps answering: its event loop is never blocked for long', { timeout: SLOW * 2 }, async (t) => {
     // A large report: reading, cutting, embedding and indexing it takes seconds.
     const sections = Array.from({ length: 600 }, (_, i) => `${i + 1}、第${i + 1}项工作\n河东镇在第${i + 1}项工作中新建村道${i + 3}公里，培训农民${i * 7 + 11}人次，整治河道${i + 2}处，受益群众${i * 13 + 100}户。本项工作由镇政府牵头，各村配合推进，年底前全部完成验收。\n`.repeat(3));
