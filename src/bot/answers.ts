@@ -6,8 +6,10 @@
  *
  * With several bot processes behind a load balancer, a button press may reach another process than
  * the one that answered: given a shared folder, each answer is also written there (one small JSON file,
- * written whole then renamed into place) and a key not in memory is looked up there. Files older than
- * a day are removed.
+ * written whole then renamed into place, readable by its owner only: it holds a user's question) and a
+ * key not in memory is looked up there. Files older than a day are removed, and the oldest beyond
+ * `maxShared` files. A folder that cannot be written (a full disk) is a warning: the answer is sent, and
+ * its buttons work on this process only.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -15,6 +17,10 @@ import path from 'node:path';
 import type { Answer, ReportId, Result } from '../search/types.js';
 
 const DAY_MS = 24 * 3600_000;
+/** Answers kept in the shared folder at most (about 3 KB each), beyond which the oldest go. */
+export const MAX_SHARED_ANSWERS = 5000;
+/** The folder is looked over every this many answers (and at least hourly). */
+const PRUNE_EVERY = 100;
 
 export interface StoredAnswer {
   answer: Answer;
@@ -26,11 +32,16 @@ export class AnswerStore {
   private readonly items = new Map<string, StoredAnswer>();
 
   private lastPrune = 0;
+  private sharedSincePrune = 0;
 
-  /** @param sharedDir folder shared with the other bot processes (webhook mode), or none */
+  /**
+   * @param sharedDir folder shared with the other bot processes (webhook mode), or none
+   * @param opts.maxShared files kept in it at most; opts.warn: told when it cannot be written
+   */
   constructor(
     readonly capacity: number,
     private readonly sharedDir?: string,
+    private readonly opts: { maxShared?: number; warn?: (msg: string, err: unknown) => void } = {},
   ) {
     if (!(capacity >= 1)) throw new RangeError('capacity must be at least 1');
     if (sharedDir) fs.mkdirSync(sharedDir, { recursive: true });
@@ -42,7 +53,13 @@ export class AnswerStore {
     do key = randomBytes(6).toString('base64url');
     while (this.items.has(key));
     this.remember(key, entry);
-    if (this.sharedDir) this.share(key, entry);
+    if (this.sharedDir) {
+      try {
+        this.share(key, entry);
+      } catch (err) {
+        this.opts.warn?.(`cannot share an answer in ${this.sharedDir}; its buttons work on this process only`, err);
+      }
+    }
     return key;
   }
 
@@ -54,18 +71,37 @@ export class AnswerStore {
   private share(key: string, entry: StoredAnswer): void {
     const file = path.join(this.sharedDir!, `${key}.json`);
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(entry));
-    fs.renameSync(tmp, file);
+    try {
+      fs.writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
+      fs.renameSync(tmp, file);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
     const now = Date.now();
-    if (now - this.lastPrune < 3600_000) return;
+    if (++this.sharedSincePrune < PRUNE_EVERY && now - this.lastPrune < 3600_000) return;
+    this.sharedSincePrune = 0;
     this.lastPrune = now;
+    this.prune(now);
+  }
+
+  /** Removes shared answers older than a day, then the oldest beyond maxShared. */
+  private prune(now: number): void {
+    const kept: { file: string; mtime: number }[] = [];
     for (const name of fs.readdirSync(this.sharedDir!)) {
+      const file = path.join(this.sharedDir!, name);
       try {
-        if (now - fs.statSync(path.join(this.sharedDir!, name)).mtimeMs > DAY_MS) fs.rmSync(path.join(this.sharedDir!, name), { force: true });
+        const mtime = fs.statSync(file).mtimeMs;
+        if (now - mtime > DAY_MS) fs.rmSync(file, { force: true });
+        else kept.push({ file, mtime });
       } catch {
         // removed by another process meanwhile
       }
     }
+    const excess = kept.length - (this.opts.maxShared ?? MAX_SHARED_ANSWERS);
+    if (excess <= 0) return;
+    kept.sort((a, b) => a.mtime - b.mtime);
+    for (const { file } of kept.slice(0, excess)) fs.rmSync(file, { force: true });
   }
 
   /** The answer under key, marked as recently used; undefined when unknown or evicted. */

@@ -41,6 +41,7 @@ import { langOf, type Lang, stringsFor, type Strings } from './i18n.js';
 import { RefusalHelper } from './refusal-help.js';
 import { createLogger, describeError, type Logger } from './log.js';
 import { BotMetrics } from './metrics.js';
+import { SharedChatMemory } from './shared-memory.js';
 import { registerUploads } from './upload.js';
 
 export type BotContext = Context & { lang: Lang; s: Strings };
@@ -145,9 +146,12 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   bot.api.config.use(retryReplies());
 
   // Webhook mode may run several processes behind a load balancer: buttons find answers of the others.
-  const answers = new AnswerStore(cfg.answerCacheSize, cfg.webhookUrl ? path.join(cfg.stateDir, 'answers') : undefined);
+  const answers = new AnswerStore(cfg.answerCacheSize, cfg.webhookUrl ? path.join(cfg.stateDir, 'answers') : undefined, { warn: (msg, err) => log.warn(msg, err) });
   /** Each chat's last question, for follow-ups ("那史村镇呢？"); as many chats as answers are kept. */
-  const memory = new ChatMemory(cfg.conversationTtlMs, cfg.answerCacheSize);
+  // Webhook mode may run several processes: follow-ups are remembered where they all see them.
+  const memory = cfg.webhookUrl
+    ? new SharedChatMemory(cfg.conversationTtlMs, cfg.answerCacheSize, path.join(cfg.stateDir, 'conversations'), (msg, err) => log.warn(msg, err))
+    : new ChatMemory(cfg.conversationTtlMs, cfg.answerCacheSize);
   /** The reports' own titles, issuers and dates, for citations. */
   const headers = new ReportHeaders(config.indexDir);
   const refusals = new RefusalHelper(config.indexDir);

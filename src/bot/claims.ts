@@ -21,8 +21,13 @@
  * but before it wrote `U.done`: that update is answered twice. No claim scheme can close it, as the Bot
  * API has no idempotent send; it is a few milliseconds per kill (see docs/DEPLOY.md).
  *
- * Files live in one folder per 10,000 update ids; folders older than a day are removed (Telegram keeps
- * an undelivered update for 24 hours).
+ * Files live in one folder per 1,000 update ids. Folders older than a day are removed (Telegram keeps
+ * an undelivered update for 24 hours), and so are, after ten minutes, those of ids far from the ones
+ * arriving now, so that the folder stays small under heavy traffic (about two files per update of the
+ * last two thousand): a re-delivery of an update that old and answered already is answered again.
+ *
+ * The folder may become unwritable (a full disk): claim() and done() then throw, and the webhook answers
+ * without a claim (at least once; counted in /metrics), and /healthz reports it (probe()).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,8 +36,10 @@ import { createExclusive, pidAlive } from '../index/store.js';
 
 export type ClaimResult = 'mine' | 'done' | 'busy';
 
-const SHARD = 10_000;
+const SHARD = 1000;
 const DAY_MS = 24 * 3600_000;
+/** Folders of ids more than a shard away from the ids arriving now are kept this long. */
+const FAR_SHARD_MS = 10 * 60_000;
 
 /** Start time of a process (clock ticks since boot, from /proc), '' when it cannot be read. */
 function processStart(pid: number): string {
@@ -82,7 +89,7 @@ export class UpdateClaims {
 
   /** Claims an update: 'mine' (handle it, then call done), 'done' (answered already), 'busy' (being answered). */
   claim(updateId: number): ClaimResult {
-    this.pruneNow();
+    this.pruneNow(Math.floor(updateId / SHARD));
     for (let attempt = 1; ; attempt++) {
       if (fs.existsSync(this.file(updateId, 'done'))) return 'done';
       const name = this.file(updateId, String(attempt));
@@ -105,15 +112,35 @@ export class UpdateClaims {
     createExclusive(this.file(updateId, 'done'), '');
   }
 
-  /** Removes the folders of updates older than a day (at most once an hour, from whichever process). */
-  private pruneNow(): void {
+  /** Null when claims can be written in the folder now; otherwise why not (a full disk, say). */
+  probe(): string | null {
+    const file = path.join(this.dir, `.probe-${process.pid}`);
+    try {
+      fs.writeFileSync(file, JSON.stringify({ ...this.me, at: Date.now() }));
+      return null;
+    } catch (err) {
+      return `cannot write claims in ${this.dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  }
+
+  /**
+   * Removes the folders of updates older than a day, and those of ids far from `current` older than
+   * FAR_SHARD_MS: at most once a minute, and whenever ids move to a new folder.
+   */
+  private lastShard = NaN;
+  private pruneNow(current: number): void {
     const now = Date.now();
-    if (now - this.lastPrune < 3600_000) return;
+    if (now - this.lastPrune < 60_000 && current === this.lastShard) return;
     this.lastPrune = now;
+    this.lastShard = current;
     for (const shard of fs.readdirSync(this.dir)) {
       const dir = path.join(this.dir, shard);
       try {
-        if (now - fs.statSync(dir).mtimeMs > DAY_MS) fs.rmSync(dir, { recursive: true, force: true });
+        const age = now - fs.statSync(dir).mtimeMs;
+        const far = /^\d+$/.test(shard) && Math.abs(Number(shard) - current) > 1;
+        if (age > DAY_MS || (far && age > FAR_SHARD_MS)) fs.rmSync(dir, { recursive: true, force: true });
       } catch {
         // removed by another process meanwhile
       }

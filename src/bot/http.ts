@@ -16,7 +16,7 @@ import type { Update } from 'grammy/types';
 import type { Config } from '../config.js';
 import type { Searcher } from '../search/searcher.js';
 import type { QuoteBot } from './bot.js';
-import type { UpdateClaims } from './claims.js';
+import type { ClaimResult, UpdateClaims } from './claims.js';
 import type { Logger } from './log.js';
 import { type BotMetrics, health } from './metrics.js';
 
@@ -106,8 +106,16 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<BotHttpS
     }
     if (!isUpdate(update)) return refuse(req, res, 400, 'not an update');
 
-    const claim = route.claims.claim(update.update_id);
-    if (claim !== 'mine') {
+    let claim: ClaimResult | 'unclaimed';
+    try {
+      claim = route.claims.claim(update.update_id);
+    } catch (err) {
+      // The state folder cannot be written (a full disk): answer anyway, at least once rather than not at all.
+      claim = 'unclaimed';
+      metrics.unclaimed.inc();
+      log.warn(`webhook: cannot claim update ${update.update_id}; answering it without a claim`, err);
+    }
+    if (claim === 'done' || claim === 'busy') {
       metrics.redelivered.inc();
       log.info(`webhook: update ${update.update_id} delivered again, ${claim === 'done' ? 'answered already' : 'being answered'}`);
       // Busy: Telegram should try again later (the process answering it may still die).
@@ -132,7 +140,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<BotHttpS
     else res.writeHead(200, { 'content-type': 'application/json' }).end(reply);
     // Done once both are over: the response written, the handling finished.
     await handled;
-    route.claims.done(update.update_id);
+    if (claim === 'unclaimed') return;
+    try {
+      route.claims.done(update.update_id);
+    } catch (err) {
+      log.warn(`webhook: cannot mark update ${update.update_id} answered; a re-delivery of it would be answered again`, err);
+    }
   }
 
   const server = http.createServer((req, res) => {
@@ -140,6 +153,9 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<BotHttpS
     const work = (async () => {
       if (req.method === 'GET' && url === '/healthz') {
         const h = health(config, searcher);
+        // In webhook mode an unwritable state folder (claims, shared answers) is a fault an operator must see.
+        const stateProblem = h.ok && webhook ? webhook.claims.probe() : null;
+        if (stateProblem) Object.assign(h, { ok: false, problem: stateProblem });
         res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(h) + '\n');
       } else if (req.method === 'GET' && url === '/metrics') {
         const text = await metrics.registry.metrics();

@@ -199,6 +199,7 @@ const zh: Strings = {
       case 'password': return '这个 PDF 有密码保护';
       case 'scanned': return '这个 PDF 没有文字层，可能是扫描件；本程序不做文字识别（OCR），无法引用';
       case 'damaged': return '文件已损坏，无法读取';
+      case 'too-complex': return '文件解压后太大或页数、文字太多，超出了安全读取的上限';
       case 'binary': return '这不是文本文件';
       case 'encoding': return '无法识别文件的编码，请另存为 UTF-8';
       case 'duplicate': return `这份文件已经收录了，文件名是 ${names[0] ?? ''}`;
@@ -207,6 +208,9 @@ const zh: Strings = {
       case 'no-match': return `没有与“${names[0] ?? ''}”对应的报告`;
       case 'ambiguous': return `“${names[0] ?? ''}”对应 ${names.length - 1} 份报告：${listed(names.slice(1), '、', '等')}，请写得更具体一些`;
       case 'not-taken': return '这份文件没有被收录为报告';
+      case 'busy': return '报告库正在被另一个进程更新，请过一分钟再试';
+      case 'too-slow': return '读取或更新用时超出上限，已停止';
+      case 'no-free-name': return '报告库里没有可用的文件名了，请换个文件名再发';
     }
   },
   terminalBanner: '报告问答（终端版）。输入问题后回车；/help 查看命令，Ctrl+D 退出。',
@@ -310,6 +314,7 @@ const en: Strings = {
       case 'password': return 'the PDF is password-protected';
       case 'scanned': return 'the PDF has no text layer, probably a scan; OCR is not included, so it cannot be quoted';
       case 'damaged': return 'the file is damaged and cannot be read';
+      case 'too-complex': return 'the file unpacks to too much (or has too many pages or characters) to be read safely';
       case 'binary': return 'this is not a text file';
       case 'encoding': return 'the text encoding was not recognized; save it as UTF-8';
       case 'duplicate': return `this file is already in the corpus, as ${names[0] ?? ''}`;
@@ -318,6 +323,9 @@ const en: Strings = {
       case 'no-match': return `no report matches “${names[0] ?? ''}”`;
       case 'ambiguous': return `“${names[0] ?? ''}” matches ${names.length - 1} reports: ${listed(names.slice(1), ', ', ' …')}; please be more precise`;
       case 'not-taken': return 'the file was not taken as a report';
+      case 'busy': return 'the corpus is being updated by another process; try again in a minute';
+      case 'too-slow': return 'reading it or updating the index took too long, so it was stopped';
+      case 'no-free-name': return 'no free file name is left for it in the corpus; rename the file and send it again';
     }
   },
   terminalBanner: 'Report Q&A (terminal). Type a question and press Enter; /help lists commands, Ctrl+D quits.',

@@ -36,6 +36,12 @@ export class BotMetrics {
     registers: [this.registry],
   });
 
+  readonly unclaimed = new Counter({
+    name: 'rqb_webhook_unclaimed_total',
+    help: 'Webhook updates answered without a claim, as the state folder could not be written (a re-delivery of them is answered again)',
+    registers: [this.registry],
+  });
+
   constructor(searcher: Searcher) {
     for (const o of ['answered', 'abstained', 'failed'] as const) this.answers.labels(o).inc(0); // present at 0 from the start
     new Gauge({

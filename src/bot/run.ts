@@ -14,7 +14,7 @@ import { createExclusive } from '../index/store.js';
 import { ALLOWED_UPDATES, type QuoteBot } from './bot.js';
 import { UpdateClaims } from './claims.js';
 import { type BotHttpServer, startHttpServer } from './http.js';
-import { STRINGS } from './i18n.js';
+import { type Lang, langOf, STRINGS } from './i18n.js';
 import { UpdateJournal } from './journal.js';
 import { describeError, type Logger } from './log.js';
 
@@ -135,18 +135,37 @@ export async function startPolling(bot: QuoteBot, opts: StartOptions, config?: C
   };
 }
 
+/** What the sender of an update that was given up on is told (see journal.ts); here, beside its only use. */
+const GIVEN_UP: Record<Lang, string> = {
+  zh: '抱歉，机器人处理您的这条消息时两次意外停止，已放弃处理。如果发送的是文件，它可能过大或已损坏；报告库没有因此改变。',
+  en: 'Sorry: the bot stopped unexpectedly twice while handling this message of yours, so it gave up on it. If it was a file, it may be too large or damaged; the reports were not changed by it.',
+};
+
 /**
  * Journals every fetched batch before the runner sees it, and answers first what was fetched before the
- * last stop but never answered (a crash while answering).
+ * last stop but never answered (a crash while answering). What crashed the bot again while it was replayed
+ * is not replayed a third time: its sender is told, and the log says so.
  */
 function openJournal(bot: QuoteBot, file: string, log: Logger): UpdateJournal {
-  const journal = UpdateJournal.open(file);
+  const journal = UpdateJournal.open(file, log);
   bot.journal = journal;
   bot.api.config.use(journal.recorder());
+  for (const update of journal.givenUp()) {
+    const chat = update.message?.chat.id;
+    log.error(`gave up on update ${update.update_id} from user ${update.message?.from?.id ?? '?'}: the bot stopped while answering it, and again while answering it after the restart`);
+    if (chat !== undefined) {
+      void bot.api
+        .sendMessage(chat, GIVEN_UP[langOf(update.message?.from?.language_code)], { reply_parameters: { message_id: update.message!.message_id, allow_sending_without_reply: true } })
+        .catch((err) => log.warn(`could not tell chat ${chat} that update ${update.update_id} was given up on`, err));
+    }
+  }
   const left = journal.unanswered();
   if (left.length > 0) {
     log.info(`answering ${left.length} question(s) fetched before the last stop but not answered`);
-    for (const update of left) void bot.handleUpdate(update).catch((err) => log.error(`update ${update.update_id} failed`, err));
+    for (const update of left) {
+      journal.replaying(update);
+      void bot.handleUpdate(update).catch((err) => log.error(`update ${update.update_id} failed`, err));
+    }
   }
   return journal;
 }

@@ -7,13 +7,14 @@
  */
 import { GrammyError } from 'grammy';
 import type { Config } from '../config.js';
-import { addReport, type AddedReport, removeReport, type RemovedReport, ReportError, safeReportName, supportedTypes } from '../index/reports.js';
+import { type AddedReport, type RemovedReport, ReportError, safeReportName, supportedTypes } from '../index/reports.js';
 import type { Searcher } from '../search/searcher.js';
 import type { BotContext, QuoteBot } from './bot.js';
 import { editedProgress } from '../cli/progress.js';
 import { shortName } from './format.js';
 import type { Lang } from './i18n.js';
 import type { Logger } from './log.js';
+import { changeInChild } from './report-child.js';
 
 /** Telegram's limit on files a bot can download (getFile). */
 export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
@@ -29,6 +30,8 @@ interface UploadStrings {
   downloadFailed(name: string): string;
   rejected(name: string, reason: string): string;
   failed: string;
+  removeFailed: string;
+  alreadyAdded(title: string, passages: number): string;
   added(title: string, pages: number | undefined, passages: number, seconds: number): string;
   renamed(stored: string): string;
   tryAsking: string;
@@ -49,6 +52,8 @@ const STRINGS: Record<Lang, UploadStrings> = {
     downloadFailed: (name) => `无法下载 ${name}，请稍后重新发送。报告库没有变化。`,
     rejected: (name, reason) => `无法添加 ${name}：${reason}。报告库没有变化。`,
     failed: '抱歉，添加报告时出了问题，报告库没有变化。请稍后再试。',
+    removeFailed: '抱歉，删除报告时出了问题，报告库没有变化。请稍后再试。',
+    alreadyAdded: (title, n) => `《${title}》已在报告库中（${n} 段）。`,
     added: (title, pages, n, sec) => `已收录《${title}》：${pages ? `${pages} 页，` : ''}${n} 段，用时 ${sec.toFixed(1)} 秒。`,
     renamed: (stored) => `（已存为 ${stored}）`,
     tryAsking: '可以这样问：',
@@ -66,6 +71,8 @@ const STRINGS: Record<Lang, UploadStrings> = {
     downloadFailed: (name) => `Could not download ${name}; please send it again later. Nothing was changed.`,
     rejected: (name, reason) => `Cannot add ${name}: ${reason}. Nothing was changed.`,
     failed: 'Sorry, something went wrong while adding the report. Nothing was changed; please try again later.',
+    removeFailed: 'Sorry, something went wrong while removing the report. Nothing was changed; please try again later.',
+    alreadyAdded: (title, n) => `“${title}” is in the corpus (${n} passages).`,
     added: (title, pages, n, sec) => `Added “${title}”: ${pages ? `${pages} pages, ` : ''}${n} passages, in ${sec.toFixed(1)} s.`,
     renamed: (stored) => `(stored as ${stored})`,
     tryAsking: 'Try asking:',
@@ -85,7 +92,7 @@ export function uploadStrings(lang: Lang): UploadStrings {
 export function describeAdded(added: AddedReport, lang: Lang): string {
   const s = STRINGS[lang];
   return [
-    s.added(added.title, added.pages, added.passages, added.seconds),
+    added.already ? s.alreadyAdded(added.title, added.passages) : s.added(added.title, added.pages, added.passages, added.seconds),
     ...(added.renamedFrom ? [s.renamed(added.source)] : []),
     `${s.tryAsking}${lang === 'en' ? ' ' : ''}${s.question(shortName({ source: added.source, title: added.title }), added.topic)}`,
   ].join('\n');
@@ -100,15 +107,39 @@ export async function refreshIfLive(searcher: Searcher | (Searcher & { refresh()
   if ('refresh' in searcher) await searcher.refresh();
 }
 
-/** Downloads a file the bot received: getFile, then the file URL (which holds the token: never logged). */
-async function download(bot: QuoteBot, config: Config, fileId: string): Promise<Buffer> {
+/** A download past Telegram's limit for bots. */
+class TooLargeError extends Error {}
+
+/**
+ * Downloads a file the bot received: getFile, then the file URL (which holds the token: never logged).
+ * Streamed: the download stops as soon as it grows past the size Telegram declared (in the message or
+ * in getFile) or past TELEGRAM_DOWNLOAD_LIMIT, so that a lying server cannot fill the memory.
+ */
+async function download(bot: QuoteBot, config: Config, fileId: string, declaredSize: number | undefined): Promise<Buffer> {
   const file = await bot.api.getFile(fileId);
   if (!file.file_path) throw new Error('getFile gave no file_path');
-  const res = await fetch(`${config.bot.apiRoot}/file/bot${config.bot.token}/${file.file_path}`, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
-  if (!res.ok) throw new Error(`file download answered HTTP ${res.status}`);
-  const data = Buffer.from(await res.arrayBuffer());
-  if (data.length > TELEGRAM_DOWNLOAD_LIMIT) throw new Error('file larger than the download limit');
-  return data;
+  const sizes = [declaredSize, file.file_size].filter((n): n is number => Number.isSafeInteger(n) && n! > 0);
+  const limit = Math.min(TELEGRAM_DOWNLOAD_LIMIT, ...sizes);
+  const abort = new AbortController();
+  const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS)]);
+  const res = await fetch(`${config.bot.apiRoot}/file/bot${config.bot.token}/${file.file_path}`, { signal });
+  try {
+    if (!res.ok) throw new Error(`file download answered HTTP ${res.status}`);
+    const tooLong = (size: number) =>
+      size > TELEGRAM_DOWNLOAD_LIMIT ? new TooLargeError('file larger than the download limit') : new Error(`the download is longer than the declared ${limit} bytes`);
+    const length = Number(res.headers.get('content-length') ?? NaN);
+    if (length > limit) throw tooLong(length);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of res.body ?? []) {
+      size += chunk.length;
+      if (size > limit) throw tooLong(size);
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    abort.abort(); // closes the connection of a download given up on (a no-op once it is read whole)
+  }
 }
 
 /**
@@ -123,9 +154,10 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
 
   bot.on('message:document', async (ctx, next) => {
     const s = STRINGS[ctx.lang];
+    // In groups, people share files with each other, admins too: only a file sent in a private chat is
+    // a request to the bot (one shared in a group is never added to everyone's reports unasked).
+    if (ctx.chat.type !== 'private') return next();
     if (!isAdmin(ctx)) {
-      // In groups, people share files with each other: only a private chat is a request to the bot.
-      if (ctx.chat.type !== 'private') return next();
       log.info(`refused a document from user ${ctx.from.id} (not in ADMIN_IDS)`);
       await ctx.reply(s.notAdmin);
       return;
@@ -134,13 +166,15 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
     const name = doc.file_name || 'report';
     if (!safeReportName(name)) return void (await ctx.reply(s.unsupported(name, supportedTypes())));
     if ((doc.file_size ?? 0) > TELEGRAM_DOWNLOAD_LIMIT) return void (await ctx.reply(s.tooLarge(name, limitMb)));
-    const reading = await ctx.reply(s.reading(name));
+    // Through the Bot API itself, not as the webhook reply: that one only travels with the HTTP response,
+    // after the upload, and would arrive after "Added …" (the final reply, which may be the webhook reply).
+    const reading = await bot.api.sendMessage(ctx.chat.id, s.reading(name));
 
     let data: Buffer;
     try {
-      data = await download(bot, config, doc.file_id);
+      data = await download(bot, config, doc.file_id, doc.file_size);
     } catch (err) {
-      if (err instanceof GrammyError && /too big/i.test(err.description)) return void (await ctx.reply(s.tooLarge(name, limitMb)));
+      if ((err instanceof GrammyError && /too big/i.test(err.description)) || err instanceof TooLargeError) return void (await ctx.reply(s.tooLarge(name, limitMb)));
       log.warn(`could not download document ${JSON.stringify(name)}`, err);
       return void (await ctx.reply(s.downloadFailed(name)));
     }
@@ -150,7 +184,7 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
         lang: ctx.lang,
         onError: (err) => log.debug('could not show the progress of an upload', err),
       });
-      const added = await addReport(config, name, data, { log: (m) => log.info(m), onProgress: progress.update }).finally(progress.finish);
+      const added = (await changeInChild(config, { kind: 'add', name, data }, { log: (m) => log.info(m), onProgress: progress.update }).finally(progress.finish)) as AddedReport;
       await refreshIfLive(searcher);
       log.info(`admin ${ctx.from.id} added ${added.source}: ${added.passages} passages in ${added.seconds.toFixed(1)} s`);
       await ctx.reply(describeAdded(added, ctx.lang));
@@ -170,7 +204,7 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
     const query = ctx.match.trim();
     if (!query) return void (await ctx.reply(s.removeWhat));
     try {
-      const removed = await removeReport(config, query, { log: (m) => log.info(m) });
+      const removed = (await changeInChild(config, { kind: 'remove', query }, { log: (m) => log.info(m) })) as RemovedReport;
       await refreshIfLive(searcher);
       log.info(`admin ${ctx.from?.id} removed ${removed.source}`);
       await ctx.reply(describeRemoved(removed, ctx.lang));
@@ -180,7 +214,7 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
         return void (await ctx.reply(s.cannotRemove(ctx.s.refusalReason(err.code, err.names))));
       }
       log.error(`removing ${JSON.stringify(query)} failed`, err);
-      await ctx.reply(s.failed);
+      await ctx.reply(s.removeFailed);
     }
   });
 }

@@ -64,6 +64,8 @@ export interface IngestOptions {
   log?: (message: string) => void;
   /** An already loaded embedder (saves loading the model twice in one process). */
   embedder?: Embedder;
+  /** The caller holds the index lock (reports.ts changes the corpus folder under it, then ingests). */
+  lockHeld?: boolean;
 }
 
 /** The text a passage is embedded as: report title and nearest heading give it context. */
@@ -178,7 +180,7 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const progress = options.onProgress ?? (() => {});
   const started = performance.now();
-  const release = acquireLock(config.indexDir);
+  const release = options.lockHeld ? () => {} : acquireLock(config.indexDir);
   try {
     removeUnpublished(config.indexDir);
     const { reports: loaded, skipped } = await readCorpus(config);

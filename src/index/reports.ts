@@ -14,9 +14,9 @@ import { headingLabel } from '../corpus/headings.js';
 import { isReportFileName, MAX_FILE_BYTES, REPORT_EXTENSIONS, sha256, type SkipCode } from '../corpus/load.js';
 import type { Embedder } from '../embed/embedder.js';
 import { ingest, type IngestProgress, type IngestSummary } from './ingest.js';
-import { readManifest } from './store.js';
+import { acquireLock, fsyncPath, IndexError, readManifest } from './store.js';
 
-export type ReportErrorCode = SkipCode | 'name-missing' | 'no-match' | 'ambiguous' | 'not-taken';
+export type ReportErrorCode = SkipCode | 'name-missing' | 'no-match' | 'ambiguous' | 'not-taken' | 'busy' | 'no-free-name' | 'too-slow';
 
 /**
  * A report that cannot be added or removed. The message says why in English with the detail (for the
@@ -45,6 +45,8 @@ export interface AddedReport {
   seconds: number;
   /** A heading of the report, to suggest a question about it. */
   topic: string;
+  /** Set when the very file was in the corpus already under its name (an upload sent again after a crash). */
+  already?: boolean;
 }
 
 export interface RemovedReport {
@@ -56,8 +58,12 @@ export interface RemovedReport {
 export interface ReportOptions {
   embedder?: Embedder;
   log?: (message: string) => void;
+  /** Called once the file has been read (report-child.ts times reading apart from the ingest). */
+  onRead?: () => void;
   /** Progress of the index update that takes the new report in (a large file takes a while to embed). */
   onProgress?: (p: IngestProgress) => void;
+  /** Called once the upload is stored in the corpus folder, with its name. */
+  onStored?: (name: string) => void;
 }
 
 /** Longest file name kept, in UTF-8 bytes (file systems allow 255). */
@@ -93,14 +99,19 @@ function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
   return run;
 }
 
-/** "name.pdf", "name-2.pdf", "name-3.pdf" …: the first that does not exist in the folder. */
-function freeName(dir: string, name: string): string {
+/** Names tried for an upload before giving up (a folder full of "name-N" files, or of odd entries). */
+const MAX_NAME_TRIES = 100;
+
+/** True when nothing at all (no file, folder, or dangling symlink) has this name. */
+function nameFree(file: string): boolean {
+  return fs.lstatSync(file, { throwIfNoEntry: false }) === undefined;
+}
+
+/** "name.pdf", "name-2.pdf", "name-3.pdf" …: the candidate names of an upload, in order. */
+function candidateNames(name: string): string[] {
   const ext = path.extname(name);
   const stem = name.slice(0, name.length - ext.length);
-  for (let n = 1; ; n++) {
-    const candidate = n === 1 ? name : `${stem}-${n}${ext}`;
-    if (!fs.existsSync(path.join(dir, candidate))) return candidate;
-  }
+  return Array.from({ length: MAX_NAME_TRIES }, (_, i) => (i === 0 ? name : `${stem}-${i + 1}${ext}`));
 }
 
 /** Longest topic suggested; a longer heading is cut at its first comma. */
@@ -116,8 +127,103 @@ function topicOf(text: string): string {
 }
 
 /**
+ * Runs a change of the corpus folder under the index lock, so that no other ingest (another process, or
+ * `npm start`'s) reads the folder half changed; a lock held elsewhere is a ReportError (nothing changed).
+ */
+async function underLock<T>(config: Config, work: () => Promise<T>): Promise<T> {
+  let release: () => void;
+  try {
+    release = acquireLock(config.indexDir);
+  } catch (err) {
+    if (err instanceof IndexError) throw new ReportError('the index is being updated by another process; try again in a minute', 'busy');
+    throw err;
+  }
+  try {
+    restoreSetAside(config);
+    return await work();
+  } finally {
+    release();
+  }
+}
+
+/** The hidden name a report being removed waits under until the index without it is published. */
+const ASIDE_PREFIX = '.removing-';
+
+/**
+ * A removal cut short (a crash) leaves its report under the hidden name: put back when the live index
+ * still has it, deleted when it does not. Called under the lock.
+ */
+function restoreSetAside(config: Config): void {
+  const dir = config.corpusDirs[0]!;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.startsWith(ASIDE_PREFIX));
+  } catch {
+    return;
+  }
+  const indexed = new Set((readManifest(config.indexDir)?.files ?? []).filter((f) => f.corpusDir === dir).map((f) => f.source));
+  for (const aside of names) {
+    const source = aside.slice(ASIDE_PREFIX.length);
+    if (indexed.has(source) && nameFree(path.join(dir, source))) fs.renameSync(path.join(dir, aside), path.join(dir, source));
+    else fs.rmSync(path.join(dir, aside), { force: true });
+  }
+}
+
+/** Writes a file and flushes it to disk (and removes it again when the write fails). */
+function writeDurably(file: string, data: Buffer): void {
+  const fd = fs.openSync(file, 'wx', 0o644);
+  try {
+    for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done);
+    fs.fsyncSync(fd);
+  } catch (err) {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+    throw err;
+  }
+  fs.closeSync(fd);
+}
+
+/**
+ * Stores an upload under the first free candidate name: written whole and flushed under a hidden name
+ * (the corpus ignores those), then linked (link never replaces anything, so two uploads of one name
+ * cannot overwrite each other), and the folder flushed, so that an index naming the report never
+ * outlives its file in a power cut. Returns the name taken.
+ */
+function storeUpload(dir: string, safe: string, data: Buffer): string {
+  const tmp = path.join(dir, `.upload-${process.pid}-${Date.now()}${path.extname(safe)}`);
+  try {
+    writeDurably(tmp, data);
+    for (const name of candidateNames(safe)) {
+      if (!nameFree(path.join(dir, name))) continue;
+      try {
+        fs.linkSync(tmp, path.join(dir, name));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue; // taken meanwhile
+        throw err;
+      }
+      fsyncPath(dir);
+      return name;
+    }
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  throw new ReportError(`no free name for it in ${path.basename(dir)}/ (tried ${safe} and ${MAX_NAME_TRIES - 1} numbered names)`, 'no-free-name');
+}
+
+/** A file of the folder with exactly these bytes (stored by an upload that a crash cut short before the index was published). */
+function sameBytesIn(dir: string, safe: string, data: Buffer, hash: string): string | undefined {
+  return candidateNames(safe).find((name) => {
+    const file = path.join(dir, name);
+    const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+    return stat?.isFile() && stat.size === data.length && sha256(fs.readFileSync(file)) === hash;
+  });
+}
+
+/**
  * Adds a report sent as `sentName` with these bytes. Throws ReportError (nothing changed) when the name,
  * type, size or content is not a readable report, or when ingest skips it (a duplicate, for example).
+ * The same file sent again under its name (Telegram re-sending an update after a crash mid-upload, say)
+ * is reported as added, with `already` set: it is in the corpus.
  */
 export function addReport(config: Config, sentName: string, data: Buffer, options: ReportOptions = {}): Promise<AddedReport> {
   return oneAtATime(async () => {
@@ -128,75 +234,83 @@ export function addReport(config: Config, sentName: string, data: Buffer, option
     const extracted = await extractText(path.extname(safe), data);
     if ('error' in extracted) throw new ReportError(extracted.error, extracted.code);
     if (!/\S/.test(extracted.text)) throw new ReportError('the file has no text', 'no-text');
+    options.onRead?.();
     const hash = sha256(data);
-    const twin = readManifest(config.indexDir)?.files.find((f) => f.sha256 === hash);
-    if (twin) throw new ReportError(`this file is already in the corpus, as ${twin.source}`, 'duplicate', [twin.source]);
-
     const dir = config.corpusDirs[0]!;
-    fs.mkdirSync(dir, { recursive: true });
-    // Written under a hidden name (the corpus ignores those), then linked to a free name: link never
-    // replaces an existing file, so two uploads of one name cannot overwrite each other.
-    const tmp = path.join(dir, `.upload-${process.pid}-${Date.now()}${path.extname(safe)}`);
-    fs.writeFileSync(tmp, data);
-    let name = freeName(dir, safe);
-    try {
-      for (;;) {
-        try {
-          fs.linkSync(tmp, path.join(dir, name));
-          break;
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-          name = freeName(dir, safe);
-        }
-      }
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
-
-    let summary: IngestSummary;
-    try {
-      summary = await ingest(config, { embedder: options.embedder, log: options.log ?? (() => {}), onProgress: options.onProgress });
-    } catch (err) {
-      fs.rmSync(path.join(dir, name), { force: true });
-      throw err;
-    }
-    const skipped = summary.skipped.find((s) => s.file === name);
-    const entry = readManifest(config.indexDir)?.files.find((f) => f.corpusDir === dir && f.source === name);
-    if (skipped || !entry) {
-      // Not taken (a duplicate of a report already there, say): the folder goes back to what it was.
-      fs.rmSync(path.join(dir, name), { force: true });
-      await ingest(config, { embedder: options.embedder, log: options.log ?? (() => {}) });
-      throw new ReportError(skipped?.reason ?? 'the file was not taken as a report', skipped?.code ?? 'not-taken', skipped?.duplicateOf ? [skipped.duplicateOf] : []);
-    }
-    return {
-      source: name,
-      ...(name !== sentName ? { renamedFrom: sentName } : {}),
-      title: entry.title,
-      ...(entry.pages ? { pages: entry.pages } : {}),
-      passages: entry.passages,
-      seconds: (performance.now() - started) / 1000,
-      topic: topicOf(extracted.text),
+    const log = options.log ?? (() => {});
+    const describe = (source: string, already: boolean): AddedReport => {
+      const entry = readManifest(config.indexDir)!.files.find((f) => f.corpusDir === dir && f.source === source)!;
+      return {
+        source,
+        ...(source !== sentName ? { renamedFrom: sentName } : {}),
+        title: entry.title,
+        ...(entry.pages ? { pages: entry.pages } : {}),
+        passages: entry.passages,
+        seconds: (performance.now() - started) / 1000,
+        topic: topicOf(extracted.text),
+        ...(already ? { already } : {}),
+      };
     };
+
+    return underLock(config, async () => {
+      const twin = readManifest(config.indexDir)?.files.find((f) => f.sha256 === hash);
+      if (twin) {
+        if (twin.corpusDir === dir && candidateNames(safe).includes(twin.source)) return describe(twin.source, true);
+        throw new ReportError(`this file is already in the corpus, as ${twin.source}`, 'duplicate', [twin.source]);
+      }
+      fs.mkdirSync(dir, { recursive: true });
+      const stored = sameBytesIn(dir, safe, data, hash);
+      const name = stored ?? storeUpload(dir, safe, data);
+      if (!stored) options.onStored?.(name);
+      let summary: IngestSummary;
+      try {
+        summary = await ingest(config, { embedder: options.embedder, log, lockHeld: true, onProgress: options.onProgress });
+      } catch (err) {
+        fs.rmSync(path.join(dir, name), { force: true });
+        throw err;
+      }
+      const skipped = summary.skipped.find((s) => s.file === name);
+      const entry = readManifest(config.indexDir)?.files.find((f) => f.corpusDir === dir && f.source === name);
+      if (skipped || !entry) {
+        // Not taken (a duplicate of a report already there, say): the folder goes back to what it was.
+        fs.rmSync(path.join(dir, name), { force: true });
+        await ingest(config, { embedder: options.embedder, log, lockHeld: true });
+        throw new ReportError(skipped?.reason ?? 'the file was not taken as a report', skipped?.code ?? 'not-taken', skipped?.duplicateOf ? [skipped.duplicateOf] : []);
+      }
+      return describe(name, stored !== undefined);
+    });
   });
 }
 
 /**
  * Removes the report of the first corpus folder named exactly `query`, or the only one whose file name or
- * title contains it, and updates the index. ReportError when none or several match.
+ * title contains it, and updates the index. ReportError when none or several match, or when another
+ * process is updating the index. The file is set aside under a hidden name first (the corpus ignores it),
+ * deleted only once the index without it is published, and put back when that fails.
  */
 export function removeReport(config: Config, query: string, options: ReportOptions = {}): Promise<RemovedReport> {
   return oneAtATime(async () => {
     const q = query.trim();
     if (!q) throw new ReportError('name the report to remove', 'name-missing');
     const dir = config.corpusDirs[0]!;
-    const files = (readManifest(config.indexDir)?.files ?? []).filter((f) => f.corpusDir === dir);
-    const exact = files.filter((f) => f.source === q);
-    const matches = exact.length ? exact : files.filter((f) => f.source.includes(q) || f.title.includes(q));
-    if (matches.length === 0) throw new ReportError(`no report in ${path.basename(dir)}/ matches "${q}"`, 'no-match', [q]);
-    if (matches.length > 1) throw new ReportError(`"${q}" matches ${matches.length} reports: ${matches.map((f) => f.source).join(', ')}`, 'ambiguous', [q, ...matches.map((f) => f.source)]);
-    const target = matches[0]!;
-    fs.rmSync(path.join(dir, target.source));
-    await ingest(config, { embedder: options.embedder, log: options.log ?? (() => {}) });
-    return { source: target.source, title: target.title, passages: target.passages };
+    return underLock(config, async () => {
+      const files = (readManifest(config.indexDir)?.files ?? []).filter((f) => f.corpusDir === dir);
+      const exact = files.filter((f) => f.source === q);
+      const matches = exact.length ? exact : files.filter((f) => f.source.includes(q) || f.title.includes(q));
+      if (matches.length === 0) throw new ReportError(`no report in ${path.basename(dir)}/ matches "${q}"`, 'no-match', [q]);
+      if (matches.length > 1) throw new ReportError(`"${q}" matches ${matches.length} reports: ${matches.map((f) => f.source).join(', ')}`, 'ambiguous', [q, ...matches.map((f) => f.source)]);
+      const target = matches[0]!;
+      const file = path.join(dir, target.source);
+      const aside = path.join(dir, ASIDE_PREFIX + target.source);
+      fs.renameSync(file, aside);
+      try {
+        await ingest(config, { embedder: options.embedder, log: options.log ?? (() => {}), lockHeld: true });
+      } catch (err) {
+        fs.renameSync(aside, file);
+        throw err;
+      }
+      fs.rmSync(aside, { force: true });
+      return { source: target.source, title: target.title, passages: target.passages };
+    });
   });
 }

@@ -236,17 +236,22 @@ const FILE_ROLES: Record<string, string> = {
 };
 
 /** Writes a file atomically (temp file + fsync + rename + fsync of the folder). */
-export function writeFileAtomic(file: string, data: string | Uint8Array | Uint8Array[]): void {
+export function writeFileAtomic(file: string, data: string | Uint8Array | Uint8Array[], mode = 0o666): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
+  const fd = fs.openSync(tmp, 'w', mode);
   try {
-    // Parts are written one after another: a large file need not be joined in memory first.
-    for (const part of Array.isArray(data) ? data : [data]) fs.writeFileSync(fd, part);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    try {
+      // Parts are written one after another: a large file need not be joined in memory first.
+      for (const part of Array.isArray(data) ? data : [data]) fs.writeFileSync(fd, part);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true }); // a full disk leaves no half-written temp file behind
+    throw err;
   }
-  fs.renameSync(tmp, file);
   fsyncPath(path.dirname(file));
 }
 
@@ -368,8 +373,9 @@ function parseHolder(content: string): LockHolder | null {
  */
 export function createExclusive(file: string, content: string, mode = 0o644): boolean {
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  fs.writeFileSync(tmp, content, { flag: 'wx', mode });
   try {
+    // Inside the try: a write that fails half way (a full disk) leaves no temp file behind.
+    fs.writeFileSync(tmp, content, { flag: 'wx', mode });
     fs.linkSync(tmp, file);
     return true;
   } catch (err) {

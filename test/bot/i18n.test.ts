@@ -38,6 +38,10 @@ const NAMES: Record<ReportErrorCode, string[]> = {
   'no-match': ['东岭乡'],
   ambiguous: ['镇', 'a.txt', 'b.txt', 'c.txt', 'd.txt', 'e.txt', 'f.txt'],
   'not-taken': [],
+  'too-complex': [],
+  busy: [],
+  'no-free-name': [],
+  'too-slow': [],
 };
 
 /** Latin words a Chinese reason may hold: format names and file extensions. */

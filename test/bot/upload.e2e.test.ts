@@ -4,10 +4,13 @@
  * Also the terminal chat's /add and /remove.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import JSZip from 'jszip';
 import { createBot, type QuoteBot } from '../../src/bot/bot.js';
 import { createLogger } from '../../src/bot/log.js';
 import { type RunningBot, startBot } from '../../src/bot/run.js';
@@ -182,6 +185,91 @@ describe('sending reports to the bot', () => {
     assert.ok(!readManifest(config.indexDir)!.files.some((f) => f.source === '东岭乡-水利报告-2.txt'));
     await admin.command('/remove');
     assert.equal((await admin.reply()).text, '请写明要删除的报告，例如：/remove 柏山镇');
+  });
+
+  it('issue 20 "also": a file an admin shares in a group is not added to everyone\'s reports', { timeout: SLOW }, async () => {
+    const inGroup = new TestUser(emu, TOKEN, { userId: ADMIN, chatId: -4242, type: 'group', languageCode: 'zh-hans' });
+    const before = { files: listing(), generation: generation() };
+    const requests = files.requests.length;
+    await inGroup.sendDocument(files.put('河南村-会议纪要.txt', Buffer.from('河南村村民委员会\n一、会议\n河南村召开村民代表会议三次。\n')));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.deepEqual(inGroup.messages(), [], 'no reply in the group');
+    assert.equal(files.requests.length, requests, 'not even downloaded');
+    assert.deepEqual({ files: listing(), generation: generation() }, before);
+  });
+
+  it('issue 20 fault 2: during an upload the bot keeps answering: its event loop is never blocked for long', { timeout: SLOW * 2 }, async (t) => {
+    // A large report: reading, cutting, embedding and indexing it takes seconds.
+    const sections = Array.from({ length: 600 }, (_, i) => `${i + 1}、第${i + 1}项工作\n河东镇在第${i + 1}项工作中新建村道${i + 3}公里，培训农民${i * 7 + 11}人次，整治河道${i + 2}处，受益群众${i * 13 + 100}户。本项工作由镇政府牵头，各村配合推进，年底前全部完成验收。\n`.repeat(3));
+    const big = Buffer.from(`河东镇人民政府\n${sections.join('')}`);
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    await admin.sendDocument(files.put('河东镇-2023年工作报告.txt', big));
+    await admin.reply();
+    lag.enable();
+    const latencies: number[] = [];
+    let done = false;
+    const finished = admin.reply(SLOW * 2).then((m) => ((done = true), m));
+    // A question every half second, each from another user (one user would reach the rate limit).
+    for (let i = 0; !done; i++) {
+      const asker = new TestUser(emu, TOKEN, { userId: 9000 + i, languageCode: 'zh-hans' });
+      const asked = performance.now();
+      await asker.say('青石村举办了多少期农民夜校？');
+      assert.match((await asker.reply(SLOW)).text, /二十二期/);
+      latencies.push(performance.now() - asked);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    lag.disable();
+    assert.match((await finished).text, /^已收录《河东镇 2023年工作报告》/);
+    const worstLagMs = lag.max / 1e6;
+    t.diagnostic(`worst event-loop delay ${worstLagMs.toFixed(0)} ms; ${latencies.length} answers during the upload, slowest ${Math.max(...latencies).toFixed(0)} ms`);
+    assert.ok(worstLagMs < 1000, `the event loop was blocked for ${worstLagMs.toFixed(0)} ms during the upload`);
+    assert.ok(Math.max(...latencies) < 2000, `answers during the upload took ${latencies.map((l) => l.toFixed(0)).join(', ')} ms`);
+  });
+
+  it('issue 20 fault 1: a ZIP bomb sent as a report gets a clear reply, and the bot answers on', { timeout: SLOW }, async () => {
+    const zip = await JSZip.loadAsync(fs.readFileSync(path.join(DOCS, 'docx', '史村镇-2023年度法治政府建设报告.docx')));
+    zip.file('word/numbering.xml', `<?xml version="1.0"?><w:numbering xmlns:w="x"><!--${'A'.repeat(64 * 1024 * 1024)}--></w:numbering>`);
+    const bomb = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 } });
+    const before = { files: listing(), generation: generation() };
+    await admin.sendDocument(files.put('bomb.docx', bomb));
+    await admin.reply();
+    assert.equal((await admin.reply(SLOW)).text, '无法添加 bomb.docx：refused: word/numbering.xml inside it unpacks to 64 MB (at most 32 MB)。报告库没有变化。');
+    assert.deepEqual({ files: listing(), generation: generation() }, before);
+    await admin.say('青石村举办了多少期农民夜校？');
+    assert.match((await admin.reply(SLOW)).text, /二十二期/);
+  });
+
+  it('issue 20 fault 8: a download longer than its declared size is cut off there, not buffered whole', { timeout: SLOW }, async () => {
+    const rssBefore = process.memoryUsage().rss;
+    await admin.sendDocument(files.putEndless('endless.txt', 1000));
+    await admin.reply();
+    assert.equal((await admin.reply(SLOW)).text, '无法下载 endless.txt，请稍后重新发送。报告库没有变化。');
+    assert.ok(files.endlessBytesSent < 64 * 1024 * 1024, `${files.endlessBytesSent} bytes were sent before the bot hung up`);
+    assert.ok(process.memoryUsage().rss - rssBefore < 64 * 1024 * 1024, 'the memory did not grow with the download');
+    // Past 20 MB even when the declared size says more: "too large", at 20 MB.
+    await admin.sendDocument(files.putEndless('huge.txt', 19 * 1024 * 1024));
+    await admin.reply();
+    assert.equal((await admin.reply(SLOW)).text, '无法下载 huge.txt，请稍后重新发送。报告库没有变化。');
+  });
+
+  it('issue 20 fault 3: /remove while another process updates the index keeps the file and says nothing was removed', { timeout: SLOW }, async () => {
+    const holder = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+      const { acquireLock } = await import(${JSON.stringify(path.join(PROJECT_ROOT, 'src/index/store.ts'))});
+      acquireLock(${JSON.stringify(config.indexDir)}); console.log('locked'); setTimeout(() => {}, 60_000);`], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve) => holder.stdout!.once('data', resolve));
+      await admin.command('/remove 东岭乡-水利报告.txt');
+      assert.equal((await admin.reply(SLOW)).text, '没有删除：the index is being updated by another process; try again in a minute。');
+      assert.ok(listing().includes('东岭乡-水利报告.txt'));
+      await admin.say('东岭乡修缮了多少座山塘水库？');
+      assert.ok((await admin.reply(SLOW)).text.includes('十二座'), 'still answered from it');
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => holder.once('exit', resolve));
+    }
+    await admin.command('/remove 东岭乡-水利报告.txt');
+    assert.match((await admin.reply(SLOW)).text, /^已删除《东岭乡 水利报告》/);
+    assert.ok(!listing().includes('东岭乡-水利报告.txt'));
   });
 });
 

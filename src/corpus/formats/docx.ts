@@ -11,6 +11,7 @@
 import { DomUtils, parseDocument } from 'htmlparser2';
 import { htmlToText } from './html.js';
 import type { ExtractedText, ReadError } from './index.js';
+import { zipBoundsProblem } from './zip-bounds.js';
 
 const CN_DIGITS = '零一二三四五六七八九';
 
@@ -88,10 +89,17 @@ function numberHeadings(levels: Map<string, NumberingLevel>): (paragraph: Mammot
 
 export async function readDocx(buf: Buffer): Promise<ExtractedText | ReadError> {
   if (buf.subarray(0, 2).toString('latin1') !== 'PK') return { error: 'not a Word document (.docx files are ZIP archives; an old .doc must be saved as .docx first)', code: 'not-docx' };
+  const tooBig = zipBoundsProblem(buf);
+  if (tooBig) return { error: `refused: ${tooBig}`, code: 'too-complex' };
   const levels = await headingNumbering(buf);
   const { default: mammoth } = await import('mammoth');
   // mammoth's document transforms are documented in its README but missing from its typings.
   const { transforms } = mammoth as unknown as { transforms: { paragraph(fn: (p: MammothParagraph) => MammothParagraph): (document: unknown) => unknown } };
-  const { value } = await mammoth.convertToHtml({ buffer: buf }, { ignoreEmptyParagraphs: true, transformDocument: transforms.paragraph(numberHeadings(levels)) });
+  // Pictures are never read (mammoth would inline each as a data URI): only the text is quoted.
+  const { images } = mammoth as unknown as { images: { imgElement(fn: () => Promise<{ src: string }>): unknown } };
+  const { value } = await mammoth.convertToHtml(
+    { buffer: buf },
+    { ignoreEmptyParagraphs: true, transformDocument: transforms.paragraph(numberHeadings(levels)), convertImage: images.imgElement(async () => ({ src: '' })) as never },
+  );
   return { text: htmlToText(value), encoding: 'docx' };
 }

@@ -28,7 +28,7 @@ export interface ReadError {
   code: ReadErrorCode;
 }
 
-export type ReadErrorCode = 'unsupported-type' | 'empty' | 'not-pdf' | 'not-docx' | 'password' | 'scanned' | 'damaged' | 'binary' | 'encoding';
+export type ReadErrorCode = 'unsupported-type' | 'empty' | 'not-pdf' | 'not-docx' | 'password' | 'scanned' | 'damaged' | 'binary' | 'encoding' | 'too-complex';
 
 export type FormatReader = (buf: Buffer) => Promise<ExtractedText | ReadError>;
 
@@ -43,13 +43,21 @@ export const READERS: ReadonlyMap<string, FormatReader> = new Map<string, Format
   ['.htm', readHtml],
 ]);
 
+/** More text than a report holds (a 20 MB plain-text file is about 7 million Chinese characters). */
+export const MAX_TEXT_CHARS = 12_000_000;
+
+export function tooMuchText(): string {
+  return `refused: more than ${MAX_TEXT_CHARS.toLocaleString('en')} characters of text`;
+}
+
 /** Reads a report of the given extension; never throws for bad content, it says why instead. */
 export async function extractText(extension: string, buf: Buffer): Promise<ExtractedText | ReadError> {
   const reader = READERS.get(extension.toLowerCase());
   if (!reader) return { error: `unsupported file type ${extension || '(none)'}; supported: ${[...READERS.keys()].join(' ')}`, code: 'unsupported-type' };
   if (buf.length === 0) return { error: 'empty file', code: 'empty' };
   try {
-    return await reader(buf);
+    const read = await reader(buf);
+    return 'text' in read && read.text.length > MAX_TEXT_CHARS ? { error: tooMuchText(), code: 'too-complex' } : read;
   } catch (err) {
     return { error: `cannot read this ${extension.slice(1).toUpperCase()} file (${(err as Error).message.split('\n')[0]})`, code: 'damaged' };
   }

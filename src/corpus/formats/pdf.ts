@@ -10,8 +10,10 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { ExtractedText, ReadError } from './index.js';
+import { type ExtractedText, MAX_TEXT_CHARS, type ReadError, tooMuchText } from './index.js';
 
+/** More pages than any report has; a PDF of 20,000 pages sharing one content stream would read for minutes. */
+export const MAX_PDF_PAGES = 2000;
 const PDFJS_DIR = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 /** Fewer visible characters than this per page on average: no text layer to speak of. */
 const MIN_CHARS_PER_PAGE = 10;
@@ -126,12 +128,16 @@ export async function readPdf(buf: Buffer): Promise<ExtractedText | ReadError> {
       if ((err as Error).name === 'PasswordException') return { error: 'the PDF is password-protected', code: 'password' };
       throw new Error(`damaged or not a PDF: ${(err as Error).message}`);
     }
+    if (doc.numPages > MAX_PDF_PAGES) return { error: `refused: ${doc.numPages} pages (at most ${MAX_PDF_PAGES})`, code: 'too-complex' };
     const pages: PrintedLine[][] = [];
+    let chars = 0;
     for (let n = 1; n <= doc.numPages; n++) {
       const page = await doc.getPage(n);
       const content = await page.getTextContent();
       pages.push(linesOf(content.items.flatMap((i) => ('str' in i ? [i] : []))));
       page.cleanup();
+      chars += pages[pages.length - 1]!.reduce((sum, l) => sum + l.text.length, 0);
+      if (chars > MAX_TEXT_CHARS) return { error: tooMuchText(), code: 'too-complex' };
     }
     const visible = pages.flat().reduce((n, l) => n + l.text.replace(/\s/g, '').length, 0);
     if (visible < MIN_CHARS_PER_PAGE * doc.numPages) {

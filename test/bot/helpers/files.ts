@@ -22,7 +22,9 @@ export interface SentDocument {
 const DOWNLOAD_LIMIT = 20 * 1024 * 1024;
 
 export class FileEndpoints {
-  private readonly files = new Map<string, { path: string; data: Buffer }>();
+  private readonly files = new Map<string, { path: string; data: Buffer; endless?: boolean }>();
+  /** Bytes sent by downloads of endless files (see putEndless), so far. */
+  endlessBytesSent = 0;
   /** getFile and download requests seen, in order ("getFile <id>", "download <path>"). */
   readonly requests: string[] = [];
 
@@ -46,6 +48,16 @@ export class FileEndpoints {
     const id = `doc${this.files.size + 1}`;
     this.files.set(id, { path: `documents/file_${this.files.size + 1}${fileName.match(/\.[A-Za-z0-9]+$/)?.[0] ?? ''}`, data });
     return { file_id: id, file_unique_id: `u-${id}`, file_name: fileName, file_size: claimedSize };
+  }
+
+  /**
+   * A file whose download never ends (a lying server): getFile and the message declare `declaredSize`
+   * bytes, the download sends zeros, without a Content-Length, until the client hangs up.
+   */
+  putEndless(fileName: string, declaredSize: number): SentDocument {
+    const doc = this.put(fileName, Buffer.alloc(declaredSize), declaredSize);
+    this.files.get(doc.file_id)!.endless = true;
+    return doc;
   }
 
   stop(): Promise<void> {
@@ -74,6 +86,7 @@ export class FileEndpoints {
       this.requests.push(`download ${download[1]}`);
       const file = [...this.files.values()].find((f) => f.path === download[1]);
       if (!file) return json(404, { ok: false, error_code: 404, description: 'Not Found' });
+      if (file.endless) return this.sendEndless(res);
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.data.length });
       return void res.end(file.data);
     }
@@ -84,5 +97,18 @@ export class FileEndpoints {
     });
     forward.on('error', () => json(502, { ok: false, error_code: 502, description: 'emulator unreachable' }));
     forward.end(body);
+  }
+
+  private sendEndless(res: http.ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const chunk = Buffer.alloc(1024 * 1024);
+    const more = () => {
+      while (!res.destroyed) {
+        this.endlessBytesSent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', more);
+      }
+    };
+    res.on('close', () => res.destroy());
+    more();
   }
 }
