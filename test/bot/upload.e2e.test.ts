@@ -233,7 +233,7 @@ describe('sending reports to the bot', () => {
     const before = { files: listing(), generation: generation() };
     await admin.sendDocument(files.put('bomb.docx', bomb));
     await admin.reply();
-    assert.equal((await admin.reply(SLOW)).text, '无法添加 bomb.docx：refused: word/numbering.xml inside it unpacks to 64 MB (at most 32 MB)。报告库没有变化。');
+    assert.equal((await admin.reply(SLOW)).text, '无法添加 bomb.docx：文件解压后太大或页数、文字太多，超出了安全读取的上限。报告库没有变化。');
     assert.deepEqual({ files: listing(), generation: generation() }, before);
     await admin.say('青石村举办了多少期农民夜校？');
     assert.match((await admin.reply(SLOW)).text, /二十二期/);
@@ -259,7 +259,7 @@ describe('sending reports to the bot', () => {
     try {
       await new Promise((resolve) => holder.stdout!.once('data', resolve));
       await admin.command('/remove 东岭乡-水利报告.txt');
-      assert.equal((await admin.reply(SLOW)).text, '没有删除：the index is being updated by another process; try again in a minute。');
+      assert.equal((await admin.reply(SLOW)).text, '没有删除：报告库正在被另一个进程更新，请过一分钟再试。');
       assert.ok(listing().includes('东岭乡-水利报告.txt'));
       await admin.say('东岭乡修缮了多少座山塘水库？');
       assert.ok((await admin.reply(SLOW)).text.includes('十二座'), 'still answered from it');

@@ -72,13 +72,13 @@ describe('issue 20 fault 1: bounds on what an upload may unpack to', () => {
     await extractText('.pdf', manyPagePdf(3)); // pdf.js loads on first use (seconds on a busy machine)
     const started = performance.now();
     const read = await extractText('.pdf', manyPagePdf(2500));
-    assert.deepEqual(read, { error: 'refused: 2500 pages (at most 2000)' });
+    assert.deepEqual(read, { error: 'refused: 2500 pages (at most 2000)', code: 'too-complex' });
     assert.ok(performance.now() - started < 5000);
   });
 
   it('more than 12 million characters of text are refused', async () => {
     const read = await extractText('.txt', Buffer.alloc(13_000_000, 'a'));
-    assert.deepEqual(read, { error: 'refused: more than 12,000,000 characters of text' });
+    assert.deepEqual(read, { error: 'refused: more than 12,000,000 characters of text', code: 'too-complex' });
   });
 });
 
