@@ -187,6 +187,18 @@ export function shortRef(r: Pick<Result, 'source' | 'title' | 'sectionPath' | 'p
   return `〔${who}${section ? ` · ${section}` : ''}${r.page ? ` · ${pageLabel(r.page)}` : ''}〕`;
 }
 
+/**
+ * The page of a cleaned-text offset inside a result's passage (PDF reports), from the page starts search
+ * gave with it; the quote's page when those are absent (an older index), undefined without pages.
+ */
+export function pageOf(r: Pick<Result, 'page' | 'pages'>, offset: number): number | undefined {
+  const pages = r.pages ?? [];
+  if (pages.length === 0) return r.page;
+  let page = pages[0]!.page;
+  for (const p of pages) if (p.start <= offset) page = p.page;
+  return page;
+}
+
 /** The enumerated item ("一是") the answer (else the quote) of a result is in, or ''. */
 export function itemOf(r: Result, span?: AnswerSpan): string {
   const at = (span?.start ?? r.start) - r.passageStart;
@@ -208,7 +220,10 @@ export function copyCitation(r: Result, question: string, s: Strings, max = COPY
   const section = (r.sectionPath ?? []).map((h) => headingNumber(h).replace(/、$/, '')).join('') + itemOf(r, span);
   const title = (r.report?.title ?? (cleanHeading(r.title) || baseName(r.source))).replace(/^《|》$/g, '');
   const quoted = sentenceAround(r.quote, span ? span.start - r.start : 0, span ? span.end - r.start : r.quote.length);
-  const source = s.citeSource(r.report?.issuer ?? '', title, r.report?.date ?? '', section);
+  // The page of the quoted sentence, not of the passage or of the quote's first sentence.
+  const quotedStart = r.start + (span ? r.quote.slice(0, span.start - r.start).search(/[^。！？；!?;]*$/) : 0);
+  const page = pageOf(r, quotedStart);
+  const source = s.citeSource(r.report?.issuer ?? '', title, r.report?.date ?? '', section, page ? s.page(page) : '');
   return s.citeQuote(clip(quoted, Math.max(20, max - source.length - 4))) + source;
 }
 
@@ -292,9 +307,10 @@ export function renderResult(answer: Answer, index: number, opts: RenderOptions)
     ...(opts.header ? [m.esc(clip(opts.header, 300))] : []),
     ...(span && answerLocal ? [answerLine(m, span)] : []),
   ];
-  const bottom = [
+  // The page cited is the page of the first sentence shown, which may be past the quote's first one.
+  const bottom = (shown: Span) => [
     ...(mode === 'full' ? [m.esc(citation(r))] : []),
-    m.code(m.esc(shortRef(r, itemOf(r, span), s.page))),
+    m.code(m.esc(shortRef({ ...r, page: pageOf(r, shown.start + base) }, itemOf(r, span), s.page))),
     ...(opts.footer ? [m.italic(m.esc(clip(opts.footer, 300)))] : []),
   ];
   // Short view: the quote around the answering clause, that clause in bold. Full view: the passage,
@@ -307,7 +323,8 @@ export function renderResult(answer: Answer, index: number, opts: RenderOptions)
 
   const compose = (w: Span, cutNote = false): string => {
     const body = `${w.start > natural.start || cutBefore ? '…' : ''}${markSpans(m, text, w, bold)}${w.end < natural.end || cutAfter ? '…' : ''}${cutNote ? ` ${m.esc(s.truncated)}` : ''}`;
-    return [...top, m.quote(body, mode === 'full'), ...bottom].join('\n');
+    const firstShown = { start: w.start + (text.slice(w.start, w.end).length - text.slice(w.start, w.end).trimStart().length), end: w.end };
+    return [...top, m.quote(body, mode === 'full'), ...bottom(firstShown)].join('\n');
   };
   const fits = (w: Span, cutNote = false) => compose(w, cutNote).length <= maxLength;
 

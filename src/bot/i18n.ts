@@ -62,8 +62,8 @@ export interface Strings {
   comparisonTitle(reports: number): string;
   /** A quote as cited: 「…」 or “…”. */
   citeQuote(quote: string): string;
-  /** What follows the quote in a citation: ——issuer《title》（date）section. Parts may be empty. */
-  citeSource(issuer: string, title: string, date: string, section: string): string;
+  /** What follows the quote in a citation: ——issuer《title》第3页（date）section. Parts may be empty. */
+  citeSource(issuer: string, title: string, date: string, section: string, page?: string): string;
   position(index: number, total: number): string;
   /** Page of a quote in a citation: 第3页 / p. 3. */
   page(n: number): string;
@@ -132,7 +132,7 @@ const zh: Strings = {
   copyCitation: '复制引用',
   comparisonTitle: (n) => `${n} 份报告各自的说法：`,
   citeQuote: (q) => `「${q}」`,
-  citeSource: (issuer, title, date, section) => `——${issuer}《${title}》${date ? `（${date}）` : ''}${section}`,
+  citeSource: (issuer, title, date, section, page = '') => `——${issuer}《${title}》${page}${date ? `（${date}）` : ''}${section}`,
   position: (i, n) => `${i}/${n}`,
   page: (n) => `第${n}页`,
   fromReport: (title) => `只看《${title}》：`,
@@ -203,7 +203,7 @@ const en: Strings = {
   copyCitation: 'Copy citation',
   comparisonTitle: (n) => `What each of the ${n} reports says:`,
   citeQuote: (q) => `“${q}”`,
-  citeSource: (issuer, title, date, section) => ` — ${[issuer, `《${title}》`].filter(Boolean).join(', ')}${date ? ` (${date})` : ''}${section ? `, ${section}` : ''}`,
+  citeSource: (issuer, title, date, section, page = '') => ` — ${[issuer, `《${title}》`].filter(Boolean).join(', ')}${page ? `, ${page}` : ''}${date ? ` (${date})` : ''}${section ? `, ${section}` : ''}`,
   position: (i, n) => `${i}/${n}`,
   page: (n) => `p. ${n}`,
   fromReport: (title) => `Only from “${title}”:`,

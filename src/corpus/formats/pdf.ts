@@ -2,7 +2,8 @@
  * PDF through pdf.js (the legacy build, made for Node): the text layer of every page in the order the
  * PDF draws it, pages separated by a form feed. Printed lines are put back together where the layout
  * shows they belong together: a body line that runs to the right margin continues on the next line
- * unless that one is indented (a new paragraph), and a heading that wraps (same larger font, directly
+ * unless that one is indented (a new paragraph) or is a numbered heading after a finished sentence (a
+ * heading set in the body's font, without indent, as people type them), and a heading that wraps (same larger font, directly
  * below) is one heading. Page numbers, running headers and footers, and sentences broken across pages
  * are left to the cleaner, which handles them for every format.
  *
@@ -10,6 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { parseHeading } from '../headings.js';
 import type { ExtractedText, ReadError } from './index.js';
 
 const PDFJS_DIR = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
@@ -85,6 +87,9 @@ function bodyLayout(pages: PrintedLine[][]): BodyLayout {
   return { size, left: mostCommon(body, (l) => l.left), right: Math.max(...body.map((l) => l.right)) };
 }
 
+/** Sentence-final punctuation at the end of a printed line, closing quotes and brackets aside. */
+const ENDS_SENTENCE = /[。！？；!?;][”’"」』）)】]*$/;
+
 /** A page's lines as text, lines that belong together (see the top of this file) joined. */
 function pageText(lines: PrintedLine[], body: BodyLayout): string {
   const out: string[] = [];
@@ -94,7 +99,12 @@ function pageText(lines: PrintedLine[], body: BodyLayout): string {
     const directlyBelow = prev !== null && prev.y > line.y && prev.y - line.y < line.size * 2.5;
     const wrappedHeading = sameSize && directlyBelow && prev!.size > body.size * 1.1 && !/[。！？；:：]$/.test(prev!.text.trim());
     const runOnBody =
-      sameSize && directlyBelow && Math.abs(line.size - body.size) < 1 && prev!.right >= body.right - body.size * 1.5 && line.left < body.left + body.size * 0.5;
+      sameSize &&
+      directlyBelow &&
+      Math.abs(line.size - body.size) < 1 &&
+      prev!.right >= body.right - body.size * 1.5 &&
+      line.left < body.left + body.size * 0.5 &&
+      !(ENDS_SENTENCE.test(prev!.text.trim()) && parseHeading(line.text.trim()) !== null);
     if (wrappedHeading || runOnBody) {
       const last = out[out.length - 1]!;
       out[out.length - 1] = last + (CJK.test(last.slice(-1)) || CJK.test(line.text.trim()[0] ?? '') ? '' : ' ') + line.text.trim();
