@@ -19,8 +19,19 @@ const PDFJS_DIR = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dis
 const MIN_CHARS_PER_PAGE = 10;
 const CJK = /[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]/;
 
+/** Where a character is drawn on its page: 1-based page, then x, y (top left) and size in PDF units from the page's top left. */
+export interface GlyphBox {
+  page: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
 interface PrintedLine {
   text: string;
+  /** The box of each character of `text`, when asked for (null for a character with none). */
+  boxes?: (GlyphBox | null)[];
   /** Baseline height on the page, font size, left and right ends (PDF units). */
   y: number;
   size: number;
@@ -44,8 +55,40 @@ interface PdfTextItem {
   height: number;
 }
 
-/** Groups a page's text items into printed lines. */
-function linesOf(items: PdfTextItem[]): PrintedLine[] {
+/** Share of the font size a character advances: full-width (Chinese) 1, others about half. */
+const advanceOf = (ch: string) => (CJK.test(ch) ? 1 : /\s/.test(ch) ? 0.3 : 0.55);
+
+/**
+ * The box of each character of a text item. pdf.js gives the item's start, width and font size only, so
+ * the width is shared out by each character's usual advance (Chinese text, set in one size, comes out exact).
+ */
+function itemBoxes(item: PdfTextItem, page: PageFrame): GlyphBox[] {
+  const x = item.transform[4] ?? 0;
+  const baseline = item.transform[5] ?? 0;
+  const size = Math.abs(item.height) || Math.abs(item.transform[3] ?? 0);
+  const chars = Array.from(item.str);
+  const units = chars.reduce((n, c) => n + advanceOf(c), 0) || 1;
+  const boxes: GlyphBox[] = [];
+  let at = x;
+  for (const ch of chars) {
+    const w = (item.width * advanceOf(ch)) / units;
+    // From the descender (0.12 em below the baseline) to the ascender (0.88 em above): the glyph's line box.
+    const [x1, y1, x2, y2] = page.viewport.convertToViewportRectangle([at, baseline - size * 0.12, at + w, baseline + size * 0.88]) as number[];
+    const box = { page: page.number, x: Math.min(x1!, x2!), y: Math.min(y1!, y2!), w: Math.abs(x2! - x1!), h: Math.abs(y2! - y1!) };
+    for (let i = 0; i < ch.length; i++) boxes.push(box); // a character outside the BMP is two code units
+    at += w;
+  }
+  return boxes;
+}
+
+/** A page and its viewport at scale 1 (PDF units, origin at the top left, the page's rotation applied). */
+interface PageFrame {
+  number: number;
+  viewport: { convertToViewportRectangle(rect: number[]): number[] };
+}
+
+/** Groups a page's text items into printed lines; with `page`, each character gets its box. */
+function linesOf(items: PdfTextItem[], page?: PageFrame): PrintedLine[] {
   const lines: PrintedLine[] = [];
   let current: PrintedLine | null = null;
   for (const item of items) {
@@ -57,8 +100,9 @@ function linesOf(items: PdfTextItem[]): PrintedLine[] {
       current = null;
     }
     if (item.str) {
-      if (!current) current = { text: '', y, size, left: x, right: x };
+      if (!current) current = { text: '', y, size, left: x, right: x, ...(page ? { boxes: [] } : {}) };
       current.text += item.str;
+      if (page) current.boxes!.push(...itemBoxes(item, page));
       current.size = Math.max(current.size, size);
       current.left = Math.min(current.left, x);
       current.right = Math.max(current.right, x + item.width);
@@ -90,9 +134,10 @@ function bodyLayout(pages: PrintedLine[][]): BodyLayout {
 /** Sentence-final punctuation at the end of a printed line, closing quotes and brackets aside. */
 const ENDS_SENTENCE = /[。！？；!?;][”’"」』）)】]*$/;
 
-/** A page's lines as text, lines that belong together (see the top of this file) joined. */
-function pageText(lines: PrintedLine[], body: BodyLayout): string {
-  const out: string[] = [];
+/** A page's lines as text, lines that belong together (see the top of this file) joined; with each character's box when the lines have them. */
+function pageText(lines: PrintedLine[], body: BodyLayout): { text: string; boxes: (GlyphBox | null)[] } {
+  const out: { text: string; boxes: (GlyphBox | null)[] }[] = [];
+  const boxesOf = (line: PrintedLine, from: number, to: number) => line.boxes?.slice(from, to) ?? new Array<null>(to - from).fill(null);
   let prev: PrintedLine | null = null;
   for (const line of lines) {
     const sameSize = prev !== null && Math.abs(prev.size - line.size) < 0.5;
@@ -107,20 +152,24 @@ function pageText(lines: PrintedLine[], body: BodyLayout): string {
       !(ENDS_SENTENCE.test(prev!.text.trim()) && parseHeading(line.text.trim()) !== null);
     if (wrappedHeading || runOnBody) {
       const last = out[out.length - 1]!;
-      out[out.length - 1] = last + (CJK.test(last.slice(-1)) || CJK.test(line.text.trim()[0] ?? '') ? '' : ' ') + line.text.trim();
+      const trimmed = line.text.trim();
+      const from = line.text.length - line.text.trimStart().length;
+      if (!(CJK.test(last.text.slice(-1)) || CJK.test(trimmed[0] ?? ''))) (last.text += ' ', last.boxes.push(null));
+      last.text += trimmed;
+      last.boxes.push(...boxesOf(line, from, from + trimmed.length));
     } else {
-      out.push(line.text);
+      out.push({ text: line.text, boxes: boxesOf(line, 0, line.text.length) });
     }
     prev = line;
   }
-  return out.join('\n');
+  return { text: out.map((o) => o.text).join('\n'), boxes: out.flatMap((o, i) => (i ? [null, ...o.boxes] : o.boxes)) };
 }
 
-export async function readPdf(buf: Buffer): Promise<ExtractedText | ReadError> {
-  if (buf.subarray(0, 1024).indexOf('%PDF-') < 0) return { error: 'not a PDF file (no %PDF header)' };
+/** Starts loading a PDF with pdf.js (the caller destroys the task). */
+export async function openPdf(buf: Buffer) {
   // Loaded on first use: pdf.js is large, and most corpora and every bot answer never need it.
   const { getDocument, VerbosityLevel } = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const task = getDocument({
+  return getDocument({
     data: new Uint8Array(buf),
     cMapUrl: path.join(PDFJS_DIR, 'cmaps') + path.sep,
     cMapPacked: true,
@@ -128,15 +177,39 @@ export async function readPdf(buf: Buffer): Promise<ExtractedText | ReadError> {
     isEvalSupported: false,
     verbosity: VerbosityLevel.ERRORS,
   });
+}
+
+export async function readPdf(buf: Buffer): Promise<ExtractedText | ReadError> {
+  const read = await readPdfLayout(buf, false);
+  return 'error' in read ? read : { text: read.text, encoding: 'pdf', pages: read.pages };
+}
+
+/** A PDF's text as readPdf gives it, with where each of its characters is drawn. */
+export interface PdfLayout {
+  text: string;
+  /** The box of each character of `text` (null for line and page breaks, and spaces put between lines). */
+  boxes: (GlyphBox | null)[];
+  pages: number;
+  /** Width and height of each page in PDF units. */
+  pageSizes: { width: number; height: number }[];
+}
+
+/** Reads a PDF's text; with `withBoxes`, also where each character is drawn (for marking a quote on its page). */
+export async function readPdfLayout(buf: Buffer, withBoxes = true): Promise<PdfLayout | ReadError> {
+  if (buf.subarray(0, 1024).indexOf('%PDF-') < 0) return { error: 'not a PDF file (no %PDF header)' };
+  const task = await openPdf(buf);
   try {
     const doc = await task.promise.catch((err: Error) => {
       throw new Error(err.name === 'PasswordException' ? 'the PDF is password-protected' : `damaged or not a PDF: ${err.message}`);
     });
     const pages: PrintedLine[][] = [];
+    const pageSizes: PdfLayout['pageSizes'] = [];
     for (let n = 1; n <= doc.numPages; n++) {
       const page = await doc.getPage(n);
+      const viewport = page.getViewport({ scale: 1 });
+      pageSizes.push({ width: viewport.width, height: viewport.height });
       const content = await page.getTextContent();
-      pages.push(linesOf(content.items.flatMap((i) => ('str' in i ? [i] : []))));
+      pages.push(linesOf(content.items.flatMap((i) => ('str' in i ? [i] : [])), withBoxes ? { number: n, viewport } : undefined));
       page.cleanup();
     }
     const visible = pages.flat().reduce((n, l) => n + l.text.replace(/\s/g, '').length, 0);
@@ -144,7 +217,13 @@ export async function readPdf(buf: Buffer): Promise<ExtractedText | ReadError> {
       return { error: `no text layer (${visible} characters on ${doc.numPages} page${doc.numPages === 1 ? '' : 's'}): probably a scanned PDF; OCR is not included, so it cannot be quoted` };
     }
     const body = bodyLayout(pages);
-    return { text: pages.map((lines) => pageText(lines, body)).join('\f'), encoding: 'pdf', pages: doc.numPages };
+    const read = pages.map((lines) => pageText(lines, body));
+    return {
+      text: read.map((p) => p.text).join('\f'),
+      boxes: withBoxes ? read.flatMap((p, i) => (i ? [null, ...p.boxes] : p.boxes)) : [],
+      pages: doc.numPages,
+      pageSizes,
+    };
   } finally {
     await task.destroy();
   }
