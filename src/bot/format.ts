@@ -384,6 +384,38 @@ function phoneWindow(text: string, quote: Span, focus: Span): Span {
   };
 }
 
+/** The page a result's answer is on (its answering clause, else its first answering sentence, else the quote's start). */
+export function answerPage(question: string, r: Result): number | undefined {
+  return pageOf(r, answerSpan(question, r)?.start ?? r.highlights?.[0]?.start ?? r.start);
+}
+
+/** Telegram's limit on a photo's caption. */
+export const CAPTION_LIMIT = 1024;
+
+/** The caption of a page picture: the reference with the page shown, and the report's own title. */
+export function pageCaption(r: Result, page: number, s: Strings, m: Markup): string {
+  const title = r.report?.title ?? (cleanHeading(printable(r.title)) || baseName(r.source));
+  return [m.code(m.esc(shortRef({ ...r, page }, '', s.page))), m.esc(clip(`《${title.replace(/^《|》$/g, '')}》`, 200))].join('\n');
+}
+
+/**
+ * The quote where it stands, for a report without pages to show (Word, HTML, text): the heading path,
+ * then the passage — the sentences before and after — with the quoted sentences in bold, and the reference.
+ */
+export function renderContext(r: Result, s: Strings, m: Markup, maxLength = TELEGRAM_TEXT_LIMIT): string {
+  const { text, quote } = locate(r);
+  const path = (r.sectionPath ?? []).map((h) => clip(cleanHeading(printable(h)), 60)).filter(Boolean);
+  const head = [m.bold(m.esc(clip(cleanHeading(printable(r.report?.title ?? r.title)) || baseName(r.source), 100))), ...path.map((h, i) => m.esc(`${'  '.repeat(i)}${h}`))];
+  const ref = m.code(m.esc(shortRef(r, '', s.page)));
+  const room = Math.max(200, maxLength - head.join('\n').length - ref.length - 40);
+  // The passage, cut around the quote if it does not fit (the quote's own length caps what is kept).
+  const spare = Math.max(0, room - (quote.end - quote.start));
+  const from = snap(text, Math.max(0, quote.start - Math.floor(spare / 2)), 1);
+  const to = snap(text, Math.min(text.length, quote.end + Math.ceil(spare / 2)), -1);
+  const body = `${from > 0 ? '…' : ''}${markSpans(m, text, { start: from, end: to }, [quote])}${to < text.length ? '…' : ''}`;
+  return [...head, m.quote(body, false), ref].join('\n');
+}
+
 /** A comparison in one message: each report's answer line (its best sentence's answering clause) and reference. */
 export function renderComparison(c: { q: string; rows: { label: string; result: Result }[] }, s: Strings, m: Markup, maxLength = TELEGRAM_TEXT_LIMIT): string {
   const lines = [m.italic(m.esc(s.comparisonTitle(c.rows.length)))];
@@ -460,8 +492,8 @@ export function renderHelp(s: Strings, m: Markup): string {
 // ---------------------------------------------------------------------------------------------
 // Buttons. Callback data is "<action>:<answer key>:<result index>", e.g. "q:Ab3_x9:2" (≤ 20 bytes).
 
-/** q: show result (short quote), f: show result (full passage), s: all from this report, n: no-op label. */
-export type ButtonAction = 'q' | 'f' | 's' | 'n';
+/** q: show result (short quote), f: show result (full passage), s: all from this report, n: no-op label, p: show the page. */
+export type ButtonAction = 'q' | 'f' | 's' | 'n' | 'p';
 
 export interface ButtonData {
   action: ButtonAction;
@@ -470,7 +502,7 @@ export interface ButtonData {
 }
 
 const KEY_RE = /^[A-Za-z0-9_-]{1,16}$/;
-const DATA_RE = /^([qfsn]):([A-Za-z0-9_-]{1,16}):(\d{1,2})$/;
+const DATA_RE = /^([qfsnp]):([A-Za-z0-9_-]{1,16}):(\d{1,2})$/;
 
 export function encodeButton(d: ButtonData): string {
   if (!KEY_RE.test(d.key) || !Number.isInteger(d.index) || d.index < 0 || d.index > 99) throw new RangeError(`bad button data ${JSON.stringify(d)}`);
@@ -492,6 +524,8 @@ export interface KeyboardOptions {
   sameReport: boolean;
   /** Offer a button that copies the citation (quote, issuer, title, date, section). */
   copy?: boolean;
+  /** Offer "原文 / Show page": the page picture for a PDF, the passage in context otherwise. */
+  showPage?: boolean;
 }
 
 /** Buttons under result `index`: ‹ prev · i/n · next ›, then full passage / short quote and same report. */
@@ -524,6 +558,7 @@ export function answerKeyboard(
   else if (hasMoreContext(r)) more.push(button(s.fullPassage, 'f', index));
   if (opts.sameReport) more.push(button(s.sameReport, 's', index));
   if (opts.copy) more.push({ text: s.copyCitation, copy_text: { text: copyCitation(r, answer.q, s) } });
+  if (opts.showPage) more.push(button(s.showPage, 'p', index));
   if (more.length) rows.push(more);
   return rows.length ? { inline_keyboard: rows } : undefined;
 }

@@ -58,6 +58,10 @@ export interface Strings {
   shortQuote: string;
   sameReport: string;
   copyCitation: string;
+  /** The button that shows the quote where it stands: the page picture (PDF), else the passage in context. */
+  showPage: string;
+  /** The page could not be shown, and why (in the library's words). */
+  pageUnavailable(reason: string): string;
   /** Above a comparison across reports. */
   comparisonTitle(reports: number): string;
   /** A quote as cited: 「…」 or “…”. */
@@ -130,6 +134,8 @@ const zh: Strings = {
   shortQuote: '只看摘录',
   sameReport: '本报告全部结果',
   copyCitation: '复制引用',
+  showPage: '原文',
+  pageUnavailable: (reason) => `无法显示原文页面：${reason}`,
   comparisonTitle: (n) => `${n} 份报告各自的说法：`,
   citeQuote: (q) => `「${q}」`,
   citeSource: (issuer, title, date, section, page = '') => `——${issuer}《${title}》${page}${date ? `（${date}）` : ''}${section}`,
@@ -201,6 +207,8 @@ const en: Strings = {
   shortQuote: 'Short quote',
   sameReport: 'All from this report',
   copyCitation: 'Copy citation',
+  showPage: 'Show page',
+  pageUnavailable: (reason) => `Cannot show the page: ${reason}`,
   comparisonTitle: (n) => `What each of the ${n} reports says:`,
   citeQuote: (q) => `“${q}”`,
   citeSource: (issuer, title, date, section, page = '') => ` — ${[issuer, `《${title}》`].filter(Boolean).join(', ')}${page ? `, ${page}` : ''}${date ? ` (${date})` : ''}${section ? `, ${section}` : ''}`,
