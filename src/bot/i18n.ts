@@ -62,6 +62,8 @@ export interface Strings {
   showPage: string;
   /** The page could not be shown, and why (in the library's words). */
   pageUnavailable(reason: string): string;
+  /** The terminal wrote the page picture to a file. */
+  pageSaved(page: number, file: string): string;
   /** Above a comparison across reports. */
   comparisonTitle(reports: number): string;
   /** A quote as cited: 「…」 or “…”. */
@@ -136,6 +138,7 @@ const zh: Strings = {
   copyCitation: '复制引用',
   showPage: '原文',
   pageUnavailable: (reason) => `无法显示原文页面：${reason}`,
+  pageSaved: (page, file) => `第${page}页（引文已标出）已存为图片：${file}`,
   comparisonTitle: (n) => `${n} 份报告各自的说法：`,
   citeQuote: (q) => `「${q}」`,
   citeSource: (issuer, title, date, section, page = '') => `——${issuer}《${title}》${page}${date ? `（${date}）` : ''}${section}`,
@@ -148,7 +151,7 @@ const zh: Strings = {
   inlineHint: '输入问题，引用报告原文',
   inlineNoAnswer: '报告里没有找到答案：换个说法试试',
   terminalBanner: '报告问答（终端版）。输入问题后回车；/help 查看命令，Ctrl+D 退出。',
-  terminalHelp: '/next 下一条  /prev 上一条  /full 展开全段  /cite 可发表的引用  /sources 收录的报告  /in 地名 问题  只查某地的报告  /quit 退出\n接着问：“那史村镇呢？”“2022年呢？”“详细点”；比较：“两个镇谁的普法宣传做得多？”',
+  terminalHelp: '/next 下一条  /prev 上一条  /full 展开全段  /cite 可发表的引用  /page 原文页面（PDF 存为图片）  /sources 收录的报告  /in 地名 问题  只查某地的报告  /quit 退出\n接着问：“那史村镇呢？”“2022年呢？”“详细点”；比较：“两个镇谁的普法宣传做得多？”',
   terminalFooter: (i, n, full) => `第 ${i}/${n} 条${i < n ? ' · /next 下一条' : ''}${i > 1 ? ' · /prev 上一条' : ''} · /full ${full ? '只看摘录' : '展开全段'} · /cite 引用`,
   terminalNoPrevious: '先问一个问题。',
 };
@@ -209,6 +212,7 @@ const en: Strings = {
   copyCitation: 'Copy citation',
   showPage: 'Show page',
   pageUnavailable: (reason) => `Cannot show the page: ${reason}`,
+  pageSaved: (page, file) => `Page ${page}, the quote marked, saved as a picture: ${file}`,
   comparisonTitle: (n) => `What each of the ${n} reports says:`,
   citeQuote: (q) => `“${q}”`,
   citeSource: (issuer, title, date, section, page = '') => ` — ${[issuer, `《${title}》`].filter(Boolean).join(', ')}${page ? `, ${page}` : ''}${date ? ` (${date})` : ''}${section ? `, ${section}` : ''}`,
@@ -221,7 +225,7 @@ const en: Strings = {
   inlineHint: 'Type a question to quote the reports',
   inlineNoAnswer: 'The reports do not answer this: try other words',
   terminalBanner: 'Report Q&A (terminal). Type a question and press Enter; /help lists commands, Ctrl+D quits.',
-  terminalHelp: '/next next result  /prev previous  /full whole passage  /cite citation to publish  /sources reports  /in PLACE QUESTION  one place only  /quit quit\nFollow up: "What about Shicun?", "2022?", "more"; compare: "Which town held more legal talks?"',
+  terminalHelp: '/next next result  /prev previous  /full whole passage  /cite citation to publish  /page the page itself (PDF: saved as a picture)  /sources reports  /in PLACE QUESTION  one place only  /quit quit\nFollow up: "What about Shicun?", "2022?", "more"; compare: "Which town held more legal talks?"',
   terminalFooter: (i, n, full) =>
     `Result ${i} of ${n}${i < n ? ' · /next for more' : ''}${i > 1 ? ' · /prev to go back' : ''} · /full for ${full ? 'the short quote' : 'the whole passage'} · /cite`,
   terminalNoPrevious: 'Ask a question first.',

@@ -5,15 +5,17 @@
  * (stdin piped: each line is a question, answered in order; ends at EOF).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Config } from '../config.js';
 import { addReport, removeReport, ReportError } from '../index/reports.js';
 import { ReportHeaders } from '../index/report-headers.js';
+import { PageError, PageRenderer } from '../render/page.js';
 import type { Searcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
 import { ChatMemory, compareReports, interpret } from './conversation.js';
-import { copyCitation, plainMarkup, relevantOnly, renderComparison, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
+import { answerPage, copyCitation, plainMarkup, relevantOnly, renderContext, renderComparison, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
 import { langOf, type Lang, stringsFor } from './i18n.js';
 import { RefusalHelper } from './refusal-help.js';
 import { describeError } from './log.js';
@@ -25,6 +27,9 @@ export interface TerminalOptions {
   /** UI language; by default from LC_ALL / LC_MESSAGES / LANG. */
   lang?: Lang;
 }
+
+/** Where /page writes its pictures. */
+export const PAGES_DIR = path.join(os.tmpdir(), 'report-quote-bot-pages');
 
 export function terminalLang(env: NodeJS.ProcessEnv = process.env): Lang {
   return langOf(env.LC_ALL || env.LC_MESSAGES || env.LANG);
@@ -45,6 +50,7 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
   const memory = new ChatMemory(config.bot.conversationTtlMs, 1);
   const headers = new ReportHeaders(config.indexDir);
   const refusals = new RefusalHelper(config.indexDir);
+  const pages = new PageRenderer();
   const show = () => {
     if (!current) return say(s.terminalNoPrevious);
     const { answer, index, mode } = current;
@@ -105,6 +111,23 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
         if (current) current.mode = current.mode === 'full' ? 'quote' : 'full';
         show();
         return true;
+      case '/page': {
+        const r = current?.answer.results[current.index];
+        if (!current || !r) return (say(s.terminalNoPrevious), true);
+        const page = answerPage(current.answer.q, r);
+        if (page === undefined) return (say(renderContext(r, s, m, Infinity)), true);
+        try {
+          const shot = await pages.show(r, searcher.info().generation, page);
+          fs.mkdirSync(PAGES_DIR, { recursive: true });
+          const file = path.join(PAGES_DIR, `${path.basename(r.source, path.extname(r.source))}-p${shot.page}-${r.start}.png`);
+          fs.writeFileSync(file, shot.png);
+          say(s.pageSaved(shot.page, file));
+        } catch (err) {
+          if (!(err instanceof PageError)) throw err;
+          say(s.pageUnavailable(err.message));
+        }
+        return true;
+      }
       case '/cite': {
         const r = current?.answer.results[current.index];
         say(current && r ? copyCitation(r, current.answer.q, s) : s.terminalNoPrevious);

@@ -3,16 +3,20 @@
  * on real LibreOffice PDFs (test/fixtures/documents/pdf-plain), read back pixel by pixel.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { before, describe, it } from 'node:test';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
+import { runTerminal } from '../../src/bot/terminal.js';
+import { type Config, PROJECT_ROOT } from '../../src/config.js';
 import { loadEmbedder } from '../../src/embed/embedder.js';
 import { ingest } from '../../src/index/ingest.js';
 import { PageError, PageRenderer, RENDER_MAX_SIDE } from '../../src/render/page.js';
 import { openSearcher, type Searcher } from '../../src/search/searcher.js';
 import type { Result } from '../../src/search/types.js';
-import { copyOfSeeds, tempDir, testConfig } from '../helpers.js';
+import { copyOfSeeds, STANDIN_ENV, tempDir, testConfig } from '../helpers.js';
 
 const PLAIN = path.resolve(import.meta.dirname, '../fixtures/documents/pdf-plain');
 const quiet = () => {};
@@ -29,6 +33,7 @@ async function pixels(png: Buffer) {
 
 describe('the page of a PDF quote, marked', () => {
   let searcher: Searcher;
+  let config: Config;
   let corpus: string;
   let generation = '';
   let best: Result;
@@ -36,7 +41,7 @@ describe('the page of a PDF quote, marked', () => {
     corpus = tempDir('rqb-show-');
     for (const f of fs.readdirSync(PLAIN)) fs.copyFileSync(path.join(PLAIN, f), path.join(corpus, f));
     const embedder = await loadEmbedder(testConfig().model, quiet);
-    const config = testConfig({ corpusDirs: [corpus], indexDir: tempDir('rqb-show-index-') });
+    config = testConfig({ corpusDirs: [corpus], indexDir: tempDir('rqb-show-index-') });
     await ingest(config, { embedder, log: quiet });
     searcher = await openSearcher(config, { embedder, log: quiet });
     generation = searcher.info().generation;
@@ -82,6 +87,34 @@ describe('the page of a PDF quote, marked', () => {
     const rects = await new PageRenderer().rects(best, [{ start: best.start, end: best.end }], generation);
     assert.deepEqual([...new Set(rects.map((r) => r.page))], [1, 2]);
     for (const r of rects) assert.ok(r.x > 50 && r.x + r.w < 545 && r.h > 10 && r.h < 14, JSON.stringify(r));
+  });
+
+  it('ask --json --rects gives the glyph boxes of each PDF quote (a real process)', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'ask.ts'), '--json', '--rects', '-k', '2', '--corpus', corpus, '--index', config.indexDir, '东湖镇培育了多少名法律明白人？'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, ...STANDIN_ENV, CI: 'true' },
+      timeout: 120_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const json = JSON.parse(r.stdout) as { results: { quote: string; page: number; rects?: { page: number; x: number; y: number; w: number; h: number }[] }[] };
+    const withAnswer = json.results.find((x) => x.quote.includes('186'))!;
+    assert.equal(withAnswer.page, 1);
+    assert.deepEqual([...new Set(withAnswer.rects!.map((x) => x.page))], [1, 2]);
+    assert.ok(json.results.every((x) => x.rects && x.rects.length > 0));
+  });
+
+  it('the terminal chat writes the page picture with /page and prints its path', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let out = '';
+    output.on('data', (d) => (out += d));
+    const done = runTerminal(searcher, config, { input, output, lang: 'zh' });
+    input.end('东湖镇培育了多少名法律明白人？\n/page\n');
+    await done;
+    const saved = /第2页（引文已标出）已存为图片：(\S+\.png)/.exec(out);
+    assert.ok(saved, out);
+    assert.deepEqual([...fs.readFileSync(saved[1]!).subarray(1, 4)], [...Buffer.from('PNG')]);
   });
 
   it('refuses with a clear error: a report that is not a PDF, a PDF changed since it was indexed', async () => {
