@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanReport } from '../corpus/clean.js';
-import { type GlyphBox, openPdf, readPdfLayout } from '../corpus/formats/pdf.js';
+import { type GlyphBox, type OpenPdf, readPdfLayout } from '../corpus/formats/pdf.js';
 import type { Result } from '../search/types.js';
 
 /** A marked area of a page: PDF units (1/72 inch) from the page's top left. */
@@ -48,8 +48,8 @@ export const RENDER_MAX_SIDE = 1280;
 export const RENDER_TIMEOUT_MS = 10_000;
 /** Page pictures kept, in bytes of PNG, per process. */
 const CACHE_BYTES = 24 * 1024 * 1024;
-/** Read-and-cleaned PDFs kept (their glyph boxes), per process. */
-const LAYOUTS_KEPT = 4;
+/** Read-and-cleaned PDFs kept open (their glyph boxes, and pdf.js's document with its fonts), per process. */
+const LAYOUTS_KEPT = 2;
 const HIGHLIGHT_FILL = 'rgba(255, 196, 0, 0.38)';
 const HIGHLIGHT_EDGE = 'rgba(214, 120, 0, 0.85)';
 
@@ -76,12 +76,12 @@ export function mergeBoxes(boxes: readonly GlyphBox[]): QuoteRect[] {
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
-/** A PDF report read again: its cleaned text, each cleaned character's glyph box, its page sizes. */
+/** A PDF report read again: its cleaned text, each cleaned character's glyph box, its pages, and the document still open to draw them. */
 interface Layout {
   text: string;
   boxAt: (offset: number) => GlyphBox | null;
   pages: number;
-  pageSizes: { width: number; height: number }[];
+  document: OpenPdf;
 }
 
 async function readLayout(file: string): Promise<Layout> {
@@ -91,10 +91,10 @@ async function readLayout(file: string): Promise<Layout> {
   } catch (err) {
     throw new PageError(`the report's file cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  const read = await readPdfLayout(buf);
+  const read = await readPdfLayout(buf, { keepOpen: true });
   if ('error' in read) throw new PageError(read.error);
   const cleaned = cleanReport(read.text);
-  return { text: cleaned.text, boxAt: (offset) => read.boxes[cleaned.toSource[offset]!] ?? null, pages: read.pages, pageSizes: read.pageSizes };
+  return { text: cleaned.text, boxAt: (offset) => read.boxes[cleaned.toSource[offset]!] ?? null, pages: read.pages, document: read.document! };
 }
 
 /** Draws pages of PDF reports with their quotes marked; one per process is enough. */
@@ -111,9 +111,16 @@ export class PageRenderer {
   private follow(generation: string): void {
     if (generation === this.generation) return;
     this.generation = generation;
-    this.layouts.clear();
+    for (const file of [...this.layouts.keys()]) this.forget(file);
     this.pictures.clear();
     this.cachedBytes = 0;
+  }
+
+  /** Drops a read PDF, and closes its document once any drawing under way is done. */
+  private forget(file: string): void {
+    const layout = this.layouts.get(file);
+    this.layouts.delete(file);
+    if (layout) void this.queue.then(() => layout.then((l) => l.document.destroy()).catch(() => {}));
   }
 
   private layout(r: ReportRef): Promise<Layout> {
@@ -121,14 +128,18 @@ export class PageRenderer {
     if (path.extname(file).toLowerCase() !== '.pdf') throw new PageError('only PDF reports have pages to show');
     let layout = this.layouts.get(file);
     if (!layout) {
-      layout = readLayout(file).then((l) => {
+      layout = readLayout(file).then(async (l) => {
         // The file must still be the one indexed: its passage where the index has it.
-        if (l.text.slice(r.passageStart, r.passageStart + r.passage.length) !== r.passage) throw new PageError(`${r.source} changed since it was indexed; run the ingest again`);
+        if (l.text.slice(r.passageStart, r.passageStart + r.passage.length) !== r.passage) {
+          await l.document.destroy();
+          throw new PageError(`${r.source} changed since it was indexed; run the ingest again`);
+        }
         return l;
       });
-      layout.catch(() => this.layouts.delete(file));
+      const mine = layout;
+      layout.catch(() => this.layouts.get(file) === mine && this.layouts.delete(file));
       this.layouts.set(file, layout);
-      while (this.layouts.size > LAYOUTS_KEPT) this.layouts.delete(this.layouts.keys().next().value!);
+      while (this.layouts.size > LAYOUTS_KEPT) this.forget(this.layouts.keys().next().value!);
     }
     return layout;
   }
@@ -164,7 +175,7 @@ export class PageRenderer {
     if (cached) return cached;
     const layout = await this.layout(r);
     // One page drawn at a time: the canvas and pdf.js's page objects are the memory that counts.
-    const run = this.queue.then(() => this.draw(path.join(r.corpusDir, r.source), shown, rects, layout.pages));
+    const run = this.queue.then(() => this.draw(layout, shown, rects));
     this.queue = run.catch(() => {});
     const picture = await run;
     this.pictures.set(key, picture);
@@ -177,13 +188,12 @@ export class PageRenderer {
     return picture;
   }
 
-  private async draw(file: string, pageNumber: number, rects: QuoteRect[], pages: number): Promise<PageImage> {
+  private async draw(layout: Layout, pageNumber: number, rects: QuoteRect[]): Promise<PageImage> {
     const maxSide = this.limits.maxSide ?? RENDER_MAX_SIDE;
     const timeoutMs = this.limits.timeoutMs ?? RENDER_TIMEOUT_MS;
-    const task = await openPdf(fs.readFileSync(file));
     let timer: NodeJS.Timeout | undefined;
     try {
-      const doc = await task.promise;
+      const doc = await layout.document.promise;
       const page = await doc.getPage(pageNumber);
       const unit = page.getViewport({ scale: 1 });
       const scale = maxSide / Math.max(unit.width, unit.height);
@@ -212,10 +222,9 @@ export class PageRenderer {
       }
       const png = await canvas.encode('png');
       page.cleanup();
-      return { png, page: pageNumber, pages, width, height, rects };
+      return { png, page: pageNumber, pages: layout.pages, width, height, rects };
     } finally {
       clearTimeout(timer);
-      await task.destroy();
     }
   }
 }

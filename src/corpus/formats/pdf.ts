@@ -180,7 +180,7 @@ export async function openPdf(buf: Buffer) {
 }
 
 export async function readPdf(buf: Buffer): Promise<ExtractedText | ReadError> {
-  const read = await readPdfLayout(buf, false);
+  const read = await readPdfLayout(buf, { boxes: false });
   return 'error' in read ? read : { text: read.text, encoding: 'pdf', pages: read.pages };
 }
 
@@ -194,10 +194,19 @@ export interface PdfLayout {
   pageSizes: { width: number; height: number }[];
 }
 
-/** Reads a PDF's text; with `withBoxes`, also where each character is drawn (for marking a quote on its page). */
-export async function readPdfLayout(buf: Buffer, withBoxes = true): Promise<PdfLayout | ReadError> {
+/** A PDF opened by pdf.js (its loading task: `promise` gives the document, `destroy()` frees it). */
+export type OpenPdf = Awaited<ReturnType<typeof openPdf>>;
+
+/**
+ * Reads a PDF's text and where each character is drawn (for marking a quote on its page); `boxes: false`
+ * skips the boxes. With `keepOpen`, the document stays open for drawing its pages (its fonts, already
+ * parsed, are reused) and is returned as `document`: the caller destroys it.
+ */
+export async function readPdfLayout(buf: Buffer, options: { boxes?: boolean; keepOpen?: boolean } = {}): Promise<(PdfLayout & { document?: OpenPdf }) | ReadError> {
   if (buf.subarray(0, 1024).indexOf('%PDF-') < 0) return { error: 'not a PDF file (no %PDF header)' };
+  const withBoxes = options.boxes ?? true;
   const task = await openPdf(buf);
+  let keep = false;
   try {
     const doc = await task.promise.catch((err: Error) => {
       throw new Error(err.name === 'PasswordException' ? 'the PDF is password-protected' : `damaged or not a PDF: ${err.message}`);
@@ -218,13 +227,15 @@ export async function readPdfLayout(buf: Buffer, withBoxes = true): Promise<PdfL
     }
     const body = bodyLayout(pages);
     const read = pages.map((lines) => pageText(lines, body));
+    keep = options.keepOpen ?? false;
     return {
       text: read.map((p) => p.text).join('\f'),
       boxes: withBoxes ? read.flatMap((p, i) => (i ? [null, ...p.boxes] : p.boxes)) : [],
       pages: doc.numPages,
       pageSizes,
+      ...(keep ? { document: task } : {}),
     };
   } finally {
-    await task.destroy();
+    if (!keep) await task.destroy();
   }
 }
