@@ -6,6 +6,7 @@
  */
 import { ElementType, parseDocument } from 'htmlparser2';
 import type { ExtractedText, ReadError } from './index.js';
+import { columnHeaders, rowSentence } from './table.js';
 import { decodeText } from './text.js';
 
 type Node = ReturnType<typeof parseDocument>['children'][number];
@@ -131,18 +132,8 @@ function tableGrid(table: Element): { cells: string[]; header: boolean }[] {
   return grid;
 }
 
-/** Units a column header gives in brackets: 发放资料（份）, 金额（万元）. */
-const UNIT = /^(?:份|次|件|人|人次|场|场次|个|名|元|万元|亿元|%|％|户|期|家|项|篇|条|本|册|天|小时|公里|千米|米|亩|平方米|吨|辆|所|座|处)$/;
-
-/** "发放资料（份）" → name 发放资料, unit 份: the unit goes after the value. "所在村（社区）" has no unit. */
-function headerParts(header: string): { name: string; unit: string } {
-  const m = /^(.*?)[（(]([^()（）]{1,4})[)）]$/.exec(header);
-  return m && m[1] && UNIT.test(m[2]!) ? { name: m[1], unit: m[2]! } : { name: header, unit: '' };
-}
-
 /**
- * A table with a header as one sentence per row, so that a question about a cell is answered by its
- * row, quoted whole: "宪法宣传周：场次6，参与人数1200，发放资料3000份。" The header is the <thead> or <th>
+ * A table with a header as one sentence per row (table.ts). The header is the <thead> or <th>
  * rows, else the first row; two header rows (a merged cell above its parts) are read together
  * ("调解纠纷" over "受理（件）": 调解纠纷受理12件). Null for a table of one row or one column (layout, not data): read as text.
  */
@@ -153,19 +144,11 @@ function tableSentences(table: Element): string[] | null {
   let headerRows = 0;
   while (headerRows < grid.length - 1 && grid[headerRows]!.header) headerRows++;
   if (headerRows === 0) headerRows = 1;
-  const headers = Array.from({ length: width }, (_, col) => [...new Set(grid.slice(0, headerRows).map((r) => r.cells[col] ?? '').filter(Boolean))].join(''));
-  const sentences: string[] = [];
-  for (const row of grid.slice(headerRows)) {
-    const [label = '', ...values] = row.cells;
-    const parts = values.flatMap((value, i) => {
-      if (!value) return [];
-      const { name, unit } = headerParts(headers[i + 1] ?? '');
-      return [`${name}${value}${unit && !value.endsWith(unit) ? unit : ''}`];
-    });
-    if (!label && parts.length === 0) continue;
-    sentences.push(`${label}${label && parts.length ? '：' : ''}${parts.join('，')}。`);
-  }
-  return sentences;
+  const headers = columnHeaders(grid.slice(0, headerRows).map((r) => r.cells), width);
+  return grid
+    .slice(headerRows)
+    .map((row) => rowSentence(headers, row.cells).map((p) => p.text).join(''))
+    .filter(Boolean);
 }
 
 /** "1. " for the first item of an ordered list (honouring `start`), "" for bullet lists. */

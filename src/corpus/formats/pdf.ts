@@ -5,7 +5,12 @@
  * unless that one is indented (a new paragraph) or is a numbered heading after a finished sentence (a
  * heading set in the body's font, without indent, as people type them), and a heading that wraps (same larger font, directly
  * below) is one heading. Page numbers, running headers and footers, and sentences broken across pages
- * are left to the cleaner, which handles them for every format.
+ * are left to the cleaner, which handles them for every format. A table (lines of cells set apart by
+ * wide gaps, on common columns) is read as one sentence per row with its header (table.ts), across a
+ * page break too.
+ *
+ * With boxes asked for (readPdfLayout), every character of the text keeps where it is drawn, so that a
+ * quote can be marked on its page (src/render/page.ts).
  *
  * A PDF without a text layer (a scan) is refused with that reason: OCR is not included.
  */
@@ -13,6 +18,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseHeading } from '../headings.js';
 import type { ExtractedText, ReadError } from './index.js';
+import { columnHeaders, isFigure, rowSentence } from './table.js';
 
 const PDFJS_DIR = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 /** Fewer visible characters than this per page on average: no text layer to speak of. */
@@ -37,6 +43,8 @@ interface PrintedLine {
   size: number;
   left: number;
   right: number;
+  /** The line's cells: parts of `text` (offsets) set apart by a wide gap, and where each starts. */
+  cells: { start: number; end: number; x: number }[];
 }
 
 /** Where body text runs: its font size, left margin and right margin. */
@@ -54,6 +62,9 @@ interface PdfTextItem {
   width: number;
   height: number;
 }
+
+/** A gap between two pieces of a line wider than this many characters separates table cells. */
+const CELL_GAP_EM = 1.5;
 
 /** Share of the font size a character advances: full-width (Chinese) 1, others about half. */
 const advanceOf = (ch: string) => (CJK.test(ch) ? 1 : /\s/.test(ch) ? 0.3 : 0.55);
@@ -100,7 +111,20 @@ function linesOf(items: PdfTextItem[], page?: PageFrame): PrintedLine[] {
       current = null;
     }
     if (item.str) {
-      if (!current) current = { text: '', y, size, left: x, right: x, ...(page ? { boxes: [] } : {}) };
+      if (!current) current = { text: '', y, size, left: x, right: x, cells: [], ...(page ? { boxes: [] } : {}) };
+      // A gap wider than a character or two (drawn as a wide space, or as nothing) separates table cells;
+      // a cell being read has end -1.
+      const last = current.cells[current.cells.length - 1];
+      const open = last !== undefined && last.end === -1;
+      if (item.str.trim()) {
+        const wide = last !== undefined && x - current.right > size * CELL_GAP_EM;
+        if (!open || wide) {
+          if (open) last.end = current.text.length;
+          current.cells.push({ start: current.text.length, end: -1, x });
+        }
+      } else if (open && item.width > size * CELL_GAP_EM) {
+        last.end = current.text.length;
+      }
       current.text += item.str;
       if (page) current.boxes!.push(...itemBoxes(item, page));
       current.size = Math.max(current.size, size);
@@ -113,6 +137,7 @@ function linesOf(items: PdfTextItem[], page?: PageFrame): PrintedLine[] {
     }
   }
   if (current) lines.push(current);
+  for (const line of lines) for (const cell of line.cells) if (cell.end === -1) cell.end = line.text.length;
   return lines.filter((l) => l.text.trim());
 }
 
@@ -134,12 +159,99 @@ function bodyLayout(pages: PrintedLine[][]): BodyLayout {
 /** Sentence-final punctuation at the end of a printed line, closing quotes and brackets aside. */
 const ENDS_SENTENCE = /[。！？；!?;][”’"」』）)】]*$/;
 
-/** A page's lines as text, lines that belong together (see the top of this file) joined; with each character's box when the lines have them. */
-function pageText(lines: PrintedLine[], body: BodyLayout): { text: string; boxes: (GlyphBox | null)[] } {
-  const out: { text: string; boxes: (GlyphBox | null)[] }[] = [];
-  const boxesOf = (line: PrintedLine, from: number, to: number) => line.boxes?.slice(from, to) ?? new Array<null>(to - from).fill(null);
+/** A table being read, carried over to the next page (a table across a page break, its header repeated or not). */
+interface TableCarry {
+  /** The header lines as printed (squeezed), to recognise them repeated at the top of the next page. */
+  headerLines: string[];
+  headers: string[];
+  columns: number[];
+}
+
+type Out = { text: string; boxes: (GlyphBox | null)[] };
+const boxesOf = (line: PrintedLine, from: number, to: number) => line.boxes?.slice(from, to) ?? new Array<null>(to - from).fill(null);
+const squeezed = (t: string) => t.replace(/\s+/g, '');
+
+/**
+ * A table starting at lines[from]: consecutive lines of two cells or more, set apart by wide gaps,
+ * their cells on common columns. Each data row becomes one sentence with its header (table.ts), its
+ * characters keeping their glyph boxes. Returns the index after the table, or `from` when none starts there.
+ */
+function readTable(lines: PrintedLine[], from: number, out: Out[], carry: { table: TableCarry | null }): number {
+  let to = from;
+  while (to < lines.length && lines[to]!.cells.length >= 2 && Math.abs(lines[to]!.size - lines[from]!.size) < 1) to++;
+  const continued = carry.table !== null && from <= 2; // at the top of a page, after the running header at most
+  if (to - from < (continued ? 1 : 2)) return from;
+  const block = lines.slice(from, to);
+  const size = block[0]!.size;
+  // Columns: the cells' left edges, those within a character of each other being one column.
+  const xs = block.flatMap((l) => l.cells.map((c) => c.x)).sort((a, b) => a - b);
+  let columns: number[] = [];
+  for (const x of xs) if (!columns.length || x - columns[columns.length - 1]! > size) columns.push(x);
+  if (continued && columns.length <= carry.table!.columns.length) columns = carry.table!.columns;
+  if (columns.length < 2) return from;
+  const cellText = (line: PrintedLine, c: PrintedLine['cells'][number]) => line.text.slice(c.start, c.end).trim();
+  const grid = block.map((line) => {
+    const row = new Array<string>(columns.length).fill('');
+    const at = new Array<PrintedLine['cells'][number] | undefined>(columns.length);
+    for (const c of line.cells) {
+      let k = 0;
+      for (let j = 1; j < columns.length; j++) if (Math.abs(columns[j]! - c.x) < Math.abs(columns[k]! - c.x)) k = j;
+      row[k] = row[k] ? `${row[k]} ${cellText(line, c)}` : cellText(line, c);
+      at[k] ??= c;
+    }
+    return { line, row, at };
+  });
+  let headers: string[];
+  let first = 0;
+  if (continued && columns === carry.table!.columns) {
+    headers = carry.table!.headers;
+    // The header repeated at the top of the page is read once.
+    while (first < grid.length && first < carry.table!.headerLines.length && squeezed(grid[first]!.line.text) === carry.table!.headerLines[first]) first++;
+  } else {
+    // Header rows: the leading rows without figures (at most two), at least the first.
+    while (first < Math.min(2, grid.length - 1) && !grid[first]!.row.some(isFigure)) first++;
+    first = Math.max(1, first);
+    const top = [...grid[0]!.row];
+    // A merged cell of the top header row spans the columns to its right that only lower rows name.
+    for (let j = 1; j < top.length; j++) if (!top[j] && grid.slice(1, first).some((g) => g.row[j])) top[j] = top[j - 1]!;
+    headers = columnHeaders([top, ...grid.slice(1, first).map((g) => g.row)], columns.length);
+  }
+  for (const { line, row, at } of grid.slice(first)) {
+    const sentence: Out = { text: '', boxes: [] };
+    for (const piece of rowSentence(headers, row)) {
+      const c = piece.cell === undefined ? undefined : at[piece.cell];
+      sentence.text += piece.text;
+      if (c && cellText(line, c) === piece.text) {
+        const lead = line.text.slice(c.start, c.end).search(/\S/);
+        sentence.boxes.push(...boxesOf(line, c.start + lead, c.start + lead + piece.text.length));
+      } else {
+        sentence.boxes.push(...new Array<null>(piece.text.length).fill(null));
+      }
+    }
+    if (sentence.text) out.push(sentence);
+  }
+  const headerLines = continued && columns === carry.table!.columns ? carry.table!.headerLines : grid.slice(0, first).map((g) => squeezed(g.line.text));
+  carry.table = { headerLines, headers, columns };
+  return to;
+}
+
+/**
+ * A page's lines as text, lines that belong together (see the top of this file) joined, tables read as
+ * rows; with each character's box when the lines have them. `carry` holds a table running into the next page.
+ */
+function pageText(lines: PrintedLine[], body: BodyLayout, carry: { table: TableCarry | null }): Out {
+  const out: Out[] = [];
   let prev: PrintedLine | null = null;
-  for (const line of lines) {
+  let tableEnd = -1;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const after = readTable(lines, i, out, carry);
+    if (after > i) {
+      tableEnd = after;
+      i = after - 1;
+      prev = null;
+      continue;
+    }
     const sameSize = prev !== null && Math.abs(prev.size - line.size) < 0.5;
     const directlyBelow = prev !== null && prev.y > line.y && prev.y - line.y < line.size * 2.5;
     const wrappedHeading = sameSize && directlyBelow && prev!.size > body.size * 1.1 && !/[。！？；:：]$/.test(prev!.text.trim());
@@ -162,6 +274,8 @@ function pageText(lines: PrintedLine[], body: BodyLayout): { text: string; boxes
     }
     prev = line;
   }
+  // A table runs on into the next page only if it ends the page (its footer aside).
+  if (tableEnd < lines.length - 1) carry.table = null;
   return { text: out.map((o) => o.text).join('\n'), boxes: out.flatMap((o, i) => (i ? [null, ...o.boxes] : o.boxes)) };
 }
 
@@ -226,7 +340,8 @@ export async function readPdfLayout(buf: Buffer, options: { boxes?: boolean; kee
       return { error: `no text layer (${visible} characters on ${doc.numPages} page${doc.numPages === 1 ? '' : 's'}): probably a scanned PDF; OCR is not included, so it cannot be quoted` };
     }
     const body = bodyLayout(pages);
-    const read = pages.map((lines) => pageText(lines, body));
+    const carry = { table: null as TableCarry | null };
+    const read = pages.map((lines) => pageText(lines, body, carry));
     keep = options.keepOpen ?? false;
     return {
       text: read.map((p) => p.text).join('\f'),
