@@ -212,13 +212,18 @@ export class PageRenderer {
         }, timeoutMs);
       });
       await Promise.race([rendering.promise, timedOut]);
+      const barred: number[] = [];
       for (const r of rects) {
         const pad = r.h * 0.08;
         context.fillStyle = HIGHLIGHT_FILL;
         context.fillRect((r.x - pad) * scale, (r.y - pad) * scale, (r.w + 2 * pad) * scale, (r.h + 2 * pad) * scale);
-        // A bar in the margin left of each marked line, so that the eye finds it at a glance.
+        // A bar in the margin left of each marked line (one per line: a table row has a rectangle per cell),
+        // so that the eye finds it at a glance.
+        if (barred.some((y) => Math.abs(y - r.y) < r.h / 2)) continue;
+        barred.push(r.y);
+        const left = Math.min(...rects.filter((o) => Math.abs(o.y - r.y) < r.h / 2).map((o) => o.x));
         context.fillStyle = HIGHLIGHT_EDGE;
-        context.fillRect(Math.max(0, (r.x - r.h * 0.7) * scale), r.y * scale, Math.max(2, r.h * 0.2 * scale), r.h * scale);
+        context.fillRect(Math.max(0, (left - r.h * 0.7) * scale), r.y * scale, Math.max(2, r.h * 0.2 * scale), r.h * scale);
       }
       const png = await canvas.encode('png');
       page.cleanup();
