@@ -389,10 +389,7 @@ export function answerPage(question: string, r: Result): number | undefined {
   return pageOf(r, answerSpan(question, r)?.start ?? r.highlights?.[0]?.start ?? r.start);
 }
 
-/** Telegram's limit on a photo's caption. */
-export const CAPTION_LIMIT = 1024;
-
-/** The caption of a page picture: the reference with the page shown, and the report's own title. */
+/** The caption of a page picture: the reference with the page shown, and the report's own title (well within Telegram's 1,024 characters). */
 export function pageCaption(r: Result, page: number, s: Strings, m: Markup): string {
   const title = r.report?.title ?? (cleanHeading(printable(r.title)) || baseName(r.source));
   return [m.code(m.esc(shortRef({ ...r, page }, '', s.page))), m.esc(clip(`《${title.replace(/^《|》$/g, '')}》`, 200))].join('\n');
