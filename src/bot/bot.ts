@@ -11,11 +11,12 @@
 import path from 'node:path';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { limit } from '@grammyjs/ratelimiter';
-import { Bot, type Context, GrammyError, HttpError, InlineQueryResultBuilder, type Transformer } from 'grammy';
+import { Bot, type Context, GrammyError, HttpError, InlineQueryResultBuilder, InputFile, type Transformer } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import type { Config } from '../config.js';
 import type { Searcher } from '../search/searcher.js';
-import type { Answer, ReportId } from '../search/types.js';
+import type { Answer, ReportId, Result } from '../search/types.js';
+import { PageError, PageRenderer } from '../render/page.js';
 import { ReportHeaders } from '../index/report-headers.js';
 import { answerOf } from '../search/answer-span.js';
 import { AnswerStore, type StoredAnswer } from './answers.js';
@@ -23,14 +24,17 @@ import { ChatMemory, compareReports, interpret } from './conversation.js';
 import type { UpdateJournal } from './journal.js';
 import {
   answerKeyboard,
+  answerPage,
   clip,
   decodeButton,
   html,
   itemOf,
+  pageCaption,
   relevantOnly,
   renderComparison,
   renderGreeting,
   renderHelp,
+  renderContext,
   renderNoAnswer,
   renderResult,
   renderSources,
@@ -241,9 +245,26 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     const header = stored.onlySource ? ctx.s.fromReport(stored.onlySource.title) : undefined;
     return {
       text: renderResult(stored.answer, index, { s: ctx.s, markup: html, mode, header }),
-      reply_markup: answerKeyboard(stored.answer, key, index, mode, ctx.s, { sameReport: !stored.onlySource, copy: true }),
+      reply_markup: answerKeyboard(stored.answer, key, index, mode, ctx.s, { sameReport: !stored.onlySource, copy: true, showPage: true }),
     };
   }
+
+  /**
+   * "原文 / Show page": a PDF result's page as a photo, the quote marked and the page of its answer
+   * (caption: the reference and the report's title); any other report's passage in context, as a message.
+   */
+  const pages = new PageRenderer();
+  const showPage = async (ctx: BotContext, question: string, r: Result) => {
+    const page = answerPage(question, r);
+    if (page === undefined) return void (await ctx.reply(renderContext(r, ctx.s, html), { parse_mode: 'HTML', link_preview_options: { is_disabled: true } }));
+    try {
+      const shot = await pages.show(r, searcher.info().generation, page);
+      await ctx.replyWithPhoto(new InputFile(shot.png, `page-${shot.page}.png`), { caption: pageCaption(r, shot.page, ctx.s, html), parse_mode: 'HTML' });
+    } catch (err) {
+      if (!(err instanceof PageError)) throw err;
+      await ctx.reply(ctx.s.pageUnavailable(err.message));
+    }
+  };
 
   /**
    * Searches and replies with the best result (or says plainly that the reports do not answer).
@@ -325,6 +346,14 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     const result = stored?.answer.results[data.index];
     if (!stored || !result) return void (await ctx.answerCallbackQuery({ text: ctx.s.expired, show_alert: true }));
 
+    if (data.action === 'p') {
+      const ran = await withinLimit(ctx, async () => {
+        await ctx.answerCallbackQuery();
+        await showPage(ctx, stored.answer.q, result);
+      });
+      if (!ran) await ctx.answerCallbackQuery().catch(() => {});
+      return;
+    }
     if (data.action === 's') {
       const ran = await withinLimit(ctx, async () => {
         await ctx.answerCallbackQuery(); // stops the button's spinner; the answer comes as a new message

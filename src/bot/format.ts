@@ -188,6 +188,18 @@ export function shortRef(r: Pick<Result, 'source' | 'title' | 'sectionPath' | 'p
   return `〔${who}${section ? ` · ${section}` : ''}${r.page ? ` · ${pageLabel(r.page)}` : ''}〕`;
 }
 
+/**
+ * The page of a cleaned-text offset inside a result's passage (PDF reports), from the page starts search
+ * gave with it; the quote's page when those are absent (an older index), undefined without pages.
+ */
+export function pageOf(r: Pick<Result, 'page' | 'pages'>, offset: number): number | undefined {
+  const pages = r.pages ?? [];
+  if (pages.length === 0) return r.page;
+  let page = pages[0]!.page;
+  for (const p of pages) if (p.start <= offset) page = p.page;
+  return page;
+}
+
 /** The enumerated item ("一是") the answer (else the quote) of a result is in, or ''. */
 export function itemOf(r: Result, span?: AnswerSpan): string {
   const at = (span?.start ?? r.start) - r.passageStart;
@@ -209,7 +221,10 @@ export function copyCitation(r: Result, question: string, s: Strings, max = COPY
   const section = (r.sectionPath ?? []).map((h) => headingNumber(h).replace(/、$/, '')).join('') + itemOf(r, span);
   const title = (r.report?.title ?? (cleanHeading(r.title) || baseName(r.source))).replace(/^《|》$/g, '');
   const quoted = sentenceAround(r.quote, span ? span.start - r.start : 0, span ? span.end - r.start : r.quote.length);
-  const source = s.citeSource(r.report?.issuer ?? '', title, r.report?.date ?? '', section);
+  // The page of the quoted sentence, not of the passage or of the quote's first sentence.
+  const quotedStart = r.start + (span ? r.quote.slice(0, span.start - r.start).search(/[^。！？；!?;]*$/) : 0);
+  const page = pageOf(r, quotedStart);
+  const source = s.citeSource(r.report?.issuer ?? '', title, r.report?.date ?? '', section, page ? s.page(page) : '');
   return s.citeQuote(clip(quoted, Math.max(20, max - source.length - 4))) + source;
 }
 
@@ -294,9 +309,10 @@ export function renderResult(answer: Answer, index: number, opts: RenderOptions)
     ...(span && answerLocal ? [answerLine(m, span)] : []),
     ...(index === 0 && answer.terms?.length ? [m.italic(m.esc(s.terms(answer.terms)))] : []),
   ];
-  const bottom = [
+  // The page cited is the page of the first sentence shown, which may be past the quote's first one.
+  const bottom = (shown: Span) => [
     ...(mode === 'full' ? [m.esc(citation(r))] : []),
-    m.code(m.esc(shortRef(r, itemOf(r, span), s.page))),
+    m.code(m.esc(shortRef({ ...r, page: pageOf(r, shown.start + base) }, itemOf(r, span), s.page))),
     ...(opts.footer ? [m.italic(m.esc(clip(opts.footer, 300)))] : []),
   ];
   // Short view: the quote around the answering clause, that clause in bold. Full view: the passage,
@@ -309,7 +325,8 @@ export function renderResult(answer: Answer, index: number, opts: RenderOptions)
 
   const compose = (w: Span, cutNote = false): string => {
     const body = `${w.start > natural.start || cutBefore ? '…' : ''}${markSpans(m, text, w, bold)}${w.end < natural.end || cutAfter ? '…' : ''}${cutNote ? ` ${m.esc(s.truncated)}` : ''}`;
-    return [...top, m.quote(body, mode === 'full'), ...bottom].join('\n');
+    const firstShown = { start: w.start + (text.slice(w.start, w.end).length - text.slice(w.start, w.end).trimStart().length), end: w.end };
+    return [...top, m.quote(body, mode === 'full'), ...bottom(firstShown)].join('\n');
   };
   const fits = (w: Span, cutNote = false) => compose(w, cutNote).length <= maxLength;
 
@@ -367,6 +384,35 @@ function phoneWindow(text: string, quote: Span, focus: Span): Span {
     start: snap(text, comma >= 0 && from > start ? from + comma + 1 : from, 1),
     end: snap(text, lastComma >= 0 && to < end ? focus.end + lastComma + 1 : to, -1),
   };
+}
+
+/** The page a result's answer is on (its answering clause, else its first answering sentence, else the quote's start). */
+export function answerPage(question: string, r: Result): number | undefined {
+  return pageOf(r, answerOf(question, r)?.start ?? r.highlights?.[0]?.start ?? r.start);
+}
+
+/** The caption of a page picture: the reference with the page shown, and the report's own title (well within Telegram's 1,024 characters). */
+export function pageCaption(r: Result, page: number, s: Strings, m: Markup): string {
+  const title = r.report?.title ?? (cleanHeading(printable(r.title)) || baseName(r.source));
+  return [m.code(m.esc(shortRef({ ...r, page }, '', s.page))), m.esc(clip(`《${title.replace(/^《|》$/g, '')}》`, 200))].join('\n');
+}
+
+/**
+ * The quote where it stands, for a report without pages to show (Word, HTML, text): the heading path,
+ * then the passage — the sentences before and after — with the quoted sentences in bold, and the reference.
+ */
+export function renderContext(r: Result, s: Strings, m: Markup, maxLength = TELEGRAM_TEXT_LIMIT): string {
+  const { text, quote } = locate(r);
+  const path = (r.sectionPath ?? []).map((h) => clip(cleanHeading(printable(h)), 60)).filter(Boolean);
+  const head = [m.bold(m.esc(clip(cleanHeading(printable(r.report?.title ?? r.title)) || baseName(r.source), 100))), ...path.map((h, i) => m.esc(`${'  '.repeat(i)}${h}`))];
+  const ref = m.code(m.esc(shortRef(r, '', s.page)));
+  const room = Math.max(200, maxLength - head.join('\n').length - ref.length - 40);
+  // The passage, cut around the quote if it does not fit (the quote's own length caps what is kept).
+  const spare = Math.max(0, room - (quote.end - quote.start));
+  const from = snap(text, Math.max(0, quote.start - Math.floor(spare / 2)), 1);
+  const to = snap(text, Math.min(text.length, quote.end + Math.ceil(spare / 2)), -1);
+  const body = `${from > 0 ? '…' : ''}${markSpans(m, text, { start: from, end: to }, [quote])}${to < text.length ? '…' : ''}`;
+  return [...head, m.quote(body, false), ref].join('\n');
 }
 
 /** A comparison in one message: each report's answer line (its best sentence's answering clause) and reference. */
@@ -446,8 +492,8 @@ export function renderHelp(s: Strings, m: Markup): string {
 // ---------------------------------------------------------------------------------------------
 // Buttons. Callback data is "<action>:<answer key>:<result index>", e.g. "q:Ab3_x9:2" (≤ 20 bytes).
 
-/** q: show result (short quote), f: show result (full passage), s: all from this report, n: no-op label. */
-export type ButtonAction = 'q' | 'f' | 's' | 'n';
+/** q: show result (short quote), f: show result (full passage), s: all from this report, n: no-op label, p: show the page. */
+export type ButtonAction = 'q' | 'f' | 's' | 'n' | 'p';
 
 export interface ButtonData {
   action: ButtonAction;
@@ -456,7 +502,7 @@ export interface ButtonData {
 }
 
 const KEY_RE = /^[A-Za-z0-9_-]{1,16}$/;
-const DATA_RE = /^([qfsn]):([A-Za-z0-9_-]{1,16}):(\d{1,2})$/;
+const DATA_RE = /^([qfsnp]):([A-Za-z0-9_-]{1,16}):(\d{1,2})$/;
 
 export function encodeButton(d: ButtonData): string {
   if (!KEY_RE.test(d.key) || !Number.isInteger(d.index) || d.index < 0 || d.index > 99) throw new RangeError(`bad button data ${JSON.stringify(d)}`);
@@ -478,6 +524,8 @@ export interface KeyboardOptions {
   sameReport: boolean;
   /** Offer a button that copies the citation (quote, issuer, title, date, section). */
   copy?: boolean;
+  /** Offer "原文 / Show page": the page picture for a PDF, the passage in context otherwise. */
+  showPage?: boolean;
 }
 
 /** Buttons under result `index`: ‹ prev · i/n · next ›, then full passage / short quote and same report. */
@@ -510,6 +558,7 @@ export function answerKeyboard(
   else if (hasMoreContext(r)) more.push(button(s.fullPassage, 'f', index));
   if (opts.sameReport) more.push(button(s.sameReport, 's', index));
   if (opts.copy) more.push({ text: s.copyCitation, copy_text: { text: copyCitation(r, answer.q, s) } });
+  if (opts.showPage) more.push(button(s.showPage, 'p', index));
   if (more.length) rows.push(more);
   return rows.length ? { inline_keyboard: rows } : undefined;
 }

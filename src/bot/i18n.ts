@@ -69,12 +69,18 @@ export interface Strings {
   shortQuote: string;
   sameReport: string;
   copyCitation: string;
+  /** The button that shows the quote where it stands: the page picture (PDF), else the passage in context. */
+  showPage: string;
+  /** The page could not be shown, and why (in the library's words). */
+  pageUnavailable(reason: string): string;
+  /** The terminal wrote the page picture to a file. */
+  pageSaved(page: number, file: string): string;
   /** Above a comparison across reports. */
   comparisonTitle(reports: number): string;
   /** A quote as cited: 「…」 or “…”. */
   citeQuote(quote: string): string;
-  /** What follows the quote in a citation: ——issuer《title》（date）section. Parts may be empty. */
-  citeSource(issuer: string, title: string, date: string, section: string): string;
+  /** What follows the quote in a citation: ——issuer《title》第3页（date）section. Parts may be empty. */
+  citeSource(issuer: string, title: string, date: string, section: string, page?: string): string;
   position(index: number, total: number): string;
   /** Page of a quote in a citation: 第3页 / p. 3. */
   page(n: number): string;
@@ -160,9 +166,12 @@ const zh: Strings = {
   shortQuote: '只看摘录',
   sameReport: '本报告全部结果',
   copyCitation: '复制引用',
+  showPage: '原文',
+  pageUnavailable: (reason) => `无法显示原文页面：${reason}`,
+  pageSaved: (page, file) => `第${page}页（引文已标出）已存为图片：${file}`,
   comparisonTitle: (n) => `${n} 份报告各自的说法：`,
   citeQuote: (q) => `「${q}」`,
-  citeSource: (issuer, title, date, section) => `——${issuer}《${title}》${date ? `（${date}）` : ''}${section}`,
+  citeSource: (issuer, title, date, section, page = '') => `——${issuer}《${title}》${page}${date ? `（${date}）` : ''}${section}`,
   position: (i, n) => `${i}/${n}`,
   page: (n) => `第${n}页`,
   fromReport: (title) => `只看《${title}》：`,
@@ -214,7 +223,7 @@ const zh: Strings = {
     }
   },
   terminalBanner: '报告问答（终端版）。输入问题后回车；/help 查看命令，Ctrl+D 退出。',
-  terminalHelp: '/next 下一条  /prev 上一条  /full 展开全段  /cite 可发表的引用  /sources 收录的报告  /in 地名 问题  只查某地的报告  /lang en  English  /quit 退出\n接着问：“那史村镇呢？”“2022年呢？”“详细点”；比较：“两个镇谁的普法宣传做得多？”',
+  terminalHelp: '/next 下一条  /prev 上一条  /full 展开全段  /cite 可发表的引用  /page 原文页面（PDF 存为图片）  /sources 收录的报告  /in 地名 问题  只查某地的报告  /lang en  English  /quit 退出\n接着问：“那史村镇呢？”“2022年呢？”“详细点”；比较：“两个镇谁的普法宣传做得多？”',
   terminalFooter: (i, n, full) => `第 ${i}/${n} 条${i < n ? ' · /next 下一条' : ''}${i > 1 ? ' · /prev 上一条' : ''} · /full ${full ? '只看摘录' : '展开全段'} · /cite 引用`,
   terminalNoPrevious: '先问一个问题。',
 };
@@ -274,9 +283,12 @@ const en: Strings = {
   shortQuote: 'Short quote',
   sameReport: 'All from this report',
   copyCitation: 'Copy citation',
+  showPage: 'Show page',
+  pageUnavailable: (reason) => `Cannot show the page: ${reason}`,
+  pageSaved: (page, file) => `Page ${page}, the quote marked, saved as a picture: ${file}`,
   comparisonTitle: (n) => `What each of the ${n} reports says:`,
   citeQuote: (q) => `“${q}”`,
-  citeSource: (issuer, title, date, section) => ` — ${[issuer, `《${title}》`].filter(Boolean).join(', ')}${date ? ` (${date})` : ''}${section ? `, ${section}` : ''}`,
+  citeSource: (issuer, title, date, section, page = '') => ` — ${[issuer, `《${title}》`].filter(Boolean).join(', ')}${page ? `, ${page}` : ''}${date ? ` (${date})` : ''}${section ? `, ${section}` : ''}`,
   position: (i, n) => `${i}/${n}`,
   page: (n) => `p. ${n}`,
   fromReport: (title) => `Only from “${title}”:`,
@@ -329,7 +341,7 @@ const en: Strings = {
     }
   },
   terminalBanner: 'Report Q&A (terminal). Type a question and press Enter; /help lists commands, Ctrl+D quits.',
-  terminalHelp: '/next next result  /prev previous  /full whole passage  /cite citation to publish  /sources reports  /in PLACE QUESTION  one place only  /lang zh  中文  /quit quit\nFollow up: "What about Shicun?", "2022?", "more"; compare: "Which town held more legal talks?"',
+  terminalHelp: '/next next result  /prev previous  /full whole passage  /cite citation to publish  /page the page itself (PDF: saved as a picture)  /sources reports  /in PLACE QUESTION  one place only  /lang zh  中文  /quit quit\nFollow up: "What about Shicun?", "2022?", "more"; compare: "Which town held more legal talks?"',
   terminalFooter: (i, n, full) =>
     `Result ${i} of ${n}${i < n ? ' · /next for more' : ''}${i > 1 ? ' · /prev to go back' : ''} · /full for ${full ? 'the short quote' : 'the whole passage'} · /cite`,
   terminalNoPrevious: 'Ask a question first.',

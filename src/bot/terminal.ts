@@ -7,15 +7,17 @@
  * technical detail (why a file could not be read, failures) goes to the log, never into the chat.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Config } from '../config.js';
 import { addReport, removeReport, ReportError } from '../index/reports.js';
 import { ReportHeaders } from '../index/report-headers.js';
+import { PageError, PageRenderer } from '../render/page.js';
 import type { Searcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
 import { ChatMemory, compareReports, interpret } from './conversation.js';
-import { copyCitation, plainMarkup, relevantOnly, renderComparison, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
+import { answerPage, copyCitation, plainMarkup, relevantOnly, renderContext, renderComparison, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
 import { progressBar } from '../cli/progress.js';
 import { envLang, type Lang, stringsFor } from './i18n.js';
 import { RefusalHelper } from './refusal-help.js';
@@ -32,7 +34,10 @@ export interface TerminalOptions {
 }
 
 /** Commands the terminal knows; any other /word is answered with "unknown command", not searched. */
-const COMMANDS = new Set(['add', 'remove', 'quit', 'exit', 'help', 'start', 'sources', 'next', 'prev', 'full', 'cite', 'in', 'ask', 'lang']);
+const COMMANDS = new Set(['add', 'remove', 'quit', 'exit', 'help', 'start', 'sources', 'next', 'prev', 'full', 'cite', 'in', 'ask', 'lang', 'page']);
+
+/** Where /page writes its pictures. */
+export const PAGES_DIR = path.join(os.tmpdir(), 'report-quote-bot-pages');
 
 export async function runTerminal(searcher: Searcher, config: Config, opts: TerminalOptions = {}): Promise<void> {
   const input = opts.input ?? process.stdin;
@@ -50,6 +55,7 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
   const memory = new ChatMemory(config.bot.conversationTtlMs, 1);
   const headers = new ReportHeaders(config.indexDir);
   const refusals = new RefusalHelper(config.indexDir);
+  const pages = new PageRenderer();
   const show = () => {
     if (!current) return say(s.terminalNoPrevious);
     const { answer, index, mode } = current;
@@ -137,6 +143,23 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
         if (current) current.mode = current.mode === 'full' ? 'quote' : 'full';
         show();
         return true;
+      case '/page': {
+        const r = current?.answer.results[current.index];
+        if (!current || !r) return (say(s.terminalNoPrevious), true);
+        const page = answerPage(current.answer.q, r);
+        if (page === undefined) return (say(renderContext(r, s, m, Infinity)), true);
+        try {
+          const shot = await pages.show(r, searcher.info().generation, page);
+          fs.mkdirSync(PAGES_DIR, { recursive: true });
+          const file = path.join(PAGES_DIR, `${path.basename(r.source, path.extname(r.source))}-p${shot.page}-${r.start}.png`);
+          fs.writeFileSync(file, shot.png);
+          say(s.pageSaved(shot.page, file));
+        } catch (err) {
+          if (!(err instanceof PageError)) throw err;
+          say(s.pageUnavailable(err.message));
+        }
+        return true;
+      }
       case '/cite': {
         const r = current?.answer.results[current.index];
         say(current && r ? copyCitation(r, current.answer.q, s) : s.terminalNoPrevious);

@@ -13,11 +13,13 @@ import { IndexError } from '../index/store.js';
 import { answerOf } from '../search/answer-span.js';
 import { openSearcher, type Searcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
+import { PageError, PageRenderer, type QuoteRect } from '../render/page.js';
 import { parseCommandLine, SHARED_HELP, UsageError } from './options.js';
 
 const HELP = `usage: npm run ask -- [options] "question"
        npm run -s ask -- --json --stdin < questions.jsonl
   --json         one JSON line per question (the machine contract)
+  --rects        with --json: the glyph boxes of each PDF quote (rects: page and x, y, w, h in PDF units from the page's top left)
   --stdin        read questions from standard input (JSON Lines with "q" and optional "id", or plain lines)
   -k N           results per question (default 5)
 ${SHARED_HELP}`;
@@ -50,8 +52,10 @@ export interface JsonResult {
   answer?: string;
   answerStart?: number;
   answerEnd?: number;
-  /** The page the quote starts on, for reports with pages (PDF); absent otherwise. */
+  /** The page of the quote's first sentence, for reports with pages (PDF); absent otherwise. */
   page?: number;
+  /** With --rects, for a PDF: where the quote is drawn, one rectangle per printed line (PDF units from the page's top left). */
+  rects?: QuoteRect[];
 }
 
 export function toJson(id: unknown, answer: Answer): JsonAnswer {
@@ -114,6 +118,7 @@ export function parseInputLine(line: string): { id: unknown; q: string } | null 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals, config } = await parseCommandLine(argv, {
     json: { type: 'boolean' },
+    rects: { type: 'boolean' },
     stdin: { type: 'boolean' },
     k: { type: 'string', short: 'k' },
   });
@@ -131,9 +136,23 @@ export async function main(argv: string[]): Promise<number> {
   if (status.status === 'stale') process.stderr.write(`warning: the index is stale (${status.reason}); run \`npm run ingest\` to update it\n`);
   const searcher: Searcher = await openSearcher(config);
 
+  const pages = new PageRenderer();
   const answerOne = async (id: unknown, q: string) => {
     const answer = await searcher.search(q, { k });
-    process.stdout.write((values.json ? JSON.stringify(toJson(id, answer)) : toText(answer) + '\n') + '\n');
+    if (!values.json) return void process.stdout.write(toText(answer) + '\n\n');
+    const json = toJson(id, answer);
+    if (values.rects) {
+      for (const [i, r] of answer.results.entries()) {
+        if (r.page === undefined) continue;
+        try {
+          json.results[i]!.rects = await pages.rects(r, [{ start: r.start, end: r.end }], searcher.info().generation);
+        } catch (err) {
+          if (!(err instanceof PageError)) throw err;
+          process.stderr.write(`warning: no rects for ${r.source}: ${err.message}\n`);
+        }
+      }
+    }
+    process.stdout.write(JSON.stringify(json) + '\n');
   };
   if (!values.stdin) {
     await answerOne(null, question);

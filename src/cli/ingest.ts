@@ -4,10 +4,17 @@ import { parseCommandLine, SHARED_HELP } from './options.js';
 import { progressBar } from './progress.js';
 import { envLang } from '../bot/i18n.js';
 
+/** Duplicates named in the summary line; more are counted (each has its own warning line above). */
+const MAX_TWINS_NAMED = 5;
+
 export function summaryLine(s: IngestSummary): string {
   const what = s.changed ? `${s.embedded} embedded, ${s.reused} reused` : 'up to date, nothing to do';
   const skipped = s.skipped.length ? `, ${s.skipped.length} skipped` : '';
-  return `ingest: ${s.files} files, ${s.passages} passages (${what}${skipped}) in ${s.seconds.toFixed(1)} s [model ${s.model}]`;
+  // A report found twice (two formats, two folders) is named: which copy was left out, and for which.
+  const twins = s.skipped.flatMap((x) => (/^duplicate of /.test(x.reason) ? [`${x.file} (${x.reason})`] : []));
+  const shown = twins.length > MAX_TWINS_NAMED ? [...twins.slice(0, MAX_TWINS_NAMED), `${twins.length - MAX_TWINS_NAMED} more`] : twins;
+  const same = twins.length ? `; indexed once, copy skipped: ${shown.join(', ')}` : '';
+  return `ingest: ${s.files} files, ${s.passages} passages (${what}${skipped}) in ${s.seconds.toFixed(1)} s [model ${s.model}]${same}`;
 }
 
 export async function main(argv: string[]): Promise<number> {

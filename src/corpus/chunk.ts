@@ -8,7 +8,7 @@ import type { Heading } from './headings.js';
 import { isHeaderLine, isSignatureLine } from './report-header.js';
 
 /** Bump when passages would come out differently: the index is then rebuilt. */
-export const CHUNKER_VERSION = 6;
+export const CHUNKER_VERSION = 7;
 
 export const PASSAGE_MIN_CHARS = 150;
 export const PASSAGE_MAX_CHARS = 400;

@@ -8,6 +8,7 @@
  * zero-width and control characters, markdown markers. It never rewrites the words themselves.
  */
 import { type Heading, parseHeading } from './headings.js';
+import { isHeaderLine } from './report-header.js';
 
 export interface Block {
   kind: 'heading' | 'para';
@@ -37,6 +38,18 @@ export function pageAt(pageStarts: readonly number[], offset: number): number | 
   let page = 0;
   while (page < pageStarts.length && pageStarts[page]! <= offset) page++;
   return Math.max(1, page);
+}
+
+/**
+ * The pages a span of the cleaned text is on: where each starts inside the span (the first at `start`),
+ * so that the page of any offset in it can be told without the whole report. Empty without pages.
+ */
+export function pagesWithin(pageStarts: readonly number[], start: number, end: number): { start: number; page: number }[] {
+  const first = pageAt(pageStarts, start);
+  if (first === undefined) return [];
+  const pages = [{ start, page: first }];
+  for (let n = first; n < pageStarts.length && pageStarts[n]! < end; n++) pages.push({ start: pageStarts[n]!, page: n + 1 });
+  return pages;
 }
 
 /** A cleaned line: its characters and where each came from in the raw text. */
@@ -167,11 +180,16 @@ export function cleanReport(raw: string): CleanedReport {
   type Pending = { kind: 'heading' | 'para'; chars: string[]; src: number[]; heading?: Heading };
   const pending: Pending[] = [];
   let open: Pending | null = null;
+  // Above the body (before its first heading or finished sentence), a line that is a whole header line —
+  // a long title, an addressee — stands alone: "关于…的报告" is not run into "中共临川县委、…：" below it.
+  let inHeader = true;
   for (const line of lines) {
     if (line.chars.length === 0) continue;
     const text = line.chars.join('');
+    if (inHeader && open && /[。！？!?]/.test(open.chars.join(''))) inHeader = false;
     const heading = parseHeading(text, line.markdownLevel);
     if (heading) {
+      inHeader = false;
       open = null;
       pending.push({ kind: 'heading', chars: line.chars.slice(0, heading.length), src: line.src.slice(0, heading.length), heading });
       let rest = heading.length;
@@ -180,7 +198,7 @@ export function cleanReport(raw: string): CleanedReport {
         open = { kind: 'para', chars: line.chars.slice(rest), src: line.src.slice(rest) };
         pending.push(open);
       }
-    } else if (open && !LINE_END.test(open.chars.join('')) && open.chars.length >= MIN_JOINABLE_CHARS) {
+    } else if (open && !LINE_END.test(open.chars.join('')) && open.chars.length >= MIN_JOINABLE_CHARS && !(inHeader && isHeaderLine(open.chars.join('')))) {
       // Join without a space between Chinese characters, with one between Latin words. A number
       // broken over two lines of Chinese text (which line breaking allows there) is joined back, and so is
       // a word hyphenated at the line end (the hyphen stays: it may be part of the word).

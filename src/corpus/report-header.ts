@@ -1,5 +1,5 @@
 /**
- * A report's own title, issuing body and date, read from its text: the lines above the body
+ * A report's own title, issuing body, addressee and date, read from its text: the lines above the body
  * (issuer, title, addressee "中共博爱县委、博爱县人民政府：") and the signature below it
  * (issuer, "2023年12月28日"). These lines are the report's metadata, not its content: the chunker
  * keeps them out of the passages that answer questions, and citations use them.
@@ -11,6 +11,8 @@ export interface ReportHeader {
   title?: string;
   /** Who issued it: 柏山镇人民政府 (from the header, else the signature). */
   issuer?: string;
+  /** To whom it is addressed, without the colon: 中共博爱县委、博爱县人民政府. */
+  addressee?: string;
   /** The date it was signed, as written: 2023年1月28日. */
   date?: string;
 }
@@ -43,8 +45,8 @@ export function isMetadataText(text: string): boolean {
 }
 
 /**
- * Reads the header from a cleaned report's lines: title and issuer from its first lines, issuer and
- * date from its last ones. Anything not found stays unset (citations fall back to the file name).
+ * Reads the header from a cleaned report's lines: title, issuer and addressee from its first lines,
+ * issuer and date from its last ones. Anything not found stays unset (citations fall back to the file name).
  */
 export function readReportHeader(text: string): ReportHeader {
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
@@ -55,6 +57,8 @@ export function readReportHeader(text: string): ReportHeader {
   if (title) header.title = title.replace(/\s+(?=[\u4e00-\u9fff\d])|(?<=[\u4e00-\u9fff\d])\s+/g, '');
   const issuer = head.find((l) => ISSUER_LINE.test(l)) ?? [...tail].reverse().find((l) => ISSUER_LINE.test(l));
   if (issuer) header.issuer = issuer;
+  const addressee = head.find((l) => ADDRESSEE_LINE.test(l) && !TITLE_LINE.test(l) && headingLabel(l) === '');
+  if (addressee) header.addressee = addressee.replace(/[：:]$/, '');
   const date = [...tail].reverse().find((l) => DATE_LINE.test(l));
   if (date) header.date = date.replace(/\s+/g, '');
   return header;

@@ -13,6 +13,7 @@ import { type CleanedReport, cleanReport } from '../corpus/clean.js';
 import { printable } from '../corpus/display.js';
 import { listCorpusFiles, type LoadedReport, readReport, type SkippedFile, sha256, skippedAs, titleOf } from '../corpus/load.js';
 import { readReportHeader } from '../corpus/report-header.js';
+import { SAME_REPORT_SIMILARITY, similarity, sketchText, type TextSketch } from '../corpus/same-report.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { buildEnglishBridge } from '../search/english.js';
 import { LexicalBuilder } from '../search/lexical.js';
@@ -89,27 +90,33 @@ async function readCorpus(config: Config): Promise<{ reports: LoadedReport[]; sk
 }
 
 /**
- * Cleans every report. The same report twice is indexed once: same cleaned text, whatever the bytes,
- * encoding or format (a GBK and a UTF-8 copy, or the PDF and the Word file of one report). The older
- * file is kept, so a copy added later is the one skipped.
+ * Cleans every report. The same report twice is indexed once: the same text by its letters and digits
+ * (same-report.ts), whatever the bytes, encoding, format or folder (a GBK and a UTF-8 copy, the PDF and
+ * the text of one report, one report in two folders of the corpus). The older file is kept (on a tie,
+ * the first in folder order), so a copy added later is the one skipped, named with the one kept.
  */
 function cleanCorpus(loaded: LoadedReport[], skipped: SkippedFile[]): CleanReport[] {
-  const read: { report: CleanReport; key: string }[] = [];
+  const read: { report: CleanReport; sketch: TextSketch; order: number }[] = [];
   for (const r of loaded) {
     const cleaned = cleanReport(r.text);
     if (!/\S/.test(cleaned.text)) {
       skipped.push(skippedAs(r, 'no text (only page numbers or markup)', 'no-text'));
       continue;
     }
-    read.push({ report: { ...r, cleaned }, key: sha256(cleaned.text.replace(/\s+/g, '')) });
+    read.push({ report: { ...r, cleaned }, sketch: sketchText(cleaned.text), order: read.length });
   }
-  const keeper = new Map<string, CleanReport>();
-  for (const { report, key } of [...read].sort((x, y) => x.report.mtimeMs - y.report.mtimeMs)) if (!keeper.has(key)) keeper.set(key, report);
+  const kept: typeof read = [];
+  const duplicateOf = new Map<CleanReport, CleanReport>();
+  for (const r of [...read].sort((x, y) => x.report.mtimeMs - y.report.mtimeMs || x.order - y.order)) {
+    const twin = kept.find((k) => similarity(k.sketch, r.sketch) >= SAME_REPORT_SIMILARITY);
+    if (twin) duplicateOf.set(r.report, twin.report);
+    else kept.push(r);
+  }
   const reports: CleanReport[] = [];
-  for (const { report, key } of read) {
-    const kept = keeper.get(key)!;
-    if (kept === report) reports.push(report);
-    else skipped.push(skippedAs(report, `duplicate of ${kept.source}`, 'duplicate', kept.source));
+  for (const { report } of read) {
+    const twin = duplicateOf.get(report);
+    if (!twin) reports.push(report);
+    else skipped.push(skippedAs(report, `duplicate of ${twin.corpusDir === report.corpusDir ? twin.source : path.join(path.basename(twin.corpusDir), twin.source)}`, 'duplicate', twin.source));
   }
   return reports;
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Span } from '../corpus/chunk.js';
-import { pageAt } from '../corpus/clean.js';
+import { pageAt, pagesWithin } from '../corpus/clean.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { DenseIndex, exactSearch } from '../index/hnsw.js';
 import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, VectorFile, verifyGeneration, verifyPassageStore } from '../index/store.js';
@@ -463,7 +463,7 @@ class IndexSearcher implements Searcher {
       passageEnd: p.end,
       passageId: c.id,
       ...(span ? { answer: span } : {}),
-      ...(doc.pageStarts ? { page: pageAt(doc.pageStarts, quote.start) } : {}),
+      ...(doc.pageStarts ? { page: pageAt(doc.pageStarts, quote.start), pages: pagesWithin(doc.pageStarts, p.start, p.end) } : {}),
     };
   }
 }

@@ -32,13 +32,15 @@ export interface Result {
   passageEnd: number;
   /** Passage id in the index (stable while the index is unchanged). */
   passageId: number;
-  /** The page the quote starts on, for reports with pages (PDF). */
+  /** The page of the quote's first sentence, for reports with pages (PDF). */
   page?: number;
   /**
    * The answer line: the clause that answers, verbatim, from the sentence the second stage chose, with
    * the part the question asks for (figure, date, place) to bold. Decided here, only rendered by chats.
    */
   answer?: AnswerSpan;
+  /** For reports with pages: where each page the passage is on starts in it (cleaned-text offsets), for the page of any sentence shown. */
+  pages?: { start: number; page: number }[];
   /** The report's own title, issuer and date (set by ReportHeaders for citations; absent in older indexes). */
   report?: ReportHeader;
 }

@@ -51,6 +51,10 @@ test('npm run bench -- --quick writes the expected figures', { timeout: 180_000 
       assert.ok(b.points.every((p: any) => p.recall >= 0 && p.recall <= 1 && isLatency(p.latencyMs)));
       assert.ok(b.indexFileMb > 0 && b.buildSeconds > 0);
     }
+    // Show page: a 4-page PDF's page 3 drawn once and then from the cache, within the pixel bound.
+    const sp = fig.showPage;
+    assert.ok(sp && sp.pages === 4 && sp.page === 3 && Math.max(sp.width, sp.height) <= 1280, JSON.stringify(sp));
+    assert.ok(isNum(sp.firstMs) && isNum(sp.cachedMs) && sp.cachedMs < sp.firstMs && isNum(sp.extraRssMb) && sp.peakRssMb > 0);
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }

@@ -122,9 +122,14 @@ describe("a report's metadata lines", () => {
       for (const ch of chunks.slice(0, -1)) assert.doesNotMatch(c.text.slice(ch.start, ch.end), /\d{4}年\d{1,2}月\d{1,2}日$/);
     });
   }
-  it('reads title, issuer and date from the text, not the file name', () => {
+  it('reads title, issuer, addressee and date from the text, not the file name', () => {
     const baishan = seeds.find((s) => s.name.startsWith('柏山'))!;
-    assert.deepEqual(readReportHeader(cleanReport(baishan.raw).text), { title: '关于2023年法治政府建设情况的报告', issuer: '柏山镇人民政府', date: '2023年1月28日' });
+    assert.deepEqual(readReportHeader(cleanReport(baishan.raw).text), {
+      title: '关于2023年法治政府建设情况的报告',
+      issuer: '柏山镇人民政府',
+      addressee: '中共博爱县委、博爱县人民政府',
+      date: '2023年1月28日',
+    });
     const shicun = seeds.find((s) => s.name.startsWith('史村'))!;
     assert.deepEqual(readReportHeader(cleanReport(shicun.raw).text), { title: '史村镇2023年度法治政府建设报告', issuer: '史村镇人民政府', date: '2023年12月28日' });
     assert.deepEqual(readReportHeader('一、总体情况\n全年完成投资5亿元。'), {});

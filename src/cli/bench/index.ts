@@ -26,6 +26,7 @@ import { benchPaths } from './paths.js';
 import type { PeerFigures } from './peer.js';
 import { loadEval, scoreAnswers, timeQuestions, type EvalItem, type QualityFigures, type RankedAnswer } from './quality.js';
 import { scaleOptionsFromFlags, type ScaleFigures } from './scale.js';
+import type { ShowPageFigures } from './show-page.js';
 import { MB, round, type LatencySummary } from './stats.js';
 
 export interface BenchFlags {
@@ -78,6 +79,8 @@ export interface BenchFigures {
   corpora: CorpusFigures[];
   embedBatchSweep: { batchSize: number; passages: number; msPerPassage: number }[];
   scale?: ScaleFigures;
+  /** "Show page" on a 4-page PDF, in its own process. */
+  showPage?: ShowPageFigures & { peakRssMb: number };
 }
 
 /** Query passes over the dev set for latency percentiles (after one warm-up pass). */
@@ -216,8 +219,12 @@ export async function runBench(flags: BenchFlags): Promise<BenchFigures> {
       scale = (await runChild<ScaleFigures>('scale', scaleOptionsFromFlags({ quick, 'scale-1m': flags.scale1m }), log)).figures;
     }
 
+    log('show page (a 4-page PDF, quote marked)…');
+    const shown = await runChild<ShowPageFigures>('showpage', {}, log);
+    const showPage = { ...shown.figures, peakRssMb: shown.maxRssMb };
+
     const { log: _log, ...flagValues } = flags;
-    return { flags: flagValues, model: corpora[0]!.model, corpora, embedBatchSweep, scale };
+    return { flags: flagValues, model: corpora[0]!.model, corpora, embedBatchSweep, scale, showPage };
   } finally {
     if (tmpRoot) fs.rmSync(tmpRoot, { recursive: true, force: true });
   }

@@ -99,6 +99,17 @@ export function benchSections(fig: BenchFigures): [string, string][] {
       `Embedding cost per passage by batch size (${fig.model.id}, ${fig.embedBatchSweep[0]?.passages ?? 0} passages sampled across the corpus)`,
       formatTable(['batch', 'ms/passage'], fig.embedBatchSweep.map((b) => [b.batchSize, b.msPerPassage])),
     ],
+    ...(fig.showPage
+      ? [
+          [
+            'Show page (a PDF page drawn with the quote marked, in its own process; targets ≤ 1500 ms first, ≤ 100 ms cached, ≤ 150 MB extra)',
+            formatTable(
+              ['report', 'page', 'pixels', 'PNG KB', 'first ms', 'cached ms', 'extra RSS MB', 'peak extra MB'],
+              [[fig.showPage.report, `${fig.showPage.page} of ${fig.showPage.pages}`, `${fig.showPage.width}×${fig.showPage.height}`, fig.showPage.pngKb, fig.showPage.firstMs, fig.showPage.cachedMs, fig.showPage.extraRssMb, fig.showPage.peakExtraRssMb]],
+            ),
+          ] as [string, string],
+        ]
+      : []),
     ...(fig.scale ? [['Scale: HNSW alone on synthetic normalized vectors (R@k = recall against exact search)', formatScale(fig.scale)] as [string, string]] : []),
   ];
 }

@@ -1,8 +1,9 @@
 /**
  * What telegram-test-api lacks for documents: the Bot API's getFile method and its file downloads
- * (`/file/bot<token>/<file_path>`). A small HTTP server in front of the emulator answers those two from
- * files the test put here, and passes every other request through to the emulator unchanged; the bot
- * under test gets this server's address as BOT_API_ROOT, like a real Bot API server.
+ * (`/file/bot<token>/<file_path>`), and sendPhoto with an uploaded picture (multipart/form-data, as
+ * grammY sends an InputFile). A small HTTP server in front of the emulator answers those from files the
+ * test put here (and keeps the photos sent), and passes every other request through to the emulator
+ * unchanged; the bot under test gets this server's address as BOT_API_ROOT, like a real Bot API server.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,8 +22,19 @@ export interface SentDocument {
 /** Telegram's getFile limit for bots. */
 const DOWNLOAD_LIMIT = 20 * 1024 * 1024;
 
+/** A photo the bot sent. */
+export interface SentPhoto {
+  chatId: string;
+  caption?: string;
+  parseMode?: string;
+  fileName: string;
+  data: Buffer;
+}
+
 export class FileEndpoints {
   private readonly files = new Map<string, { path: string; data: Buffer; endless?: boolean }>();
+  /** Photos the bot sent, oldest first. */
+  readonly photos: SentPhoto[] = [];
   /** Bytes sent by downloads of endless files (see putEndless), so far. */
   endlessBytesSent = 0;
   /** getFile and download requests seen, in order ("getFile <id>", "download <path>"). */
@@ -81,6 +93,19 @@ export class FileEndpoints {
       if (file.data.length > DOWNLOAD_LIMIT) return json(400, { ok: false, error_code: 400, description: 'Bad Request: file is too big' });
       return json(200, { ok: true, result: { file_id: params.file_id, file_unique_id: `u-${params.file_id}`, file_size: file.data.length, file_path: file.path } });
     }
+    if (/^\/bot[^/]+\/sendPhoto$/.test(url.pathname)) {
+      const form = multipart(body, req.headers['content-type'] ?? '');
+      // grammY sends the picture as a part of its own, named in the field: photo=attach://<part name>.
+      const field = form.get('photo')?.data.toString('utf8') ?? '';
+      const photo = field.startsWith('attach://') ? form.get(field.slice('attach://'.length)) : form.get('photo');
+      const chatId = form.get('chat_id')?.data.toString('utf8');
+      if (!chatId || !photo?.fileName) return json(400, { ok: false, error_code: 400, description: 'Bad Request: there is no photo in the request' });
+      const caption = form.get('caption')?.data.toString('utf8');
+      const parseMode = form.get('parse_mode')?.data.toString('utf8');
+      this.photos.push({ chatId, fileName: photo.fileName, data: photo.data, ...(caption !== undefined ? { caption } : {}), ...(parseMode ? { parseMode } : {}) });
+      const id = `photo${this.photos.length}`;
+      return json(200, { ok: true, result: { message_id: 100000 + this.photos.length, date: Math.floor(Date.now() / 1000), chat: { id: Number(chatId), type: 'private' }, photo: [{ file_id: id, file_unique_id: `u-${id}`, width: 1, height: 1 }], ...(caption !== undefined ? { caption } : {}) } });
+    }
     const download = /^\/file\/bot[^/]+\/(.+)$/.exec(url.pathname);
     if (download) {
       this.requests.push(`download ${download[1]}`);
@@ -111,4 +136,28 @@ export class FileEndpoints {
     res.on('close', () => res.destroy());
     more();
   }
+}
+
+/** The parts of a multipart/form-data body by name (RFC 7578): each part's bytes, and its file name if it is a file. */
+function multipart(body: Buffer, contentType: string): Map<string, { data: Buffer; fileName?: string }> {
+  const parts = new Map<string, { data: Buffer; fileName?: string }>();
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+  if (!boundary) return parts;
+  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+  let at = body.indexOf(delimiter);
+  while (at >= 0) {
+    const from = at + delimiter.length + 2; // past the delimiter and its CRLF
+    const next = body.indexOf(delimiter, from);
+    if (next < 0) break;
+    const part = body.subarray(from, next - 2); // without the CRLF before the next delimiter
+    const split = part.indexOf('\r\n\r\n');
+    if (split >= 0) {
+      const head = part.subarray(0, split).toString('utf8');
+      const name = /[;\s]name="?([^";\r\n]*)"?/i.exec(head)?.[1];
+      const fileName = /filename="?([^";\r\n]*)"?/i.exec(head)?.[1];
+      if (name !== undefined) parts.set(name, { data: Buffer.from(part.subarray(split + 4)), ...(fileName !== undefined ? { fileName } : {}) });
+    }
+    at = next;
+  }
+  return parts;
 }
