@@ -146,6 +146,8 @@ export function answerSpan(question: string, r: Pick<Result, 'quote' | 'start' |
     // sentence, however many of the question's words that clause repeats.
     if (kind === 'number' && unit) score += figureWithUnit(c.text, unit) ? 1.5 : evidence(kind, c.text) ? 0.5 : 0;
     else if (evidence(kind, c.text)) score += 1;
+    // A bare number (a table cell read as "参与人数1200") answers too, a little less surely than one with its unit.
+    else if (kind === 'number' && /\d{2,}(?![\d.,年月日号])/.test(c.text)) score += 0.8;
     if (hasHighlights && inHighlight(c)) score += 0.3;
     return score;
   };
