@@ -419,10 +419,10 @@ class IndexSearcher implements Searcher {
   private async sentenceDense(sentences: SentenceView[], vector: Float32Array | undefined): Promise<void> {
     if (!vector) return;
     const key = (x: SentenceView) => `${x.passage}:${x.start}`;
+    if (this.sentenceVectors.size + sentences.length > SENTENCE_CACHE_SIZE) this.sentenceVectors.clear();
     const missing = sentences.filter((x) => !this.sentenceVectors.has(key(x)));
     if (missing.length) {
       const embedded = await this.embedder.embedPassages(missing.map((x) => x.text));
-      if (this.sentenceVectors.size + missing.length > SENTENCE_CACHE_SIZE) this.sentenceVectors.clear();
       missing.forEach((x, i) => this.sentenceVectors.set(key(x), embedded[i]!));
     }
     for (const x of sentences) {

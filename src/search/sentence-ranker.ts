@@ -197,13 +197,13 @@ export interface RankerModel {
   scale: number[];
   weights: number[];
   /** The caveat: logistic model of "rank 1 is right" over CAVEAT_FEATURES, and the probability below which the answer is caveated. */
-  caveat: { features: string[]; weights: number[]; threshold: number };
+  caveat: { features: string[]; mean: number[]; scale: number[]; weights: number[]; threshold: number };
   /** How it was fitted (figures of held-out folds), for people. */
   fitted?: Record<string, unknown>;
 }
 
 /** Evidence about the winner for the caveat model. */
-export const CAVEAT_FEATURES = ['bias', 'top_prob', 'margin', 's_cov', 'p_cov', 's_dense', 'p_dense', 'type_match', 'english', 'named'] as const;
+export const CAVEAT_FEATURES = ['bias', 'top_prob', 'margin', 's_cov', 'p_cov', 's_dense', 'p_dense', 'p_fused', 'p_rank', 'p_agree', 'type_match', 'unit_missing', 'english', 'named'] as const;
 
 export function linearScore(model: Pick<RankerModel, 'mean' | 'scale' | 'weights'>, x: number[]): number {
   let z = 0;
@@ -223,13 +223,27 @@ export function caveatFeatures(probs: number[], scores: number[], winner: number
   const sorted = [...scores].sort((a, b) => b - a);
   const at = (name: FeatureName) => x[FEATURES.indexOf(name)]!;
   const typeMatch = Math.max(at('t_figure'), at('t_unit'), at('t_date'), at('t_who'), at('t_where'), at('t_list'), at('t_how'), at('t_why'));
-  return [1, probs[winner]!, sorted.length > 1 ? sorted[0]! - sorted[1]! : 5, at('s_cov'), at('p_cov'), at('s_dense'), at('p_dense'), typeMatch, english ? 1 : 0, named ? 1 : 0];
+  return [
+    1,
+    probs[winner]!,
+    sorted.length > 1 ? Math.min(sorted[0]! - sorted[1]!, 5) : 5,
+    at('s_cov'),
+    at('p_cov'),
+    at('s_dense'),
+    at('p_dense'),
+    at('p_fused'),
+    at('p_rank'),
+    at('p_agree'),
+    typeMatch,
+    at('t_unit_missing'),
+    english ? 1 : 0,
+    named ? 1 : 0,
+  ];
 }
 
-export function caveatProbability(model: RankerModel, c: number[]): number {
-  let z = 0;
-  for (let j = 0; j < c.length; j++) z += model.caveat.weights[j]! * c[j]!;
-  return 1 / (1 + Math.exp(-z));
+/** Probability that the first answer is right (the caveat model, on standardized evidence). */
+export function caveatProbability(model: Pick<RankerModel, 'caveat'>, c: number[]): number {
+  return 1 / (1 + Math.exp(-linearScore(model.caveat, c)));
 }
 
 export const RANKER_FILE = path.join(PROJECT_ROOT, 'data', 'ranker.json');

@@ -24,7 +24,7 @@ import { loadConfig } from '../../src/config.js';
 import { loadEmbedder } from '../../src/embed/embedder.js';
 import { answerLineHit, type EvalQuestion, firstHit, isQuestionDoc, readQuestions, squeeze } from '../../src/cli/eval.js';
 import { openSearcher, type Searcher } from '../../src/search/searcher.js';
-import { CAVEAT_FEATURES, FEATURES, type RankerModel, RANKER_FILE } from '../../src/search/sentence-ranker.js';
+import { CAVEAT_FEATURES, caveatProbability, FEATURES, type RankerModel, RANKER_FILE } from '../../src/search/sentence-ranker.js';
 import type { Answer } from '../../src/search/types.js';
 import { fitLogistic, fitRanker, groupFolds, type RankGroup, standardizer, thresholdFor } from './fit.js';
 
@@ -95,27 +95,36 @@ async function main() {
   const rightOf = (h: (typeof heldOut)[number]) => h.row.question.doc !== null && firstHit(h.row.question, h.answer) === 1;
   const caveatFolds = groupFolds(scored.map((h) => h.row.report), FOLDS);
   const heldOutProbability = new Map<(typeof heldOut)[number], number>();
+  const rightLabels = (hs: typeof scored) => hs.map((h) => (rightOf(h) ? 1 : 0));
   for (let f = 0; f < FOLDS; f++) {
     const train = scored.filter((_, i) => caveatFolds[i] !== f);
-    const w = fitLogistic(train.map((h) => h.caveat), train.map((h) => (rightOf(h) ? 1 : 0)));
-    const probs = train.map((h) => sigmoid(dotv(w, h.caveat)));
-    const threshold = thresholdFor(probs, train.map(rightOf), CONFIDENT_PRECISION);
+    const model = { caveat: fitCaveat(train.map((h) => h.caveat), rightLabels(train)) };
+    const threshold = thresholdFor(train.map((h) => caveatProbability(model, h.caveat)), train.map(rightOf), CONFIDENT_PRECISION);
     scored.forEach((h, i) => {
-      if (caveatFolds[i] === f) heldOutProbability.set(h, sigmoid(dotv(w, h.caveat)) - threshold);
+      if (caveatFolds[i] === f) heldOutProbability.set(h, caveatProbability(model, h.caveat) - threshold);
     });
   }
-  const caveatWeights = fitLogistic(scored.map((h) => h.caveat), scored.map((h) => (rightOf(h) ? 1 : 0)));
-  const threshold = thresholdFor(scored.map((h) => sigmoid(dotv(caveatWeights, h.caveat))), scored.map(rightOf), CONFIDENT_PRECISION);
+  const caveat = { caveat: fitCaveat(scored.map((h) => h.caveat), rightLabels(scored)) };
+  caveat.caveat.threshold = round(thresholdFor(scored.map((h) => caveatProbability(caveat, h.caveat)), scored.map(rightOf), CONFIDENT_PRECISION));
 
   const figures = {
     heldOut: summarize(heldOut.map((h) => ({ row: h.row, answer: h.answer, confident: (heldOutProbability.get(h) ?? -1) >= 0 }))),
     firstStage: summarize(firstStage.map((h) => ({ row: h.row, answer: h.answer, confident: h.answer.level === 'high' }))),
   };
+  const missesFile = arg('misses');
+  if (missesFile) {
+    const lines = heldOut.map((h) => {
+      const top = h.answer.results[0];
+      const rank = h.row.question.doc === null ? (h.answer.abstained ? 'refused' : 'answered') : String(firstHit(h.row.question, h.answer) || '-');
+      return `${rank}\t${(heldOutProbability.get(h) ?? -1) >= 0 ? 'confident' : 'caveat'}\t${h.row.question.kind ?? ''}\t${h.row.question.q}\t${h.row.question.must[0] ?? ''}\t${top ? `${top.source.split('/').pop()} | ${top.answer?.text ?? ''}` : ''}`;
+    });
+    fs.writeFileSync(missesFile, lines.join('\n') + '\n');
+  }
   const final = fitModel(rows.map((r) => r.group));
   const model: RankerModel = {
     ...final,
     model: large.info().model,
-    caveat: { features: [...CAVEAT_FEATURES], weights: caveatWeights.map(round), threshold: round(threshold) },
+    caveat: caveat.caveat,
     fitted: { date: new Date().toISOString().slice(0, 10), questions: rows.length, folds: FOLDS, confidentPrecision: CONFIDENT_PRECISION, heldOut: figures.heldOut.all, firstStage: figures.firstStage.all },
   };
   fs.writeFileSync(out, JSON.stringify(model, null, 1) + '\n');
@@ -143,12 +152,17 @@ function fitModel(groups: RankGroup[]): Omit<RankerModel, 'caveat'> {
   return { model: '', features: [...FEATURES], mean: std.mean.map(round), scale: std.scale.map(round), weights: weights.map(round), caveat: undefined as never };
 }
 
+/** The caveat model on standardized evidence. */
+function fitCaveat(x: number[][], y: number[]): RankerModel['caveat'] {
+  const std = standardizer(x);
+  const z = x.map((r) => r.map((v, j) => (v - std.mean[j]!) / std.scale[j]!));
+  return { features: [...CAVEAT_FEATURES], mean: std.mean.map(round), scale: std.scale.map(round), weights: fitLogistic(z, y).map(round), threshold: 0.5 };
+}
+
 function caveatInput(answer: Answer): number[] {
   return answer.explain?.caveat ?? [];
 }
 
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
-const dotv = (w: number[], x: number[]) => x.reduce((s, v, j) => s + w[j]! * v, 0);
 const round = (x: number) => Number(x.toFixed(5));
 
 interface Figures {
