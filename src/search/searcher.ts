@@ -385,7 +385,11 @@ class IndexSearcher implements Searcher {
       .map(([id, i]) => ({ id, score: firstScore.get(id)!, anchor: { start: chosen[i]!.start, end: chosen[i]!.end } }));
     const rest = scored.filter((c) => !bestOf.has(c.id));
     const winner = chosen.findIndex((c) => c.start === reranked[0]!.anchor!.start && c.passage === reranked[0]!.id);
-    const caveat = caveatFeatures(probs, scores, winner, features[winner]!, query.english, named);
+    // Does the winner's answer line hold what the question asks for (a figure, a date, a place, an office)?
+    const w = chosen[winner]!;
+    const line = answerSpan(query.question, { quote: w.text, start: w.start, highlights: [], source: this.store.docs[this.store.passages[w.passage]!.doc]!.source });
+    const lineEvidence = !line || !['number', 'date', 'place', 'reason', 'who'].includes(line.kind) || line.focus.start !== line.start || line.focus.end !== line.end;
+    const caveat = caveatFeatures(probs, scores, winner, features[winner]!, query.english, named, lineEvidence);
     const rightProbability = ranker.caveat ? caveatProbability(ranker, caveat) : undefined;
     return { order: [...reranked, ...rest], rightProbability, explain: { ...explain, winner, caveat } };
   }

@@ -203,7 +203,7 @@ export interface RankerModel {
 }
 
 /** Evidence about the winner for the caveat model. */
-export const CAVEAT_FEATURES = ['bias', 'top_prob', 'margin', 's_cov', 'p_cov', 's_dense', 'p_dense', 'p_fused', 'p_rank', 'p_agree', 'type_match', 'unit_missing', 'english', 'named'] as const;
+export const CAVEAT_FEATURES = ['bias', 'top_prob', 'margin', 's_cov', 'p_cov', 's_dense', 'p_dense', 'p_fused', 'p_rank', 'p_agree', 'type_match', 'unit_missing', 'line_evidence', 'english', 'named'] as const;
 
 export function linearScore(model: Pick<RankerModel, 'mean' | 'scale' | 'weights'>, x: number[]): number {
   let z = 0;
@@ -219,7 +219,7 @@ export function softmax(scores: number[]): number[] {
 }
 
 /** Features of the winner that the caveat model reads (CAVEAT_FEATURES order). */
-export function caveatFeatures(probs: number[], scores: number[], winner: number, x: number[], english: boolean, named: boolean): number[] {
+export function caveatFeatures(probs: number[], scores: number[], winner: number, x: number[], english: boolean, named: boolean, lineEvidence: boolean): number[] {
   const sorted = [...scores].sort((a, b) => b - a);
   const at = (name: FeatureName) => x[FEATURES.indexOf(name)]!;
   const typeMatch = Math.max(at('t_figure'), at('t_unit'), at('t_date'), at('t_who'), at('t_where'), at('t_list'), at('t_how'), at('t_why'));
@@ -236,6 +236,7 @@ export function caveatFeatures(probs: number[], scores: number[], winner: number
     at('p_agree'),
     typeMatch,
     at('t_unit_missing'),
+    lineEvidence ? 1 : 0,
     english ? 1 : 0,
     named ? 1 : 0,
   ];
