@@ -6,7 +6,9 @@
  * Used by the bot (one memory per chat) and the terminal chat (one chat).
  */
 import { reportLabel, reportMeta } from '../corpus/report-meta.js';
+import { ReportDirectory } from '../search/named-reports.js';
 import type { Searcher } from '../search/searcher.js';
+import { normalize } from '../search/text.js';
 import type { Answer, Result, SourceInfo } from '../search/types.js';
 
 export interface Turn {
@@ -55,47 +57,98 @@ export type Intent =
 
 /** "more", "详细点": the previous question, in more detail. */
 const MORE = /^(?:more|tell me more|more details?|details?|go on|详细点|详细一点|详细些|具体点|具体一点|具体些|展开|展开说说|再详细|多说点|还有吗|还有呢)[\s？?。.!！]*$/i;
-/** What wraps a follow-up's place or year: 那…呢？, what about …?, and …? */
-const FOLLOW_UP_WRAP = /^(?:那么?|那个|还有|再看看?|and|what about|how about|and in|in)\s*|\s*(?:的呢|呢|怎么样|咋样|如何|的情况|情况)?\s*[？?。.!！]*\s*$/gi;
+/**
+ * What may wrap the place or year of an elliptical follow-up (那…呢？, what about …?, and in …?), and
+ * the words that only say "report" or a level. Nothing else: a question word or a predicate left over
+ * makes the message a question of its own, however short.
+ */
+const ELLIPSIS_WRAPPERS = /那么|那个|那|还有|再看看?|再说说|怎么样|咋样|如何|的情况|情况|的呢|呢|的报告|报告|的|\b(?:and|what|how|about|in|for|of|the|its|report|town(?:ship)?|district|city|county|province)\b|'s|[\s？?。.!！,，、：:]/gi;
+/** A year, as a follow-up names it: 2022, 2022年, 2022年度. */
+const YEAR_WORD = /(?:19|20)\d\d(?!\d)\s*(?:年度?)?/g;
 const YEAR = /(?:19|20)\d\d(?!\d)/;
 /** A question across reports: 两个镇…, 各镇…, 谁…多, 哪个镇…, compare …, which town … */
 const COMPARE = /两个镇|两镇|两份报告|各镇|各个镇|每个镇|哪个镇|哪一个镇|谁的?[^？?]*(?:多|少|高|低|好|快)|比较|对比|相比|\bcompare\b|\bboth (?:towns|reports)\b|\beach (?:town|report)\b|\bwhich (?:town|report)\b/i;
 /** The comparing words themselves, left out of what is searched in each report. */
 const COMPARE_WORDS = /两个镇|两镇|两份报告|各镇|各个镇|每个镇|哪个镇|哪一个镇|分别|比较|对比|相比|谁的|谁|\bcompare\b|\bboth (?:towns|reports)\b|\beach (?:town|report)\b|\bwhich (?:town|report)\b/gi;
 
+/** What an elliptical follow-up names instead of the previous question's: a place (as written), a year, or both. */
+export interface Ellipsis {
+  place?: string;
+  year?: string;
+}
+
 /**
- * What a message asks, given the chat's previous turn. `names(text)` says which reports a text
- * names by place/year (Searcher.reportsNamed).
+ * The place and year a message names when it names nothing else ("那史村镇呢？", "2022年呢", "What
+ * about Shicun?"); undefined when it asks something of its own ("史村镇有哪些不足", "北京2026年GDP增长目标是多少").
  */
-export function interpret(text: string, previous: Turn | undefined, names: (text: string) => string[]): Intent {
+export function ellipsisOf(text: string, directory: ReportDirectory): Ellipsis | undefined {
+  const normalized = normalize(text);
+  const places = directory.mentions(normalized);
+  let rest = normalized;
+  for (const m of places) rest = rest.slice(0, m.start) + ' '.repeat(m.end - m.start) + rest.slice(m.end);
+  const year = YEAR.exec(rest)?.[0];
+  rest = rest.replace(YEAR_WORD, ' ').replace(ELLIPSIS_WRAPPERS, '');
+  if (rest !== '' || (!year && places.length === 0)) return undefined;
+  // The narrowest place named (深圳市南山区 → 南山区), as the user wrote it.
+  const place = places.reduce<(typeof places)[number] | undefined>((best, m) => (!best || m.depth >= best.depth ? m : best), undefined);
+  return { place: place && text.slice(place.start, place.end), year };
+}
+
+/**
+ * What a message asks, given the chat's previous turn. `directory`: the places and years of the
+ * reports (directoryOf(searcher)).
+ */
+export function interpret(text: string, previous: Turn | undefined, directory: ReportDirectory): Intent {
   const asked = text.trim();
   if (previous && MORE.test(asked)) return { kind: 'ask', question: previous.question, full: true, followUp: true };
-  if (previous) {
-    const rest = asked.replace(FOLLOW_UP_WRAP, '').trim();
-    const onlyYear = /^(?:19|20)\d\d年?$/.test(rest);
-    const short = /[a-z]/i.test(rest) ? rest.split(/\s+/).length <= 3 : rest.length <= 8;
-    if (rest && short && (onlyYear || names(rest).length > 0)) {
-      return { kind: 'ask', question: onlyYear ? withYear(previous.question, rest) : withPlace(previous, rest), full: false, followUp: true };
-    }
+  const ellipsis = previous && ellipsisOf(asked, directory);
+  if (previous && ellipsis) {
+    let question = ellipsis.place ? withPlace(previous, ellipsis.place, directory) : previous.question;
+    if (ellipsis.year) question = withYear(question, ellipsis.year);
+    return { kind: 'ask', question, full: false, followUp: true };
   }
   if (COMPARE.test(asked)) return { kind: 'compare', question: asked };
   return { kind: 'ask', question: asked, full: false, followUp: false };
 }
 
-/** The previous question with its place replaced by `place` (or `place` put in front when it named none). */
-function withPlace(previous: Turn, place: string): string {
+/**
+ * The previous question with its place replaced by `place`: the narrowest place it names, else the
+ * place of the report its answer quoted; else `place` is put in front.
+ */
+function withPlace(previous: Turn, place: string, directory: ReportDirectory): string {
+  const q = previous.question;
+  const named = directory.mentions(normalize(q));
+  const narrowest = named.reduce<(typeof named)[number] | undefined>((best, m) => (!best || m.depth >= best.depth ? m : best), undefined);
+  if (narrowest) return q.slice(0, narrowest.start) + place + q.slice(narrowest.end);
   const aliases = previous.source ? reportMeta(previous.source).places.flatMap((p) => p.aliases) : [];
   for (const alias of aliases.sort((a, b) => b.length - a.length)) {
-    const at = previous.question.toLowerCase().indexOf(alias);
-    if (at >= 0) return previous.question.slice(0, at) + place + previous.question.slice(at + alias.length);
+    const at = q.toLowerCase().indexOf(alias);
+    if (at >= 0) return q.slice(0, at) + place + q.slice(at + alias.length);
   }
-  return `${place} ${previous.question}`;
+  return `${place} ${q}`;
 }
 
-/** The previous question with its year replaced (or the year put in front). */
+/**
+ * The previous question with its year replaced; when it had none, the year is the report's
+ * ("2022年呢？" after a question about 柏山镇 asks for 柏山镇's 2022 report, not its 2023 report's
+ * review of 2022), so the question says "report".
+ */
 function withYear(question: string, year: string): string {
-  const y = year.replace('年', '');
-  return YEAR.test(question) ? question.replace(YEAR, y) : `${y}年 ${question}`;
+  const y = YEAR.exec(year)![0];
+  return YEAR.test(question) ? question.replace(YEAR, y) : `${y}年报告 ${question}`;
+}
+
+/** The reports of a searcher as a directory of places and years, rebuilt when its index changes. */
+const directories = new WeakMap<Searcher, { generation: string; sources: SourceInfo[]; directory: ReportDirectory }>();
+export function directoryOf(searcher: Searcher): { sources: SourceInfo[]; directory: ReportDirectory } {
+  const generation = searcher.info().generation;
+  let entry = directories.get(searcher);
+  if (!entry || entry.generation !== generation) {
+    const sources = searcher.sources();
+    entry = { generation, sources, directory: new ReportDirectory(sources.map((s) => reportMeta(s.source, s.title))) };
+    directories.set(searcher, entry);
+  }
+  return entry;
 }
 
 /** Most reports a comparison quotes in one message. */

@@ -12,7 +12,7 @@ import { addReport, removeReport, ReportError } from '../index/reports.js';
 import { ReportHeaders } from '../index/report-headers.js';
 import type { Searcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
-import { ChatMemory, compareReports, interpret } from './conversation.js';
+import { ChatMemory, compareReports, directoryOf, interpret } from './conversation.js';
 import { copyCitation, plainMarkup, relevantOnly, renderComparison, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
 import { langOf, type Lang, stringsFor } from './i18n.js';
 import { RefusalHelper } from './refusal-help.js';
@@ -121,7 +121,7 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
       question = `${where} ${year} ${rest.join(' ')}`.replace(/\s+/g, ' ');
     }
     try {
-      const intent = interpret(question, memory.get('terminal'), (t) => searcher.reportsNamed(t));
+      const intent = interpret(question, memory.get('terminal'), directoryOf(searcher).directory);
       const comparison = intent.kind === 'compare' ? await compareReports(searcher, intent.question) : undefined;
       if (comparison) {
         memory.remember('terminal', intent.question);

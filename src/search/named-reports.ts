@@ -16,8 +16,49 @@ const YEARS = /(?:19|20)\d\d(?!\d)/g;
 const ASCII_ALIAS = /^[a-z ]+$/;
 const REPORT_WORD = /报告|report/;
 
+/** A report's place named in a text: which alias, where (offsets in the normalized text), of which report and level. */
+export interface PlaceMention {
+  alias: string;
+  start: number;
+  end: number;
+  /** The place's name (柏山镇) and its depth in its report's places (0: the widest). */
+  place: string;
+  depth: number;
+}
+
 export class ReportDirectory {
-  constructor(private readonly metas: ReportMeta[]) {}
+  /** Each alias once, with its place (many reports share 深圳市). */
+  private readonly aliases: { alias: string; place: string; depth: number; word?: RegExp }[];
+
+  constructor(readonly metas: ReportMeta[]) {
+    const seen = new Set<string>();
+    this.aliases = metas.flatMap((m) =>
+      m.places.flatMap((p, depth) =>
+        p.aliases.flatMap((alias) => {
+          if (alias.length < 2 || seen.has(alias)) return [];
+          seen.add(alias);
+          return [{ alias, place: p.name, depth, word: ASCII_ALIAS.test(alias) ? new RegExp(`\\b${alias}\\b`, 'g') : undefined }];
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Where a text (normalized) names the places of reports: the longest alias at each position, none
+   * overlapping, in text order. English aliases count as whole words only.
+   */
+  mentions(normalized: string): PlaceMention[] {
+    const found: PlaceMention[] = [];
+    for (const { alias, place, depth, word } of this.aliases) {
+      const at = (start: number) => found.push({ alias, start, end: start + alias.length, place, depth });
+      if (word) for (const m of normalized.matchAll(word)) at(m.index);
+      else for (let i = normalized.indexOf(alias); i >= 0; i = normalized.indexOf(alias, i + 1)) at(i);
+    }
+    found.sort((a, b) => a.start - b.start || b.end - a.end || b.depth - a.depth);
+    const kept: PlaceMention[] = [];
+    for (const m of found) if (!kept.some((k) => m.start < k.end && k.start < m.end)) kept.push(m);
+    return kept;
+  }
 
   /**
    * `normalized`: the question after normalize() (simplified, lower case). A report is named when
@@ -48,3 +89,4 @@ export class ReportDirectory {
     return { docs: [], missing: { place, year: years[0]!, available } };
   }
 }
+

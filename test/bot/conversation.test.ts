@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { before, describe, it } from 'node:test';
 import { ChatMemory, interpret } from '../../src/bot/conversation.js';
+import { reportMeta } from '../../src/corpus/report-meta.js';
+import { ReportDirectory } from '../../src/search/named-reports.js';
 import { stringsFor } from '../../src/bot/i18n.js';
 import { runTerminal } from '../../src/bot/terminal.js';
 import type { Config } from '../../src/config.js';
@@ -14,24 +16,71 @@ import { openSearcher, type Searcher } from '../../src/search/searcher.js';
 import { tempDir, testConfig } from '../helpers.js';
 import { phoneLines } from './helpers/fixtures.js';
 
-const names = (t: string) => (/史村|shicun/i.test(t) ? ['史村镇 2023'] : /柏山|baishan/i.test(t) ? ['柏山镇 2023'] : []);
+/** The seed reports and a few of corpus-large's, by file name: what the follow-up rule knows of places. */
+const directory = new ReportDirectory(
+  [
+    '柏山镇-2023年法治政府建设情况报告.txt',
+    '史村镇-2023年度法治政府建设报告.md',
+    '深圳市南山区-2023-2023年南山区政府工作报告.txt',
+    '深圳市福田区-2023-2023年福田区政府工作报告.txt',
+    '北京市-2026-2026年北京市政府工作报告.txt',
+  ].map((f) => reportMeta(f)),
+);
 const baishan = { question: '柏山镇存在哪些不足？', source: '柏山镇-2023年法治政府建设情况报告.txt' };
+const nanshan = { question: '南山区2023年本地生产总值多少亿元', source: '深圳市南山区-2023-2023年南山区政府工作报告.txt' };
+const asked = (text: string, previous = baishan) => interpret(text, previous, directory) as { question: string; followUp: boolean };
 
 describe('interpret', () => {
   it('reads a follow-up naming only another place as the previous question about that place', () => {
-    assert.deepEqual(interpret('那史村镇呢？', baishan, names), { kind: 'ask', question: '史村镇存在哪些不足？', full: false, followUp: true });
+    assert.deepEqual(interpret('那史村镇呢？', baishan, directory), { kind: 'ask', question: '史村镇存在哪些不足？', full: false, followUp: true });
     const en = { question: 'What shortcomings does Baishan report?', source: baishan.source };
-    assert.equal((interpret('What about Shicun?', en, names) as { question: string }).question, 'What shortcomings does Shicun report?');
+    assert.equal(asked('What about Shicun?', en).question, 'What shortcomings does Shicun report?');
+    for (const [text, place] of [
+      ['史村镇呢', '史村镇'],
+      ['那史村镇的呢？', '史村镇'],
+      ['史村镇怎么样？', '史村镇'],
+      ['还有史村镇', '史村镇'],
+      ['那史村的情况呢', '史村'],
+      ['史村镇的报告呢？', '史村镇'],
+      ['and Shicun town?', 'Shicun'],
+    ] as const) {
+      assert.equal(asked(text).question, `${place}存在哪些不足？`, text);
+    }
+    assert.equal(asked('那福田区呢？', nanshan).question, '福田区2023年本地生产总值多少亿元');
+    assert.equal(asked('深圳市福田区呢', nanshan).question, '福田区2023年本地生产总值多少亿元', 'the narrowest place replaces the narrowest');
   });
-  it('reads another year, and "more", as the previous question', () => {
-    assert.equal((interpret('2022年呢？', baishan, names) as { question: string }).question, '2022年 柏山镇存在哪些不足？');
-    assert.deepEqual(interpret('详细点', baishan, names), { kind: 'ask', question: baishan.question, full: true, followUp: true });
-    assert.deepEqual(interpret('more', baishan, names), { kind: 'ask', question: baishan.question, full: true, followUp: true });
+
+  it('reads another year, alone or with a place, and "more", as the previous question', () => {
+    // Without a year in the question, the year is the report's: 柏山镇's 2022 report, not 2023's review of 2022.
+    assert.equal(asked('2022年呢？').question, '2022年报告 柏山镇存在哪些不足？');
+    assert.equal(asked('2022呢').question, '2022年报告 柏山镇存在哪些不足？');
+    assert.equal(asked('And in 2024?', nanshan).question, '南山区2024年本地生产总值多少亿元');
+    assert.equal(asked('那2022年度的呢', nanshan).question, '南山区2022年本地生产总值多少亿元');
+    assert.equal(asked('福田区2022年呢？', nanshan).question, '福田区2022年本地生产总值多少亿元');
+    assert.deepEqual(interpret('详细点', baishan, directory), { kind: 'ask', question: baishan.question, full: true, followUp: true });
+    assert.deepEqual(interpret('more', baishan, directory), { kind: 'ask', question: baishan.question, full: true, followUp: true });
   });
-  it('leaves new questions and first questions alone; sees comparisons', () => {
-    assert.deepEqual(interpret('史村镇的信访工作怎么做的？', baishan, names), { kind: 'ask', question: '史村镇的信访工作怎么做的？', full: false, followUp: false });
-    assert.deepEqual(interpret('那史村镇呢？', undefined, names), { kind: 'ask', question: '那史村镇呢？', full: false, followUp: false });
-    for (const q of ['两个镇谁的普法宣传做得多？', '各镇的法律顾问怎么安排的？', 'Which town held more legal talks?']) assert.equal(interpret(q, undefined, names).kind, 'compare', q);
+
+  it('a message with its own question word or predicate is a new question, however short', () => {
+    const hidden = { question: '柏山镇检查出多少处安全隐患', source: baishan.source };
+    for (const [text, previous] of [
+      ['史村镇有哪些不足', hidden],
+      ['北京2026年GDP增长目标是多少', nanshan],
+      ['史村镇多少人？', baishan],
+      ['史村镇的信访工作怎么做的？', baishan],
+      ['那史村镇的普法呢？', baishan],
+      ['Shicun GDP?', baishan],
+      ['What about petitions?', baishan],
+      ['2022年GDP多少', nanshan],
+      ['福田区的学位呢', nanshan],
+    ] as const) {
+      assert.deepEqual(interpret(text, previous, directory), { kind: 'ask', question: text, full: false, followUp: false }, text);
+    }
+    assert.deepEqual(interpret('那史村镇呢？', undefined, directory), { kind: 'ask', question: '那史村镇呢？', full: false, followUp: false });
+  });
+
+  it('sees comparisons', () => {
+    for (const q of ['两个镇谁的普法宣传做得多？', '各镇的法律顾问怎么安排的？', 'Which town held more legal talks?']) assert.equal(interpret(q, undefined, directory).kind, 'compare', q);
   });
 });
 
@@ -80,6 +129,19 @@ describe('terminal chat as a conversation', () => {
     assert.doesNotMatch(followUp!, new RegExp(stringsFor('zh').noAnswer));
     assert.ok(more!.length > followUp!.length, 'the whole passage');
     assert.match(more!, /〔史村镇 2023/);
+  });
+
+  it('answers a new question that names another place as asked, not as the previous question', async () => {
+    const [first, next] = turns(await chat(['柏山镇检查出多少处安全隐患', '史村镇有哪些不足']));
+    assert.match(first!, /800余处/);
+    assert.match(next!, /〔史村镇 2023 · 二、/, next);
+    assert.doesNotMatch(next!, /隐患/);
+  });
+
+  it('says there is no report for a year asked in a follow-up, and which years there are', async () => {
+    const [, followUp] = turns(await chat(['柏山镇检查出多少处安全隐患', '2022年呢？']));
+    assert.match(followUp!, /没有柏山镇 2022 年的报告。柏山镇的报告有：柏山镇 2023/, followUp);
+    assert.doesNotMatch(followUp!, /800余处/);
   });
 
   it('answers a comparison with each report\'s sentence and reference in one message', async () => {
