@@ -6,7 +6,7 @@
  * Used by the bot (one memory per chat) and the terminal chat (one chat).
  */
 import { reportLabel, reportMeta } from '../corpus/report-meta.js';
-import { ReportDirectory } from '../search/named-reports.js';
+import { type NamedReports, ReportDirectory } from '../search/named-reports.js';
 import type { Searcher } from '../search/searcher.js';
 import { normalize } from '../search/text.js';
 import type { Answer, Result, SourceInfo } from '../search/types.js';
@@ -66,10 +66,16 @@ const ELLIPSIS_WRAPPERS = /那么|那个|那|还有|再看看?|再说说|怎么�
 /** A year, as a follow-up names it: 2022, 2022年, 2022年度. */
 const YEAR_WORD = /(?:19|20)\d\d(?!\d)\s*(?:年度?)?/g;
 const YEAR = /(?:19|20)\d\d(?!\d)/;
-/** A question across reports: 两个镇…, 各镇…, 谁…多, 哪个镇…, compare …, which town … */
-const COMPARE = /两个镇|两镇|两份报告|各镇|各个镇|每个镇|哪个镇|哪一个镇|谁的?[^？?]*(?:多|少|高|低|好|快)|比较|对比|相比|\bcompare\b|\bboth (?:towns|reports)\b|\beach (?:town|report)\b|\bwhich (?:town|report)\b/i;
+/** Words that ask to set reports side by side: which, more, both, each, 分别, 哪个…多, 谁, 比. */
+const COMPARING = /哪个|哪一个|哪家|哪边|谁|分别|各自|都|一样|相同|不同|区别|差别|差距|比较|对比|相比|比|更|还是|\b(?:compare[ds]?|comparison|which|both|each|versus|vs|than|differ(?:ent|ence)?|same|more|less|higher|lower)\b/i;
+/** Words that join the reports a question names: 柏山镇和史村镇, Baishan and Shicun. */
+const JOINING = /和|与|跟|同|及|、|\band\b|&/i;
+/** A question across all the reports, naming none: 两个镇…, 各镇…, 谁…多, compare …, which town … */
+const ACROSS_ALL = /两个镇|两镇|两份报告|两个报告|各镇|各个镇|每个镇|哪个镇|哪一个镇|谁的?[^？?]*(?:多|少|高|低|好|快)|比较|对比|相比|\bcompare\b|\bboth (?:towns|reports)\b|\beach (?:town|report)\b|\bwhich (?:town|report)\b/i;
 /** The comparing words themselves, left out of what is searched in each report. */
-const COMPARE_WORDS = /两个镇|两镇|两份报告|各镇|各个镇|每个镇|哪个镇|哪一个镇|分别|比较|对比|相比|谁的|谁|\bcompare\b|\bboth (?:towns|reports)\b|\beach (?:town|report)\b|\bwhich (?:town|report)\b/gi;
+const COMPARE_WORDS = /两个镇|两镇|两份报告|两个报告|各镇|各个镇|每个镇|哪一个镇|哪家|哪边|分别|各自|比较|对比|相比|一样|谁的|谁|\b(?:compare[ds]?|which(?: of| (?:town|report|district|city|one))?|both(?: (?:towns|reports))?|each(?: (?:town|report))?|versus|vs)\b/gi;
+/** A comparison's closing adjective (…哪个资料多？ → 资料): it says which side wins, not what to look for. */
+const WINNER = /(?:更|最)?(?:多|少|高|低|大|小|快|慢|好|强|差)(?:一些|些|一点)?(?=[\s？?。.!！]*$)/;
 
 /** What an elliptical follow-up names instead of the previous question's: a place (as written), a year, or both. */
 export interface Ellipsis {
@@ -107,7 +113,7 @@ export function interpret(text: string, previous: Turn | undefined, directory: R
     if (ellipsis.year) question = withYear(question, ellipsis.year);
     return { kind: 'ask', question, full: false, followUp: true };
   }
-  if (COMPARE.test(asked)) return { kind: 'compare', question: asked };
+  if (isComparison(asked, directory)) return { kind: 'compare', question: asked };
   return { kind: 'ask', question: asked, full: false, followUp: false };
 }
 
@@ -154,28 +160,93 @@ export function directoryOf(searcher: Searcher): { sources: SourceInfo[]; direct
 /** Most reports a comparison quotes in one message. */
 export const MAX_COMPARED_REPORTS = 6;
 
+/** One side of a comparison: a report (its index in the directory) or a place and year with no report. */
+interface Side {
+  doc?: number;
+  missing?: NonNullable<NamedReports['missing']>;
+}
+
+/**
+ * The reports a question sets side by side: one per place it names (the year it names, else the
+ * latest), or, for one place, one per year it names. Fewer than two: not a comparison of named reports.
+ */
+export function sidesOf(question: string, directory: ReportDirectory): Side[] {
+  const normalized = normalize(question);
+  const latest = (docs: number[]) => docs.reduce((a, b) => ((directory.metas[b]!.year ?? 0) > (directory.metas[a]!.year ?? 0) ? b : a));
+  const places = directory.byPlace(normalized);
+  if (places.length >= 2) return places.slice(0, MAX_COMPARED_REPORTS).map(({ named }) => (named.docs.length ? { doc: latest(named.docs) } : { missing: named.missing }));
+  const years = [...new Set(normalized.match(/(?:19|20)\d\d(?!\d)/g) ?? [])];
+  if (places.length !== 1 || years.length < 2) return [];
+  const sides = years.slice(0, MAX_COMPARED_REPORTS).map((y): Side => {
+    const named = directory.resolve(`${places[0]!.place.toLowerCase()} ${y}`);
+    const exact = named.docs.find((d) => directory.metas[d]!.year === Number(y));
+    return exact !== undefined || named.docs.length ? { doc: exact ?? named.docs[0] } : { missing: named.missing };
+  });
+  return sides.filter((side, i) => side.doc === undefined || sides.findIndex((o) => o.doc === side.doc) === i);
+}
+
+/** Two or more named reports joined or compared (柏山镇和史村镇…, 南山区2022年和2023年…分别), or all reports as a group (两个镇…谁多). */
+function isComparison(question: string, directory: ReportDirectory): boolean {
+  if (sidesOf(question, directory).length >= 2) return COMPARING.test(question) || JOINING.test(question);
+  return directory.byPlace(normalize(question)).length === 0 && ACROSS_ALL.test(question);
+}
+
+/**
+ * What to search in each report: the question without the comparing words, the places and years that
+ * named the reports (each report is searched on its own: its own name would match everywhere in it, the
+ * other's nowhere) and the closing adjective that only says which side wins.
+ */
+export function topicOf(question: string, directory: ReportDirectory): string {
+  const mentions = directory.mentions(normalize(question));
+  let text = question;
+  for (const m of [...mentions].reverse()) text = text.slice(0, m.start) + '\u0000' + text.slice(m.end);
+  const asksWinner = /哪|谁|which|more|higher/i.test(question);
+  // 哪个区 of two districts asks which of them (a comparing word); 哪个县 of two towns asks for each one's county.
+  const levels = new Set(mentions.map((m) => m.place.slice(-1)));
+  text = text
+    .replace(/哪一?个([镇乡村区县市省州]?)/g, (all, level: string) => (level && !levels.has(level) ? all : ' '))
+    .replace(YEAR_WORD, '\u0000')
+    .replace(/\u0000[\s\u0000]*(?:和|与|跟|同|及|以及|、|and|&|vs\.?|versus)?[\s\u0000]*(?=\u0000)/gi, '')
+    .replace(/\u0000/g, ' ')
+    .replace(COMPARE_WORDS, ' ');
+  if (asksWinner) text = text.replace(WINNER, '');
+  return text.replace(/\s+/g, ' ').trim();
+}
+
 export interface Comparison {
   q: string;
-  /** Each report's best result (in the order of the reports), with its label (柏山镇 2023). */
+  /** Each report's best result (in the order the question names them), with its label (柏山镇 2023). */
   rows: { label: string; result: Result }[];
+  /** Sides with nothing to show: no report for that place or year, or nothing on the topic in the report. */
+  absent: { label: string; missing?: NonNullable<NamedReports['missing']> }[];
 }
 
 /**
  * Asks a comparison of each report: the reports it names, else all of them when there are few.
- * Undefined when there is nothing to compare (fewer than two reports answer): ask it as one question.
+ * Undefined when there is nothing to compare (no report answers, or fewer than two sides): ask it as one question.
  */
 export async function compareReports(searcher: Searcher, question: string): Promise<Comparison | undefined> {
-  const sources = searcher.sources();
-  const labelOf = (s: SourceInfo) => reportLabel(reportMeta(s.source, s.title), s.title);
-  const named = new Set(searcher.reportsNamed(question));
-  const chosen = named.size >= 2 ? sources.filter((s) => named.has(labelOf(s))) : sources;
-  if (chosen.length < 2 || chosen.length > MAX_COMPARED_REPORTS) return undefined;
-  const topic = question.replace(COMPARE_WORDS, ' ').replace(/\s+/g, ' ').trim();
-  const rows: Comparison['rows'] = [];
-  for (const s of chosen) {
-    const answer = await searcher.search(topic, { k: 1, onlyReport: { corpusDir: s.corpusDir, source: s.source } });
-    const best = answer.results[0];
-    if (!answer.abstained && best && answer.level !== 'none') rows.push({ label: labelOf(s), result: best });
+  const { sources, directory } = directoryOf(searcher);
+  const labelOf = (doc: number) => reportLabel(directory.metas[doc]!, sources[doc]!.title);
+  let sides = sidesOf(question, directory);
+  if (sides.length < 2 && sources.length <= MAX_COMPARED_REPORTS) sides = sources.map((_, doc) => ({ doc }));
+  if (sides.length < 2) return undefined;
+  const topic = topicOf(question, directory);
+  const comparison: Comparison = { q: question, rows: [], absent: [] };
+  for (const side of sides) {
+    if (side.doc === undefined) {
+      comparison.absent.push({ label: side.missing!.place, missing: side.missing });
+      continue;
+    }
+    const s = sources[side.doc]!;
+    const label = labelOf(side.doc);
+    // Asked as a question about that report (its label names it): searched within it, and never refused for
+    // lack of words, as any question naming its report; its own name is not searched for in it.
+    const namesIt = directory.resolve(normalize(label)).docs.includes(side.doc);
+    const answer = await searcher.search(namesIt ? `${label} ${topic}` : topic, { k: 3, ...(namesIt ? {} : { onlyReport: { corpusDir: s.corpusDir, source: s.source } }) });
+    const best = answer.results.find((r) => r.corpusDir === s.corpusDir && r.source === s.source);
+    if (!answer.abstained && best && answer.level !== 'none') comparison.rows.push({ label, result: best });
+    else comparison.absent.push({ label: labelOf(side.doc) });
   }
-  return rows.length >= 2 ? { q: question, rows } : undefined;
+  return comparison.rows.length >= 1 ? comparison : undefined;
 }

@@ -15,6 +15,7 @@ import { type AnswerSpan, answerSpan } from '../search/answer-span.js';
 import { itemLabelAt } from '../search/quote.js';
 import type { Answer, Result, SourceInfo } from '../search/types.js';
 import { STRINGS, type Strings } from './i18n.js';
+import type { Comparison } from './conversation.js';
 import type { RefusalHelp } from './refusal-help.js';
 
 /** Telegram's limit on a message's text (we count the HTML source, which is never shorter). */
@@ -367,13 +368,21 @@ function phoneWindow(text: string, quote: Span, focus: Span): Span {
   };
 }
 
-/** A comparison in one message: each report's answer line (its best sentence's answering clause) and reference. */
-export function renderComparison(c: { q: string; rows: { label: string; result: Result }[] }, s: Strings, m: Markup, maxLength = TELEGRAM_TEXT_LIMIT): string {
-  const lines = [m.italic(m.esc(s.comparisonTitle(c.rows.length)))];
+/**
+ * A comparison in one message: each report's answer line (its best sentence's answering clause) and
+ * reference; a side with no report for its place or year, or nothing on the question, says so.
+ */
+export function renderComparison(c: Pick<Comparison, 'q' | 'rows'> & Partial<Pick<Comparison, 'absent'>>, s: Strings, m: Markup, maxLength = TELEGRAM_TEXT_LIMIT): string {
+  const absent = c.absent ?? [];
+  const lines = [m.italic(m.esc(s.comparisonTitle(c.rows.length + absent.length)))];
   for (const { label, result: r } of c.rows) {
     const span = answerSpan(c.q, r);
     const line = span ? answerLine(m, span) : m.esc(clip(r.quote, 60));
     lines.push(`• ${m.bold(m.esc(label))}：${line}`, `  ${m.code(m.esc(shortRef(r, itemOf(r, span))))}`);
+  }
+  for (const { label, missing } of absent) {
+    const why = missing ? s.noReportFor(missing.place, missing.year, missing.available) : s.comparisonNothing;
+    lines.push(`• ${m.bold(m.esc(label))}：${m.italic(m.esc(clip(why, 300)))}`);
   }
   return linesWithin(lines, maxLength);
 }

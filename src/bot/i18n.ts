@@ -60,6 +60,8 @@ export interface Strings {
   copyCitation: string;
   /** Above a comparison across reports. */
   comparisonTitle(reports: number): string;
+  /** A side of a comparison whose report says nothing on the question. */
+  comparisonNothing: string;
   /** A quote as cited: 「…」 or “…”. */
   citeQuote(quote: string): string;
   /** What follows the quote in a citation: ——issuer《title》（date）section. Parts may be empty. */
@@ -131,6 +133,7 @@ const zh: Strings = {
   sameReport: '本报告全部结果',
   copyCitation: '复制引用',
   comparisonTitle: (n) => `${n} 份报告各自的说法：`,
+  comparisonNothing: '报告里没有找到相关内容',
   citeQuote: (q) => `「${q}」`,
   citeSource: (issuer, title, date, section) => `——${issuer}《${title}》${date ? `（${date}）` : ''}${section}`,
   position: (i, n) => `${i}/${n}`,
@@ -202,6 +205,7 @@ const en: Strings = {
   sameReport: 'All from this report',
   copyCitation: 'Copy citation',
   comparisonTitle: (n) => `What each of the ${n} reports says:`,
+  comparisonNothing: 'nothing on this in the report',
   citeQuote: (q) => `“${q}”`,
   citeSource: (issuer, title, date, section) => ` — ${[issuer, `《${title}》`].filter(Boolean).join(', ')}${date ? ` (${date})` : ''}${section ? `, ${section}` : ''}`,
   position: (i, n) => `${i}/${n}`,

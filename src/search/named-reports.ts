@@ -61,6 +61,23 @@ export class ReportDirectory {
   }
 
   /**
+   * The places a text names, narrowest only (深圳市南山区和福田区 → 南山区, 福田区), each with the
+   * reports it names for it alone: the text with its other places left out, resolved.
+   */
+  byPlace(normalized: string): { place: string; named: NamedReports }[] {
+    const mentions = this.mentions(normalized);
+    const places = [...new Set(mentions.map((m) => m.place))];
+    const wider = (name: string) =>
+      this.metas.some((m) => {
+        const at = m.places.findIndex((p) => p.name === name);
+        return at >= 0 && m.places.slice(at + 1).some((p) => places.includes(p.name));
+      });
+    let rest = normalized;
+    for (const m of mentions) rest = rest.slice(0, m.start) + ' '.repeat(m.end - m.start) + rest.slice(m.end);
+    return places.filter((p) => !wider(p)).map((place) => ({ place, named: this.resolve(`${place.toLowerCase()} ${rest}`) }));
+  }
+
+  /**
    * `normalized`: the question after normalize() (simplified, lower case). A report is named when
    * its narrowest place is mentioned (深圳 names 深圳市's reports, not 深圳市南山区's), else when a
    * wider one is. A year in a question that speaks of a report ("2019年政府工作报告", "its 2018 report")

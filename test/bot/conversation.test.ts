@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { before, describe, it } from 'node:test';
-import { ChatMemory, interpret } from '../../src/bot/conversation.js';
-import { reportMeta } from '../../src/corpus/report-meta.js';
+import { ChatMemory, interpret, sidesOf, topicOf } from '../../src/bot/conversation.js';
+import { reportLabel, reportMeta } from '../../src/corpus/report-meta.js';
 import { ReportDirectory } from '../../src/search/named-reports.js';
 import { stringsFor } from '../../src/bot/i18n.js';
 import { runTerminal } from '../../src/bot/terminal.js';
@@ -23,6 +23,8 @@ const directory = new ReportDirectory(
     '史村镇-2023年度法治政府建设报告.md',
     '深圳市南山区-2023-2023年南山区政府工作报告.txt',
     '深圳市福田区-2023-2023年福田区政府工作报告.txt',
+    '深圳市南山区-2022-2022年南山区政府工作报告.txt',
+    '深圳市福田区-2024-2024年福田区政府工作报告.txt',
     '北京市-2026-2026年北京市政府工作报告.txt',
   ].map((f) => reportMeta(f)),
 );
@@ -79,8 +81,39 @@ describe('interpret', () => {
     assert.deepEqual(interpret('那史村镇呢？', undefined, directory), { kind: 'ask', question: '那史村镇呢？', full: false, followUp: false });
   });
 
-  it('sees comparisons', () => {
-    for (const q of ['两个镇谁的普法宣传做得多？', '各镇的法律顾问怎么安排的？', 'Which town held more legal talks?']) assert.equal(interpret(q, undefined, directory).kind, 'compare', q);
+  it('sees comparisons: two reports named and compared or joined, or all reports as a group', () => {
+    for (const q of [
+      '柏山镇和史村镇哪个发放的宣传资料多？',
+      '南山区和福田区2023年哪个区生产总值高',
+      '史村镇和柏山镇分别隶属哪个县？',
+      '史村和柏山是不是都觉得自己普法宣传还不到位？',
+      'Which of Baishan and Shicun held more legal talks?',
+      '南山区2022年和2023年生产总值分别是多少',
+      '两个镇谁的普法宣传做得多？',
+      '各镇的法律顾问怎么安排的？',
+      'Which town held more legal talks?',
+    ]) {
+      assert.equal(interpret(q, undefined, directory).kind, 'compare', q);
+    }
+    for (const q of ['南山区2023年本地生产总值多少亿元', '深圳市南山区2023年生产总值比上年增长多少', '柏山镇化解了多少起矛盾纠纷？', '那史村镇呢？']) {
+      assert.equal(interpret(q, undefined, directory).kind, 'ask', q);
+    }
+  });
+
+  it('a comparison sets one report per place side by side: the year named, else the latest; a year with no report is a side too', () => {
+    const labels = (q: string) => sidesOf(q, directory).map((side) => (side.doc !== undefined ? reportLabel(directory.metas[side.doc]!, '') : `missing ${side.missing!.place} ${side.missing!.year}`));
+    assert.deepEqual(labels('南山区和福田区2023年哪个区生产总值高'), ['深圳市南山区 2023', '深圳市福田区 2023']);
+    assert.deepEqual(labels('南山区和福田区哪个区生产总值高'), ['深圳市南山区 2023', '深圳市福田区 2024']);
+    assert.deepEqual(labels('南山区和福田区2022年的报告里哪个区生产总值高'), ['深圳市南山区 2022', 'missing 深圳市福田区 2022']);
+    assert.deepEqual(labels('南山区2022年和2023年生产总值分别是多少'), ['深圳市南山区 2022', '深圳市南山区 2023']);
+    assert.deepEqual(labels('深圳市南山区的生产总值'), []);
+  });
+
+  it('searches each report for the topic alone: no comparing words, no place or year that named the reports', () => {
+    assert.equal(topicOf('柏山镇和史村镇哪个发放的宣传资料多？', directory), '发放的宣传资料？');
+    assert.equal(topicOf('南山区和福田区2023年哪个区生产总值高', directory), '生产总值');
+    assert.equal(topicOf('史村镇和柏山镇分别隶属哪个县？', directory), '隶属哪个县？');
+    assert.equal(topicOf('Which of Baishan and Shicun held more legal talks?', directory), 'held more legal talks?');
   });
 });
 
@@ -150,6 +183,13 @@ describe('terminal chat as a conversation', () => {
     assert.match(reply!, /• 柏山镇 2023：.*\n {2}〔柏山镇 2023 · /);
     assert.match(reply!, /• 史村镇 2023：.*\n {2}〔史村镇 2023 · /);
     assert.ok(phoneLines(reply!.trim()).length <= 14, reply);
+  });
+
+  it('answers "which of two towns … more" side by side, each with its own figure', async () => {
+    const [reply] = turns(await chat(['柏山镇和史村镇哪个发放的宣传资料多？']));
+    assert.match(reply!, /2 份报告各自的说法/);
+    assert.match(reply!, /• 柏山镇 2023：.*5000余份.*\n {2}〔柏山镇 2023 · /, reply);
+    assert.match(reply!, /• 史村镇 2023：.*\n {2}〔史村镇 2023 · /, reply);
   });
 
   it('shows only the relevant results: a question with one answer is 1/1, not 1/5 of padding', async () => {
