@@ -37,7 +37,8 @@ export interface Strings {
   /** Which reports a question named by place/year were searched. */
   searchedIn(labels: string[]): string;
   /** A place/year with no report: what there is for that place. */
-  noReportFor(place: string, year: number, available: string[]): string;
+  /** No report for that place in that year (`available`: its reports), or none at all for that place (`available` empty). */
+  noReportFor(place: string, year: number | undefined, available: string[]): string;
   /** /in with a place that names no report, or with nothing after it. */
   noSuchReport(name: string): string;
   inWhat: string;
@@ -114,7 +115,10 @@ const zh: Strings = {
   nearTitle: '报告里与此最接近的章节：',
   wordsTitle: '你的英文词在报告里的中文说法：',
   searchedIn: (labels) => `查找范围：${labels.slice(0, 3).join('、')}${labels.length > 3 ? ` 等 ${labels.length} 份报告` : ''}`,
-  noReportFor: (place, year, available) => `没有${place} ${year} 年的报告。${place}的报告有：${available.slice(0, 12).join('、')}${available.length > 12 ? '……' : ''}`,
+  noReportFor: (place, year, available) =>
+    available.length === 0
+      ? `没有${place}的报告。发送 /sources 查看收录了哪些报告。`
+      : `没有${place} ${year} 年的报告。${place}的报告有：${available.slice(0, 12).join('、')}${available.length > 12 ? '……' : ''}`,
   placeLine: (place, years, n) => `${place}：${years}（${n} 份）`,
   noSuchReport: (name) => `没有找到“${name}”的报告。发送 /sources 查看收录了哪些报告。`,
   inWhat: '用法：/in 地名或年份 问题，例如：/in 柏山镇 普法宣传做了几次？',
@@ -186,7 +190,10 @@ const en: Strings = {
   nearTitle: 'Nearest sections of the reports:',
   wordsTitle: 'Your words as the reports say them (in Chinese):',
   searchedIn: (labels) => `Searched: ${labels.slice(0, 3).join(', ')}${labels.length > 3 ? ` and ${labels.length - 3} more reports` : ''}`,
-  noReportFor: (place, year, available) => `There is no ${year} report for ${place}. Reports for ${place}: ${available.slice(0, 12).join(', ')}${available.length > 12 ? ' …' : ''}`,
+  noReportFor: (place, year, available) =>
+    available.length === 0
+      ? `There is no report for ${place}. Send /sources to see the reports.`
+      : `There is no ${year} report for ${place}. Reports for ${place}: ${available.slice(0, 12).join(', ')}${available.length > 12 ? ' …' : ''}`,
   placeLine: (place, years, n) => `${place}: ${years} (${n})`,
   noSuchReport: (name) => `No report matches “${name}”. Send /sources to see the reports.`,
   inWhat: 'Usage: /in PLACE [YEAR] QUESTION, for example: /in Baishan how many legal talks were held?',

@@ -3,13 +3,17 @@
  * hundreds of reports of the same kind, the place and year say which one to search, and a place or
  * year with no report is said plainly instead of quoting another report.
  */
+import { createRequire } from 'node:module';
 import { type ReportMeta, reportLabel } from '../corpus/report-meta.js';
 
 export interface NamedReports {
   /** The reports named (indexes into the index's docs); empty when the question names none. */
   docs: number[];
-  /** Set when the question names a known place with a year no report of it has. */
-  missing?: { place: string; year: number; available: string[] };
+  /**
+   * Set when the question names a place of the reports with a year none of its reports has, or a
+   * place of China no report is about (杭州市2023年…: `year` when it names one, `available` empty).
+   */
+  missing?: { place: string; year?: number; available: string[] };
 }
 
 const YEARS = /(?:19|20)\d\d(?!\d)/g;
@@ -92,9 +96,12 @@ export class ReportDirectory {
       return hits[hits.length - 1] ? 2 : hits.some(Boolean) ? 1 : 0;
     });
     const best = Math.max(0, ...scores);
-    if (best === 0) return { docs: [] };
-    const candidates = scores.flatMap((s, i) => (s === best ? [i] : []));
     const years = (normalized.match(YEARS) ?? []).map(Number);
+    if (best === 0) {
+      const elsewhere = placeWithoutReport(normalized);
+      return elsewhere ? { docs: [], missing: { place: elsewhere, ...(years.length ? { year: years[0] } : {}), available: [] } } : { docs: [] };
+    }
+    const candidates = scores.flatMap((s, i) => (s === best ? [i] : []));
     if (years.length === 0) return { docs: candidates };
     const ofYear = (d: number) => candidates.filter((i) => years.some((y) => this.metas[i]!.year === y + d));
     const exact = ofYear(0);
@@ -107,3 +114,54 @@ export class ReportDirectory {
   }
 }
 
+/** Levels a division's name ends with; names of zones (开发区, 园区 …) are not places people ask about. */
+const DIVISION = /^[\u4e00-\u9fff]{2,}[省市区县州盟旗镇乡]$/;
+const ZONE = /开发区|园区|管理区|示范区|工业区|试验区|产业|高新|经济|直辖/;
+let divisions: { full: Set<string>; short: Map<string, string> } | undefined;
+
+/**
+ * China's provinces, cities, counties and some towns (china-area-data, GB/T 2260): 杭州市, and 杭州
+ * for it. Names shorter than three characters (城区, 赵县) are left out: they are ordinary words too often.
+ */
+function chinaDivisions(): { full: Set<string>; short: Map<string, string> } {
+  if (divisions) return divisions;
+  const data = createRequire(import.meta.url)('china-area-data/data.json') as Record<string, Record<string, string>>;
+  const full = new Set(Object.values(data).flatMap((level) => Object.values(level)).filter((n) => n.length >= 3 && DIVISION.test(n) && !ZONE.test(n)));
+  const short = new Map<string, string>();
+  for (const name of full) {
+    const bare = name.replace(/(?:维吾尔|回族|壮族)?自治区$|[省市区县州盟旗镇乡]$/, '');
+    if (bare.length >= 2 && !short.has(bare)) short.set(bare, name);
+  }
+  return (divisions = { full, short });
+}
+
+/** What may stand before a place that opens a question. */
+const LEAD = /^(?:请问|那么?|在|关于)?$/;
+/** What follows a place that a question is about: a year, its government or its report. */
+const ISSUER_TAIL = /^\s*(?:的|人民政府|政府)?\s*(?:(?:19|20)\d\d(?!\d)|报告|政府工作报告|工作报告)/;
+/** A town's name: 王庄镇; not 城镇, 乡镇, 城乡, 统筹城乡. */
+const TOWN = /^[\u4e00-\u9fff]{1,3}[^城乡村镇][镇乡]$/;
+
+/**
+ * A place of China the question is clearly about while no report is (杭州市2023年…, 杭州2023年…,
+ * 王庄镇2023年…): a division's full name that opens the question or is followed by a year or a report
+ * word; its short name (杭州) followed by one; a town's name (…镇, …乡, not in the list) that opens the
+ * question and is followed by one. Ordinary words ending like a place (城镇, 小区, 社区) are no division.
+ */
+export function placeWithoutReport(normalized: string): string | undefined {
+  const { full, short } = chinaDivisions();
+  for (const m of normalized.matchAll(/[\u4e00-\u9fff]+/g)) {
+    const run = m[0];
+    for (let start = 0; start < run.length - 1; start++) {
+      const opens = m.index === 0 && LEAD.test(run.slice(0, start));
+      for (let end = Math.min(run.length, start + 12); end >= start + 2; end--) {
+        const name = run.slice(start, end);
+        const issuer = ISSUER_TAIL.test(normalized.slice(m.index + end));
+        if (full.has(name) && (opens || issuer)) return name;
+        if (issuer && short.has(name)) return short.get(name);
+        if (issuer && opens && TOWN.test(name)) return name;
+      }
+    }
+  }
+  return undefined;
+}

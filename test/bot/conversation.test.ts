@@ -185,6 +185,14 @@ describe('terminal chat as a conversation', () => {
     assert.ok(phoneLines(reply!.trim()).length <= 14, reply);
   });
 
+  it('says there is no report for a place of China no report is about, asked or followed up', async () => {
+    const [asked, , followUp] = turns(await chat(['杭州市2023年检查出多少处安全隐患', '柏山镇检查出多少处安全隐患', '那杭州市呢？']));
+    for (const reply of [asked!, followUp!]) {
+      assert.match(reply, /没有杭州市的报告。/, reply);
+      assert.doesNotMatch(reply, /800余处|柏山镇 2023/, reply);
+    }
+  });
+
   it('answers "which of two towns … more" side by side, each with its own figure', async () => {
     const [reply] = turns(await chat(['柏山镇和史村镇哪个发放的宣传资料多？']));
     assert.match(reply!, /2 份报告各自的说法/);
