@@ -66,6 +66,7 @@ const ELLIPSIS_WRAPPERS = /那么|那个|那|还有|再看看?|再说说|怎么�
 /** A year, as a follow-up names it: 2022, 2022年, 2022年度. */
 const YEAR_WORD = /(?:19|20)\d\d(?!\d)\s*(?:年度?)?/g;
 const YEAR = /(?:19|20)\d\d(?!\d)/;
+const REPORT_WORD = /报告|report/i;
 /** Words that ask to set reports side by side: which, more, both, each, 分别, 哪个…多, 谁, 比. */
 const COMPARING = /哪个|哪一个|哪家|哪边|谁|分别|各自|都|一样|相同|不同|区别|差别|差距|比较|对比|相比|比|更|还是|\b(?:compare[ds]?|comparison|which|both|each|versus|vs|than|differ(?:ent|ence)?|same|more|less|higher|lower)\b/i;
 /** Words that join the reports a question names: 柏山镇和史村镇, Baishan and Shicun. */
@@ -111,6 +112,8 @@ export function interpret(text: string, previous: Turn | undefined, directory: R
   if (previous && ellipsis) {
     let question = ellipsis.place ? withPlace(previous, ellipsis.place, directory) : previous.question;
     if (ellipsis.year) question = withYear(question, ellipsis.year);
+    // "那2022年呢？" after a comparison is that comparison again.
+    if (isComparison(question, directory)) return { kind: 'compare', question };
     return { kind: 'ask', question, full: false, followUp: true };
   }
   if (isComparison(asked, directory)) return { kind: 'compare', question: asked };
@@ -135,13 +138,14 @@ function withPlace(previous: Turn, place: string, directory: ReportDirectory): s
 }
 
 /**
- * The previous question with its year replaced; when it had none, the year is the report's
- * ("2022年呢？" after a question about 柏山镇 asks for 柏山镇's 2022 report, not its 2023 report's
- * review of 2022), so the question says "report".
+ * The previous question with its year replaced (or put in front), as the year of a report: "2022年呢？"
+ * after a question about 柏山镇's 2023 report asks for its 2022 report, not for the 2023 report's
+ * account of 2022; a place with no report that year is then said so.
  */
 function withYear(question: string, year: string): string {
   const y = YEAR.exec(year)![0];
-  return YEAR.test(question) ? question.replace(YEAR, y) : `${y}年报告 ${question}`;
+  const replaced = question.replace(new RegExp(YEAR.source, 'g'), y);
+  return REPORT_WORD.test(replaced) ? replaced : `${y}年报告 ${replaced}`;
 }
 
 /** The reports of a searcher as a directory of places and years, rebuilt when its index changes. */

@@ -53,12 +53,14 @@ describe('interpret', () => {
   });
 
   it('reads another year, alone or with a place, and "more", as the previous question', () => {
-    // Without a year in the question, the year is the report's: 柏山镇's 2022 report, not 2023's review of 2022.
+    // The year of a follow-up is the report's: 柏山镇's 2022 report, not the 2023 report's account of 2022.
     assert.equal(asked('2022年呢？').question, '2022年报告 柏山镇存在哪些不足？');
     assert.equal(asked('2022呢').question, '2022年报告 柏山镇存在哪些不足？');
-    assert.equal(asked('And in 2024?', nanshan).question, '南山区2024年本地生产总值多少亿元');
-    assert.equal(asked('那2022年度的呢', nanshan).question, '南山区2022年本地生产总值多少亿元');
-    assert.equal(asked('福田区2022年呢？', nanshan).question, '福田区2022年本地生产总值多少亿元');
+    assert.equal(asked('And in 2024?', nanshan).question, '2024年报告 南山区2024年本地生产总值多少亿元');
+    assert.equal(asked('那2022年度的呢', nanshan).question, '2022年报告 南山区2022年本地生产总值多少亿元');
+    assert.equal(asked('福田区2022年呢？', nanshan).question, '2022年报告 福田区2022年本地生产总值多少亿元');
+    assert.equal(asked('2024年呢', { question: '南山区2023年政府工作报告说本地生产总值多少亿元', source: nanshan.source }).question, '南山区2024年政府工作报告说本地生产总值多少亿元');
+    assert.deepEqual(interpret('2022年呢？', { question: '南山区和福田区2023年哪个区生产总值高' }, directory), { kind: 'compare', question: '2022年报告 南山区和福田区2022年哪个区生产总值高' });
     assert.deepEqual(interpret('详细点', baishan, directory), { kind: 'ask', question: baishan.question, full: true, followUp: true });
     assert.deepEqual(interpret('more', baishan, directory), { kind: 'ask', question: baishan.question, full: true, followUp: true });
   });
