@@ -1,12 +1,13 @@
 /**
  * A chat as a conversation: the last question of each chat is kept for a short while, so that a
  * follow-up that only names another report, place or year ("那史村镇呢？", "What about Shicun?",
- * "2022年呢？") or asks for more ("详细点", "more") is understood as the previous question again;
- * and a question that compares reports ("两个镇谁…多？", "各镇…") is asked of each report.
+ * "2022年呢？") or asks for more ("详细点", "more") is understood as the previous question again
+ * (a message with a question of its own is a new question, however short); and a question that
+ * compares reports ("柏山镇和史村镇哪个…多？", "两个镇谁…多？") is asked of each report, side by side.
  * Used by the bot (one memory per chat) and the terminal chat (one chat).
  */
 import { reportLabel, reportMeta } from '../corpus/report-meta.js';
-import { type NamedReports, ReportDirectory } from '../search/named-reports.js';
+import { blankOut, type NamedReports, ReportDirectory } from '../search/named-reports.js';
 import type { Searcher } from '../search/searcher.js';
 import { normalize } from '../search/text.js';
 import type { Answer, Result, SourceInfo } from '../search/types.js';
@@ -58,11 +59,11 @@ export type Intent =
 /** "more", "详细点": the previous question, in more detail. */
 const MORE = /^(?:more|tell me more|more details?|details?|go on|详细点|详细一点|详细些|具体点|具体一点|具体些|展开|展开说说|再详细|多说点|还有吗|还有呢)[\s？?。.!！]*$/i;
 /**
- * What may wrap the place or year of an elliptical follow-up (那…呢？, what about …?, and in …?), and
+ * What may wrap the places or year of an elliptical follow-up (那…呢？, what about …?, and in …?, …和…), and
  * the words that only say "report" or a level. Nothing else: a question word or a predicate left over
  * makes the message a question of its own, however short.
  */
-const ELLIPSIS_WRAPPERS = /那么|那个|那|还有|再看看?|再说说|怎么样|咋样|如何|的情况|情况|的呢|呢|的报告|报告|的|\b(?:and|what|how|about|in|for|of|the|its|report|town(?:ship)?|district|city|county|province)\b|'s|[\s？?。.!！,，、：:]/gi;
+const ELLIPSIS_WRAPPERS = /那么|那个|那|还有|和|与|跟|及|再看看?|再说说|怎么样|咋样|如何|的情况|情况|的呢|呢|的报告|报告|的|\b(?:and|what|how|about|in|for|of|the|its|report|town(?:ship)?|district|city|county|province)\b|'s|[\s？?。.!！,，、：:]/gi;
 /** A year, as a follow-up names it: 2022, 2022年, 2022年度. */
 const YEAR_WORD = /(?:19|20)\d\d(?!\d)\s*(?:年度?)?/g;
 const YEAR = /(?:19|20)\d\d(?!\d)/;
@@ -90,15 +91,13 @@ export interface Ellipsis {
  */
 export function ellipsisOf(text: string, directory: ReportDirectory): Ellipsis | undefined {
   const normalized = normalize(text);
-  const places = directory.mentions(normalized);
-  let rest = normalized;
-  for (const m of places) rest = rest.slice(0, m.start) + ' '.repeat(m.end - m.start) + rest.slice(m.end);
+  const rest = blankOut(normalized, directory.mentions(normalized));
   const year = YEAR.exec(rest)?.[0];
-  rest = rest.replace(YEAR_WORD, ' ').replace(ELLIPSIS_WRAPPERS, '');
-  if (rest !== '' || (!year && places.length === 0)) return undefined;
-  // The narrowest place named (深圳市南山区 → 南山区), as the user wrote it.
-  const place = places.reduce<(typeof places)[number] | undefined>((best, m) => (!best || m.depth >= best.depth ? m : best), undefined);
-  return { place: place && text.slice(place.start, place.end), year };
+  if (rest.replace(YEAR_WORD, ' ').replace(ELLIPSIS_WRAPPERS, '') !== '') return undefined;
+  // The narrowest places named (深圳市南山区 → 南山区), as the user wrote them; several are compared (那史村镇和柏山镇呢？).
+  const places = [...new Set(directory.narrowestMentions(normalized).map((m) => text.slice(m.start, m.end)))];
+  if (!year && places.length === 0) return undefined;
+  return { place: places.length ? places.join('和') : undefined, year };
 }
 
 /**
@@ -126,9 +125,8 @@ export function interpret(text: string, previous: Turn | undefined, directory: R
  */
 function withPlace(previous: Turn, place: string, directory: ReportDirectory): string {
   const q = previous.question;
-  const named = directory.mentions(normalize(q));
-  const narrowest = named.reduce<(typeof named)[number] | undefined>((best, m) => (!best || m.depth >= best.depth ? m : best), undefined);
-  if (narrowest) return q.slice(0, narrowest.start) + place + q.slice(narrowest.end);
+  const named = directory.narrowestMentions(normalize(q)).at(-1);
+  if (named) return q.slice(0, named.start) + place + q.slice(named.end);
   const aliases = previous.source ? reportMeta(previous.source).places.flatMap((p) => p.aliases) : [];
   for (const alias of aliases.sort((a, b) => b.length - a.length)) {
     const at = q.toLowerCase().indexOf(alias);
@@ -202,8 +200,7 @@ function isComparison(question: string, directory: ReportDirectory): boolean {
  */
 export function topicOf(question: string, directory: ReportDirectory): string {
   const mentions = directory.mentions(normalize(question));
-  let text = question;
-  for (const m of [...mentions].reverse()) text = text.slice(0, m.start) + '\u0000' + text.slice(m.end);
+  let text = blankOut(question, mentions, '\u0000');
   const asksWinner = /哪|谁|which|more|higher/i.test(question);
   // 哪个区 of two districts asks which of them (a comparing word); 哪个县 of two towns asks for each one's county.
   const levels = new Set(mentions.map((m) => m.place.slice(-1)));

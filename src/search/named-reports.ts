@@ -65,20 +65,28 @@ export class ReportDirectory {
   }
 
   /**
-   * The places a text names, narrowest only (深圳市南山区和福田区 → 南山区, 福田区), each with the
-   * reports it names for it alone: the text with its other places left out, resolved.
+   * The mentions of the narrowest places a text names: 深圳市南山区和福田区 → 南山区, 福田区 (深圳市 is
+   * wider than a place named beside it).
    */
-  byPlace(normalized: string): { place: string; named: NamedReports }[] {
+  narrowestMentions(normalized: string): PlaceMention[] {
     const mentions = this.mentions(normalized);
-    const places = [...new Set(mentions.map((m) => m.place))];
+    const places = new Set(mentions.map((m) => m.place));
     const wider = (name: string) =>
       this.metas.some((m) => {
         const at = m.places.findIndex((p) => p.name === name);
-        return at >= 0 && m.places.slice(at + 1).some((p) => places.includes(p.name));
+        return at >= 0 && m.places.slice(at + 1).some((p) => places.has(p.name));
       });
-    let rest = normalized;
-    for (const m of mentions) rest = rest.slice(0, m.start) + ' '.repeat(m.end - m.start) + rest.slice(m.end);
-    return places.filter((p) => !wider(p)).map((place) => ({ place, named: this.resolve(`${place.toLowerCase()} ${rest}`) }));
+    return mentions.filter((m) => !wider(m.place));
+  }
+
+  /**
+   * The narrowest places a text names, each with the reports it names for it alone: the text with its
+   * other places left out, resolved.
+   */
+  byPlace(normalized: string): { place: string; named: NamedReports }[] {
+    const rest = blankOut(normalized, this.mentions(normalized));
+    const places = [...new Set(this.narrowestMentions(normalized).map((m) => m.place))];
+    return places.map((place) => ({ place, named: this.resolve(`${place.toLowerCase()} ${rest}`) }));
   }
 
   /**
@@ -112,6 +120,13 @@ export class ReportDirectory {
     const available = [...new Set(candidates.map((i) => reportLabel(this.metas[i]!, '')))].sort();
     return { docs: [], missing: { place, year: years[0]!, available } };
   }
+}
+
+/** The text with each mention replaced by `filler` (spaces by default, which keep the offsets). */
+export function blankOut(text: string, mentions: PlaceMention[], filler?: string): string {
+  let out = text;
+  for (const m of [...mentions].sort((a, b) => b.start - a.start)) out = out.slice(0, m.start) + (filler ?? ' '.repeat(m.end - m.start)) + out.slice(m.end);
+  return out;
 }
 
 /** Levels a division's name ends with; names of zones (开发区, 园区 …) are not places people ask about. */

@@ -50,6 +50,7 @@ describe('interpret', () => {
     }
     assert.equal(asked('那福田区呢？', nanshan).question, '福田区2023年本地生产总值多少亿元');
     assert.equal(asked('深圳市福田区呢', nanshan).question, '福田区2023年本地生产总值多少亿元', 'the narrowest place replaces the narrowest');
+    assert.deepEqual(interpret('那史村镇和柏山镇呢？', baishan, directory), { kind: 'compare', question: '史村镇和柏山镇存在哪些不足？' });
   });
 
   it('reads another year, alone or with a place, and "more", as the previous question', () => {
