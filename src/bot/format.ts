@@ -384,8 +384,9 @@ export function renderComparison(c: Pick<Comparison, 'q' | 'rows'> & Partial<Pic
     lines.push(`• ${m.bold(m.esc(label))}：${line}`, `  ${m.code(m.esc(shortRef(r, itemOf(r, span))))}`);
   }
   for (const { label, missing } of absent) {
-    const why = missing ? s.noReportFor(missing.place, missing.year, missing.available) : s.comparisonNothing;
-    lines.push(`• ${m.bold(m.esc(label))}：${m.italic(m.esc(clip(why, 300)))}`);
+    // A missing report's sentence names its place itself.
+    if (missing) lines.push(`• ${m.italic(m.esc(clip(s.noReportFor(missing.place, missing.year, missing.available), 300)))}`);
+    else lines.push(`• ${m.bold(m.esc(label))}：${m.italic(m.esc(s.comparisonNothing))}`);
   }
   return linesWithin(lines, maxLength);
 }
