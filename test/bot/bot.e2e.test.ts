@@ -497,7 +497,7 @@ describe('updates the emulator cannot send (through handleUpdate)', () => {
   });
 
   it('tells the user briefly when search fails, never the error', async () => {
-    const broken: Searcher = { ...searcher, search: async () => Promise.reject(new Error(`index exploded at /secret/path ${TOKEN}`)), sources: () => [] };
+    const broken: Searcher = { ...searcher, search: async () => Promise.reject(new Error(`index exploded at /secret/path ${TOKEN}`)), sources: () => [], info: () => searcher.info() };
     const failing = offlineBot({ token: '100006:failing-token' }, broken);
     const sent = await failing.send({ message: { message_id: 9, date: 0, chat, from, text: 'anything' } as never });
     assert.deepEqual(sent.filter((c) => c.method === 'sendMessage').map((c) => c.payload.text), [en.searchFailed]);
