@@ -79,10 +79,19 @@ const COMPARE_WORDS = /两个镇|两镇|两份报告|两个报告|各镇|各个�
 /** A comparison's closing adjective (…哪个资料多？ → 资料): it says which side wins, not what to look for. */
 const WINNER = /(?:更|最)?(?:多|少|高|低|大|小|快|慢|好|强|差)(?:一些|些|一点)?(?=[\s？?。.!！]*$)/;
 
-/** What an elliptical follow-up names instead of the previous question's: a place (as written), a year, or both. */
+/** A year said relative to the previous question's report: 去年呢？ after a 2023 question is 2022. */
+const RELATIVE_YEARS: [RegExp, number][] = [
+  [/前年|\bthe year before last\b/g, -2],
+  [/去年|上一年|前一年|\b(?:last|previous) year\b|\bthe year before\b/g, -1],
+  [/明年|下一年|后一年|\bnext year\b|\bthe year after\b/g, 1],
+];
+
+/** What an elliptical follow-up names instead of the previous question's: a place (as written), a year (or one relative to it), or both. */
 export interface Ellipsis {
   place?: string;
   year?: string;
+  /** Years from the previous question's (去年 -1, 明年 +1). */
+  shift?: number;
 }
 
 /**
@@ -91,13 +100,15 @@ export interface Ellipsis {
  */
 export function ellipsisOf(text: string, directory: ReportDirectory): Ellipsis | undefined {
   const normalized = normalize(text);
-  const rest = blankOut(normalized, directory.mentions(normalized));
+  let rest = blankOut(normalized, directory.mentions(normalized));
   const year = YEAR.exec(rest)?.[0];
+  let shift: number | undefined;
+  for (const [words, by] of RELATIVE_YEARS) if (words.test(rest)) (shift ??= by), (rest = rest.replace(words, ' '));
   if (rest.replace(YEAR_WORD, ' ').replace(ELLIPSIS_WRAPPERS, '') !== '') return undefined;
   // The narrowest places named (深圳市南山区 → 南山区), as the user wrote them; several are compared (那史村镇和柏山镇呢？).
   const places = [...new Set(directory.narrowestMentions(normalized).map((m) => text.slice(m.start, m.end)))];
-  if (!year && places.length === 0) return undefined;
-  return { place: places.length ? places.join('和') : undefined, year };
+  if (!year && shift === undefined && places.length === 0) return undefined;
+  return { place: places.length ? places.join('和') : undefined, year, ...(shift !== undefined && !year ? { shift } : {}) };
 }
 
 /**
@@ -108,9 +119,12 @@ export function interpret(text: string, previous: Turn | undefined, directory: R
   const asked = text.trim();
   if (previous && MORE.test(asked)) return { kind: 'ask', question: previous.question, full: true, followUp: true };
   const ellipsis = previous && ellipsisOf(asked, directory);
-  if (previous && ellipsis) {
+  // 去年呢？: the year before the previous question's, else before its report's; with neither, a question of its own.
+  const base = previous && Number(YEAR.exec(previous.question)?.[0] ?? (previous.source ? reportMeta(previous.source).year : NaN));
+  const year = ellipsis?.shift !== undefined ? (Number.isFinite(base) ? String(base! + ellipsis.shift) : undefined) : ellipsis?.year;
+  if (previous && ellipsis && (ellipsis.shift === undefined || year)) {
     let question = ellipsis.place ? withPlace(previous, ellipsis.place, directory) : previous.question;
-    if (ellipsis.year) question = withYear(question, ellipsis.year);
+    if (year) question = withYear(question, year);
     // "那2022年呢？" after a comparison is that comparison again.
     if (isComparison(question, directory)) return { kind: 'compare', question };
     return { kind: 'ask', question, full: false, followUp: true };

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { before, describe, it } from 'node:test';
-import { ChatMemory, interpret, sidesOf, topicOf } from '../../src/bot/conversation.js';
+import { ChatMemory, interpret, sidesOf, topicOf, type Turn } from '../../src/bot/conversation.js';
 import { reportLabel, reportMeta } from '../../src/corpus/report-meta.js';
 import { ReportDirectory } from '../../src/search/named-reports.js';
 import { stringsFor } from '../../src/bot/i18n.js';
@@ -30,7 +30,7 @@ const directory = new ReportDirectory(
 );
 const baishan = { question: '柏山镇存在哪些不足？', source: '柏山镇-2023年法治政府建设情况报告.txt' };
 const nanshan = { question: '南山区2023年本地生产总值多少亿元', source: '深圳市南山区-2023-2023年南山区政府工作报告.txt' };
-const asked = (text: string, previous = baishan) => interpret(text, previous, directory) as { question: string; followUp: boolean };
+const asked = (text: string, previous: Turn = baishan) => interpret(text, previous, directory) as { question: string; followUp: boolean };
 
 describe('interpret', () => {
   it('reads a follow-up naming only another place as the previous question about that place', () => {
@@ -62,6 +62,12 @@ describe('interpret', () => {
     assert.equal(asked('福田区2022年呢？', nanshan).question, '2022年报告 福田区2022年本地生产总值多少亿元');
     assert.equal(asked('2024年呢', { question: '南山区2023年政府工作报告说本地生产总值多少亿元', source: nanshan.source }).question, '南山区2024年政府工作报告说本地生产总值多少亿元');
     assert.deepEqual(interpret('2022年呢？', { question: '南山区和福田区2023年哪个区生产总值高' }, directory), { kind: 'compare', question: '2022年报告 南山区和福田区2022年哪个区生产总值高' });
+    // A year relative to the previous question's (or its report's): 去年呢？ after 2023 is 2022.
+    assert.equal(asked('去年呢？').question, '2022年报告 柏山镇存在哪些不足？');
+    assert.equal(asked('那明年的呢', nanshan).question, '2024年报告 南山区2024年本地生产总值多少亿元');
+    assert.equal(asked('What about the year before?', nanshan).question, '2022年报告 南山区2022年本地生产总值多少亿元');
+    assert.equal(asked('去年呢', { question: '普法宣传做了几次' }).question, '去年呢', 'no year to count from: a question of its own');
+    assert.equal(asked('去年的GDP呢', nanshan).followUp, false);
     assert.deepEqual(interpret('详细点', baishan, directory), { kind: 'ask', question: baishan.question, full: true, followUp: true });
     assert.deepEqual(interpret('more', baishan, directory), { kind: 'ask', question: baishan.question, full: true, followUp: true });
   });
