@@ -224,7 +224,8 @@ export function topicOf(question: string, directory: ReportDirectory): string {
     .replace(/\u0000[\s\u0000]*(?:和|与|跟|同|及|以及|、|and|&|vs\.?|versus)?[\s\u0000]*(?=\u0000)/gi, '')
     .replace(/\u0000/g, ' ')
     .replace(COMPARE_WORDS, ' ');
-  if (asksWinner) text = text.replace(WINNER, '');
+  // Which is higher is a question of each side's figure: asked as "…多少", each report quotes its figure.
+  if (asksWinner && WINNER.test(text)) text = `${text.replace(WINNER, '').replace(/[\s？?。.!！]+$/, '')}是多少`;
   return text.replace(/\s+/g, ' ').trim();
 }
 
@@ -255,10 +256,12 @@ export async function compareReports(searcher: Searcher, question: string): Prom
     }
     const s = sources[side.doc]!;
     const label = labelOf(side.doc);
-    // Asked as a question about that report (its label names it): searched within it, and never refused for
-    // lack of words, as any question naming its report; its own name is not searched for in it.
-    const namesIt = directory.resolve(normalize(label)).docs.includes(side.doc);
-    const answer = await searcher.search(namesIt ? `${label} ${topic}` : topic, { k: 3, ...(namesIt ? {} : { onlyReport: { corpusDir: s.corpusDir, source: s.source } }) });
+    // Asked as a question about that report (its narrowest place and year name it): searched within it, and
+    // never refused for lack of words, as any question naming its report; its own name is not searched for in it.
+    const meta = directory.metas[side.doc]!;
+    const name = `${meta.places.at(-1)?.name ?? ''} ${meta.year ?? ''}`.trim();
+    const namesIt = name !== '' && directory.resolve(normalize(name)).docs.includes(side.doc);
+    const answer = await searcher.search(namesIt ? `${name} ${topic}` : topic, { k: 3, ...(namesIt ? {} : { onlyReport: { corpusDir: s.corpusDir, source: s.source } }) });
     const best = answer.results.find((r) => r.corpusDir === s.corpusDir && r.source === s.source);
     if (!answer.abstained && best && answer.level !== 'none') comparison.rows.push({ label, result: best });
     else comparison.absent.push({ label: labelOf(side.doc) });

@@ -97,12 +97,10 @@ export class ReportDirectory {
    * reviews and the year before's plans: those reports count too when none has the year itself.
    */
   resolve(normalized: string): NamedReports {
-    const mentioned = (alias: string) =>
-      ASCII_ALIAS.test(alias) ? new RegExp(`\\b${alias}\\b`).test(normalized) : alias.length >= 2 && normalized.includes(alias);
-    const scores = this.metas.map((m) => {
-      const hits = m.places.map((p) => p.aliases.some(mentioned));
-      return hits[hits.length - 1] ? 2 : hits.some(Boolean) ? 1 : 0;
-    });
+    // 深圳市南山区 names 南山区's reports, not 深圳市's: 深圳市 is only the wider place of a place named.
+    const narrowest = new Set(this.narrowestMentions(normalized).map((m) => m.place));
+    const mentioned = new Set(this.mentions(normalized).map((m) => m.place));
+    const scores = this.metas.map((m) => (narrowest.has(m.places.at(-1)?.name ?? '') ? 2 : m.places.some((p) => mentioned.has(p.name)) ? 1 : 0));
     const best = Math.max(0, ...scores);
     const years = (normalized.match(YEARS) ?? []).map(Number);
     if (best === 0) {

@@ -118,9 +118,9 @@ describe('interpret', () => {
     assert.deepEqual(labels('深圳市南山区的生产总值'), []);
   });
 
-  it('searches each report for the topic alone: no comparing words, no place or year that named the reports', () => {
-    assert.equal(topicOf('柏山镇和史村镇哪个发放的宣传资料多？', directory), '发放的宣传资料？');
-    assert.equal(topicOf('南山区和福田区2023年哪个区生产总值高', directory), '生产总值');
+  it('searches each report for the topic alone: no comparing words, no place or year that named the reports; which is higher asks each for its figure', () => {
+    assert.equal(topicOf('柏山镇和史村镇哪个发放的宣传资料多？', directory), '发放的宣传资料是多少');
+    assert.equal(topicOf('南山区和福田区2023年哪个区生产总值高', directory), '生产总值是多少');
     assert.equal(topicOf('史村镇和柏山镇分别隶属哪个县？', directory), '隶属哪个县？');
     assert.equal(topicOf('Which of Baishan and Shicun held more legal talks?', directory), 'held more legal talks?');
   });

@@ -21,6 +21,7 @@ describe('reports a question names', () => {
   it('the narrowest place mentioned wins', () => {
     assert.deepEqual(resolve('深圳2005年港口吞吐量是多少').docs, [0]);
     assert.deepEqual(resolve('南山区2005年有多少家企业').docs, [1]);
+    assert.deepEqual(resolve('深圳市南山区2005年有多少家企业').docs, [1], '深圳市 is only the wider place of 南山区 here');
     assert.deepEqual(resolve('柏山镇组织了多少次普法').docs, [5]);
   });
 
