@@ -31,7 +31,7 @@ export interface PlaceMention {
 }
 
 export class ReportDirectory {
-  /** Each alias once, with its place (many reports share 深圳市). */
+  /** Each alias of each place once (many reports share 深圳市). */
   private readonly aliases: { alias: string; place: string; depth: number; word?: RegExp }[];
 
   constructor(readonly metas: ReportMeta[]) {
@@ -39,8 +39,8 @@ export class ReportDirectory {
     this.aliases = metas.flatMap((m) =>
       m.places.flatMap((p, depth) =>
         p.aliases.flatMap((alias) => {
-          if (alias.length < 2 || seen.has(alias)) return [];
-          seen.add(alias);
+          if (alias.length < 2 || seen.has(`${alias}\t${p.name}`)) return [];
+          seen.add(`${alias}\t${p.name}`);
           return [{ alias, place: p.name, depth, word: ASCII_ALIAS.test(alias) ? new RegExp(`\\b${alias}\\b`, 'g') : undefined }];
         }),
       ),
@@ -60,7 +60,8 @@ export class ReportDirectory {
     }
     found.sort((a, b) => a.start - b.start || b.end - a.end || b.depth - a.depth);
     const kept: PlaceMention[] = [];
-    for (const m of found) if (!kept.some((k) => m.start < k.end && k.start < m.end)) kept.push(m);
+    // One name of two places (shanxi: 山西, 陕西) is a mention of each.
+    for (const m of found) if (!kept.some((k) => m.start < k.end && k.start < m.end && !(m.start === k.start && m.end === k.end))) kept.push(m);
     return kept;
   }
 

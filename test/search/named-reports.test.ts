@@ -31,6 +31,12 @@ describe('reports a question names', () => {
     assert.deepEqual(resolve('Guangming District parks').docs, [2, 3]);
   });
 
+  it('one name of two places names both', () => {
+    const two = new ReportDirectory(['山西省-2026-2026年山西省政府工作报告.txt', '陕西省-2026-2026年陕西省政府工作报告.txt'].map((f) => reportMeta(f)));
+    assert.deepEqual(two.resolve(normalize('How many coal mines will Shanxi build in 2026?')).docs, [0, 1]);
+    assert.deepEqual(two.resolve(normalize('Shaanxi 2026 coal mines')).docs, [1]);
+  });
+
   it('several places: each is searched', () => {
     assert.deepEqual(resolve('柏山镇和史村镇谁的普法做得多').docs, [5, 6]);
   });
