@@ -20,7 +20,7 @@ import { PageError, PageRenderer } from '../render/page.js';
 import { ReportHeaders } from '../index/report-headers.js';
 import { answerOf } from '../search/answer-span.js';
 import { AnswerStore, type StoredAnswer } from './answers.js';
-import { ChatMemory, compareReports, interpret } from './conversation.js';
+import { ChatMemory, compareReports, directoryOf, interpret } from './conversation.js';
 import type { UpdateJournal } from './journal.js';
 import {
   answerKeyboard,
@@ -299,7 +299,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   /** A message in the chat's conversation: a follow-up reuses the previous question; a comparison asks each report. */
   async function converse(ctx: BotContext, text: string): Promise<void> {
     const chat = ctx.chat?.id ?? 0;
-    const intent = interpret(text, memory.get(chat), (t) => searcher.reportsNamed(t));
+    const intent = interpret(text, memory.get(chat), directoryOf(searcher).directory);
     if (intent.kind === 'compare') {
       const comparison = await compareReports(searcher, intent.question);
       if (comparison) {

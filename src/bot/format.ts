@@ -15,6 +15,7 @@ import { type AnswerSpan, answerOf } from '../search/answer-span.js';
 import { itemLabelAt } from '../search/quote.js';
 import type { Answer, Result, SourceInfo } from '../search/types.js';
 import { STRINGS, type Strings } from './i18n.js';
+import type { Comparison } from './conversation.js';
 import type { RefusalHelp } from './refusal-help.js';
 import { corpusKinds } from './corpus-summary.js';
 
@@ -271,10 +272,13 @@ const overlaps = (a: Place, b: Place) => a.source === b.source && a.start < b.en
 /**
  * The answer with only the results worth paging through: those close to the best one in score, none
  * repeating a quote kept before it or one already on screen (`shown`), none that is only the report's
- * header or signature. 1/1 is a fine answer; none left is a refusal.
+ * header or signature. 1/1 is a fine answer; none left is a refusal. The best one is the quote on
+ * screen when this answer has it ("all from this report" asks again within its report: what is left
+ * there must be near what answered, not near the best of the leftovers, which may be on another subject).
  */
 export function relevantOnly(answer: Answer, shown: Place[] = []): Answer {
-  const best = answer.results.find((r) => !shown.some((s) => overlaps(r, s)) && !isMetadataText(r.passage))?.score ?? 0;
+  const onScreen = answer.results.filter((r) => shown.some((s) => overlaps(r, s))).map((r) => r.score);
+  const best = Math.max(answer.results.find((r) => !shown.some((s) => overlaps(r, s)) && !isMetadataText(r.passage))?.score ?? 0, ...onScreen);
   const kept: Result[] = [];
   for (const r of answer.results) {
     if (r.score < best * RELEVANT_SHARE || isMetadataText(r.passage) || [...shown, ...kept].some((s) => overlaps(r, s))) continue;
@@ -415,13 +419,22 @@ export function renderContext(r: Result, s: Strings, m: Markup, maxLength = TELE
   return [...head, m.quote(body, false), ref].join('\n');
 }
 
-/** A comparison in one message: each report's answer line (its best sentence's answering clause) and reference. */
-export function renderComparison(c: { q: string; rows: { label: string; result: Result }[] }, s: Strings, m: Markup, maxLength = TELEGRAM_TEXT_LIMIT): string {
-  const lines = [m.italic(m.esc(s.comparisonTitle(c.rows.length)))];
+/**
+ * A comparison in one message: each report's answer line (its best sentence's answering clause) and
+ * reference; a side with no report for its place or year, or nothing on the question, says so.
+ */
+export function renderComparison(c: Pick<Comparison, 'q' | 'rows'> & Partial<Pick<Comparison, 'absent'>>, s: Strings, m: Markup, maxLength = TELEGRAM_TEXT_LIMIT): string {
+  const absent = c.absent ?? [];
+  const lines = [m.italic(m.esc(s.comparisonTitle(c.rows.length + absent.length)))];
   for (const { label, result: r } of c.rows) {
     const span = answerOf(c.q, r);
     const line = span ? answerLine(m, span) : m.esc(clip(r.quote, 60));
     lines.push(`• ${m.bold(m.esc(label))}：${line}`, `  ${m.code(m.esc(shortRef(r, itemOf(r, span))))}`);
+  }
+  for (const { label, missing } of absent) {
+    // A missing report's sentence names its place itself.
+    if (missing) lines.push(`• ${m.italic(m.esc(clip(s.noReportFor(missing.place, missing.year, missing.available), 300)))}`);
+    else lines.push(`• ${m.bold(m.esc(label))}：${m.italic(m.esc(s.comparisonNothing))}`);
   }
   return linesWithin(lines, maxLength);
 }

@@ -48,7 +48,8 @@ export interface Strings {
   /** An English question's words and the reports' Chinese terms they matched. */
   terms(pairs: { asked: string; term: string }[]): string;
   /** A place/year with no report: what there is for that place. */
-  noReportFor(place: string, year: number, available: string[]): string;
+  /** No report for that place in that year (`available`: its reports), or none at all for that place (`available` empty). */
+  noReportFor(place: string, year: number | undefined, available: string[]): string;
   /** /in with a place that names no report, or with nothing after it. */
   noSuchReport(name: string): string;
   inWhat: string;
@@ -77,6 +78,8 @@ export interface Strings {
   pageSaved(page: number, file: string): string;
   /** Above a comparison across reports. */
   comparisonTitle(reports: number): string;
+  /** A side of a comparison whose report says nothing on the question. */
+  comparisonNothing: string;
   /** A quote as cited: 「…」 or “…”. */
   citeQuote(quote: string): string;
   /** What follows the quote in a citation: ——issuer《title》第3页（date）section. Parts may be empty. */
@@ -148,7 +151,10 @@ const zh: Strings = {
   wordsTitle: '你的英文词在报告里的中文说法：',
   searchedIn: (labels) => `查找范围：${labels.slice(0, 3).join('、')}${labels.length > 3 ? ` 等 ${labels.length} 份报告` : ''}`,
   terms: (pairs) => `报告用语：${pairs.map((p) => `${p.asked} = ${p.term}`).join('；')}`,
-  noReportFor: (place, year, available) => `没有${place} ${year} 年的报告。${place}的报告有：${available.slice(0, 12).join('、')}${available.length > 12 ? '……' : ''}`,
+  noReportFor: (place, year, available) =>
+    available.length === 0
+      ? `没有${place}的报告。发送 /sources 查看收录了哪些报告。`
+      : `没有${place} ${year} 年的报告。${place}的报告有：${available.slice(0, 12).join('、')}${available.length > 12 ? '……' : ''}`,
   placeLine: (place, years, n) => `${place}：${years}（${n} 份）`,
   noSuchReport: (name) => `没有找到“${name}”的报告。发送 /sources 查看收录了哪些报告。`,
   inWhat: '用法：/in 地名或年份 问题，例如：/in 柏山镇 普法宣传做了几次？',
@@ -170,6 +176,7 @@ const zh: Strings = {
   pageUnavailable: (reason) => `无法显示原文页面：${reason}`,
   pageSaved: (page, file) => `第${page}页（引文已标出）已存为图片：${file}`,
   comparisonTitle: (n) => `${n} 份报告各自的说法：`,
+  comparisonNothing: '报告里没有找到相关内容',
   citeQuote: (q) => `「${q}」`,
   citeSource: (issuer, title, date, section, page = '') => `——${issuer}《${title}》${page}${date ? `（${date}）` : ''}${section}`,
   position: (i, n) => `${i}/${n}`,
@@ -265,7 +272,10 @@ const en: Strings = {
   wordsTitle: 'Your words as the reports say them (in Chinese):',
   searchedIn: (labels) => `Searched: ${labels.slice(0, 3).join(', ')}${labels.length > 3 ? ` and ${labels.length - 3} more reports` : ''}`,
   terms: (pairs) => `In the report's words: ${pairs.map((p) => `${p.asked} = ${p.term}`).join('; ')}`,
-  noReportFor: (place, year, available) => `There is no ${year} report for ${place}. Reports for ${place}: ${available.slice(0, 12).join(', ')}${available.length > 12 ? ' …' : ''}`,
+  noReportFor: (place, year, available) =>
+    available.length === 0
+      ? `There is no report for ${place}. Send /sources to see the reports.`
+      : `There is no ${year} report for ${place}. Reports for ${place}: ${available.slice(0, 12).join(', ')}${available.length > 12 ? ' …' : ''}`,
   placeLine: (place, years, n) => `${place}: ${years} (${n})`,
   noSuchReport: (name) => `No report matches “${name}”. Send /sources to see the reports.`,
   inWhat: 'Usage: /in PLACE [YEAR] QUESTION, for example: /in Baishan how many legal talks were held?',
@@ -287,6 +297,7 @@ const en: Strings = {
   pageUnavailable: (reason) => `Cannot show the page: ${reason}`,
   pageSaved: (page, file) => `Page ${page}, the quote marked, saved as a picture: ${file}`,
   comparisonTitle: (n) => `What each of the ${n} reports says:`,
+  comparisonNothing: 'nothing on this in the report',
   citeQuote: (q) => `“${q}”`,
   citeSource: (issuer, title, date, section, page = '') => ` — ${[issuer, `《${title}》`].filter(Boolean).join(', ')}${page ? `, ${page}` : ''}${date ? ` (${date})` : ''}${section ? `, ${section}` : ''}`,
   position: (i, n) => `${i}/${n}`,

@@ -16,7 +16,7 @@ import { ReportHeaders } from '../index/report-headers.js';
 import { PageError, PageRenderer } from '../render/page.js';
 import type { Searcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
-import { ChatMemory, compareReports, interpret } from './conversation.js';
+import { ChatMemory, compareReports, directoryOf, interpret } from './conversation.js';
 import { answerPage, copyCitation, plainMarkup, relevantOnly, renderContext, renderComparison, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
 import { progressBar } from '../cli/progress.js';
 import { envLang, type Lang, stringsFor } from './i18n.js';
@@ -180,7 +180,7 @@ export async function runTerminal(searcher: Searcher, config: Config, opts: Term
       question = `${where} ${year} ${rest.join(' ')}`.replace(/\s+/g, ' ');
     }
     try {
-      const intent = interpret(question, memory.get('terminal'), (t) => searcher.reportsNamed(t));
+      const intent = interpret(question, memory.get('terminal'), directoryOf(searcher).directory);
       const comparison = intent.kind === 'compare' ? await compareReports(searcher, intent.question) : undefined;
       if (comparison) {
         memory.remember('terminal', intent.question);

@@ -33,7 +33,7 @@ export interface JsonAnswer {
   /** Reports the question named by place/year, searched on their own. */
   reports?: string[];
   /** A place/year with no report: what exists for that place. */
-  missingReport?: { place: string; year: number; available: string[] };
+  missingReport?: { place: string; year?: number; available: string[] };
   /** An English question's words and the reports' Chinese terms they matched in the first quote. */
   terms?: { asked: string; term: string }[];
   results: JsonResult[];
@@ -80,7 +80,7 @@ export function toText(answer: Answer): string {
   for (const n of answer.notices) lines.push(`(note: ${n})`);
   if (answer.missingReport) {
     const { place, year, available } = answer.missingReport;
-    lines.push(`No ${year} report for ${place}. Reports for ${place}: ${available.join(', ')}`);
+    lines.push(available.length ? `No ${year} report for ${place}. Reports for ${place}: ${available.join(', ')}` : `No report for ${place}.`);
     return lines.join('\n');
   }
   if (answer.abstained) {

@@ -70,8 +70,8 @@ export interface Answer {
   terms?: { asked: string; term: string }[];
   /** The reports the question named by place/year and that were searched (labels such as "深圳市罗湖区 2017"). */
   namedReports?: string[];
-  /** The question named a place with a year that no report has: what there is for that place. */
-  missingReport?: { place: string; year: number; available: string[] };
+  /** The question named a place with a year that no report has (what there is for that place), or a place no report is about (`available` empty). */
+  missingReport?: { place: string; year?: number; available: string[] };
 }
 
 export interface SearchOptions {

@@ -221,6 +221,16 @@ describe('bot through the Bot API emulator', () => {
     }
   });
 
+  it('"all from this report" says there is no more when the report has nothing else on the question', async () => {
+    const user = new TestUser(emu, TOKEN, { userId: 131, languageCode: 'zh' });
+    await user.say('柏山镇化解了多少起矛盾纠纷？');
+    const first = await user.reply();
+    assert.match(first.text, /化解矛盾纠纷<b>79起<\/b>/, first.text);
+    await user.press(first.messageId, buttonData(first, zh.sameReport));
+    const more = await user.reply();
+    assert.equal(more.text, zh.noMoreFromReport);
+  });
+
   it('follows up in the chat: another place reuses the question, "详细点" shows more', async () => {
     const user = new TestUser(emu, TOKEN, { userId: 121, languageCode: 'zh' });
     await user.say('柏山镇存在哪些不足？');
@@ -487,7 +497,7 @@ describe('updates the emulator cannot send (through handleUpdate)', () => {
   });
 
   it('tells the user briefly when search fails, never the error', async () => {
-    const broken: Searcher = { ...searcher, search: async () => Promise.reject(new Error(`index exploded at /secret/path ${TOKEN}`)), sources: () => [] };
+    const broken: Searcher = { ...searcher, search: async () => Promise.reject(new Error(`index exploded at /secret/path ${TOKEN}`)), sources: () => [], info: () => searcher.info() };
     const failing = offlineBot({ token: '100006:failing-token' }, broken);
     const sent = await failing.send({ message: { message_id: 9, date: 0, chat, from, text: 'anything' } as never });
     assert.deepEqual(sent.filter((c) => c.method === 'sendMessage').map((c) => c.payload.text), [en.searchFailed]);

@@ -13,6 +13,7 @@ import {
   headOf,
   html,
   plainMarkup,
+  renderComparison,
   renderNoAnswer,
   renderResult,
   renderSources,
@@ -267,5 +268,27 @@ describe('text cutting', () => {
     assert.equal(tailOf('a😀b', 2), 'b');
     assert.equal(headOf('a😀b', 3), 'a😀');
     assert.equal(tailOf('a😀b', 3), '😀b');
+  });
+});
+
+describe('comparisons', () => {
+  it('shows each report side by side, and says which side has no report or nothing on the question', () => {
+    const result = makeResult({ passage: PUFA_PASSAGE, quote: PUFA_QUOTE, sectionPath: PUFA_SECTIONS });
+    const text = renderComparison(
+      {
+        q: '柏山镇和史村镇哪个发放的宣传资料多？',
+        rows: [{ label: '柏山镇 2023', result }],
+        absent: [{ label: '史村镇 2023' }, { label: '王庄镇', missing: { place: '王庄镇', year: 2023, available: ['王庄镇 2021'] } }],
+      },
+      zh,
+      html,
+    );
+    checkHtml(text);
+    const lines = text.split('\n');
+    assert.equal(lines[0], '<i>3 份报告各自的说法：</i>');
+    assert.match(lines[1]!, /^• <b>柏山镇 2023<\/b>：/);
+    assert.match(lines[2]!, /^ {2}<code>〔柏山镇 2023 · 二、（二）2\.〕<\/code>$/);
+    assert.equal(lines[3], `• <b>史村镇 2023</b>：<i>${zh.comparisonNothing}</i>`);
+    assert.equal(lines[4], '• <i>没有王庄镇 2023 年的报告。王庄镇的报告有：王庄镇 2021</i>');
   });
 });

@@ -34,7 +34,7 @@ const logs: string[] = [];
 
 before(async () => {
   const corpus = tempDir('rqb-botfaults-');
-  fs.writeFileSync(path.join(corpus, '法治政府建设报告.md'), '# 法治政府建设报告\n\n一、普法宣传\n\n全县组织普法宣传二十次，发放资料三千份。\n\n二、依法行政\n\n全县规范行政执法案卷一百二十卷。\n\n三、法治队伍\n\n全县培训执法人员四百人次。\n');
+  fs.writeFileSync(path.join(corpus, '法治政府建设报告.md'), '# 法治政府建设报告\n\n一、普法宣传\n\n全县组织普法宣传二十次，发放资料三千份。\n\n二、依法行政\n\n全县规范行政执法案卷一百二十卷。\n\n三、法治队伍\n\n全县培训执法人员四百人次。\n\n四、普法阵地\n\n全县普法宣传阵地建成十二个，普法宣传覆盖全部行政村。\n');
   fs.writeFileSync(path.join(corpus, '柏山镇法治政府建设报告.md'), '# 柏山镇法治政府建设报告\n\n一、普法宣传\n\n柏山镇组织普法宣传三十次，发放资料五千份。\n\n二、依法行政\n\n柏山镇规范行政执法案卷八十卷。\n');
   fs.writeFileSync(path.join(corpus, EVIL_NAME), '一、概况\n这份报告的文件名里有控制字符，内容是青龙村修建桥梁两座。\n');
   config = testConfig({ corpusDirs: [corpus], indexDir: tempDir('rqb-botfaults-idx-') });
@@ -92,7 +92,9 @@ describe('fault 3: "all from this report" is that report only', () => {
       page = edits[0]!;
       pages.push(String(page.payload.text));
     }
-    assert.ok(pages.length >= 2, 'several passages of the report');
+    // The report's other passage on 普法宣传, and none of its passages on other subjects (see relevantOnly).
+    assert.match(pages[0]!, /普法宣传阵地/);
+    assert.ok(!pages.some((p) => /案卷|执法人员/.test(p)), pages.join('\n'));
     for (const p of pages) {
       assert.ok(!p.includes('柏山镇'), `a passage of the other report:\n${p}`);
       assert.match(p, /〔法治政府建设报告/);

@@ -21,6 +21,7 @@ describe('reports a question names', () => {
   it('the narrowest place mentioned wins', () => {
     assert.deepEqual(resolve('深圳2005年港口吞吐量是多少').docs, [0]);
     assert.deepEqual(resolve('南山区2005年有多少家企业').docs, [1]);
+    assert.deepEqual(resolve('深圳市南山区2005年有多少家企业').docs, [1], '深圳市 is only the wider place of 南山区 here');
     assert.deepEqual(resolve('柏山镇组织了多少次普法').docs, [5]);
   });
 
@@ -28,6 +29,12 @@ describe('reports a question names', () => {
     assert.deepEqual(resolve('寧夏2026年的預算').docs, [4]);
     assert.deepEqual(resolve('What did Shicun do about petitions?').docs, [6]);
     assert.deepEqual(resolve('Guangming District parks').docs, [2, 3]);
+  });
+
+  it('one name of two places names both', () => {
+    const two = new ReportDirectory(['山西省-2026-2026年山西省政府工作报告.txt', '陕西省-2026-2026年陕西省政府工作报告.txt'].map((f) => reportMeta(f)));
+    assert.deepEqual(two.resolve(normalize('How many coal mines will Shanxi build in 2026?')).docs, [0, 1]);
+    assert.deepEqual(two.resolve(normalize('Shaanxi 2026 coal mines')).docs, [1]);
   });
 
   it('several places: each is searched', () => {
@@ -48,5 +55,20 @@ describe('reports a question names', () => {
   it('no place: no report named', () => {
     assert.deepEqual(resolve('普法宣传做了几次').docs, []);
     assert.deepEqual(resolve('2023年的情况').docs, []);
+  });
+
+  it('a place of China no report is about is said plainly, when the question is clearly about it', () => {
+    assert.deepEqual(resolve('杭州市2023年GDP是多少'), { docs: [], missing: { place: '杭州市', year: 2023, available: [] } });
+    assert.deepEqual(resolve('杭州2023年的财政收入'), { docs: [], missing: { place: '杭州市', year: 2023, available: [] } });
+    assert.deepEqual(resolve('那杭州市呢？'), { docs: [], missing: { place: '杭州市', available: [] } });
+    assert.deepEqual(resolve('浙江省政府工作报告提到什么'), { docs: [], missing: { place: '浙江省', available: [] } });
+    assert.deepEqual(resolve('王庄镇2023年法治建设怎么样'), { docs: [], missing: { place: '王庄镇', year: 2023, available: [] } });
+  });
+
+  it('ordinary words that end like a place, and places only mentioned, name no report', () => {
+    for (const q of ['城镇2023年新增就业多少', '社区矫正2023年做得怎么样', '统筹城乡2023年有哪些进展', '小区2023年加装电梯多少部', '乡镇2023年的报告', '普法宣传进了杭州市的企业吗']) {
+      assert.deepEqual(resolve(q), { docs: [] }, q);
+    }
+    assert.deepEqual(resolve('柏山镇2023年和杭州市比普法做得怎么样').docs, [5], 'a place with a report wins');
   });
 });
