@@ -249,7 +249,7 @@ export function caveatProbability(model: Pick<RankerModel, 'caveat'>, c: number[
 
 export const RANKER_FILE = path.join(PROJECT_ROOT, 'data', 'ranker.json');
 
-let cached: { file: string; model: RankerModel } | undefined;
+let cached: { file: string; model: RankerModel | undefined } | undefined;
 
 /** The committed model (data/ranker.json), checked against FEATURES; undefined when absent. */
 export function loadRanker(file = RANKER_FILE): RankerModel | undefined {
@@ -257,7 +257,10 @@ export function loadRanker(file = RANKER_FILE): RankerModel | undefined {
   if (!fs.existsSync(file)) return undefined;
   const model = JSON.parse(fs.readFileSync(file, 'utf8')) as RankerModel;
   if (model.features.join() !== FEATURES.join() || model.caveat.features.join() !== CAVEAT_FEATURES.join()) {
-    throw new Error(`${file} was fitted for other features; run \`npm run fit:ranker\``);
+    // A model of another version of the features would score nonsense: answer in the first stage's order.
+    process.emitWarning(`${file} was fitted for other features and is not used; run \`npm run fit:ranker\``);
+    cached = { file, model: undefined };
+    return undefined;
   }
   cached = { file, model };
   return model;
