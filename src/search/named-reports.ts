@@ -109,8 +109,15 @@ export class ReportDirectory {
     const narrowest = new Set(this.narrowestMentions(normalized).map((m) => m.place));
     const mentioned = new Set(this.mentions(normalized).map((m) => m.place));
     const scores = this.metas.map((m) => (narrowest.has(m.places.at(-1)?.name ?? '') ? 2 : m.places.some((p) => mentioned.has(p.name)) ? 1 : 0));
-    const best = Math.max(0, ...scores);
-    const years = (normalized.match(YEARS) ?? []).map(Number);
+    let best = Math.max(0, ...scores);
+    // "罗湖区2020年政府工作报告中，2019年…": the year that names the report is the report's; the other is of events.
+    const reportYear = REPORT_YEAR.exec(normalized)?.[1] ?? REPORT_YEAR_EN.exec(normalized)?.[1];
+    const years = reportYear ? [Number(reportYear)] : (normalized.match(YEARS) ?? []).map(Number);
+    if (best === 0 && reportYear) {
+      // "2016年政府工作报告…" with no place: in Chinese usage the government work report is the State Council's.
+      const national = this.metas.flatMap((m, i) => (NATIONAL.test(m.places[0]?.name ?? '') && m.year === Number(reportYear) ? [i] : []));
+      if (national.length) return { docs: national };
+    }
     if (best === 0) {
       const elsewhere = placeWithoutReport(normalized);
       return elsewhere ? { docs: [], missing: { place: elsewhere, ...(years.length ? { year: years[0] } : {}), available: [] } } : { docs: [] };
@@ -127,6 +134,12 @@ export class ReportDirectory {
     return { docs: [], missing: { place, year: years[0]!, available } };
   }
 }
+
+/** A year that names a report: 2020年政府工作报告, 2020年报告, 2020年的深圳市政府工作报告. */
+const REPORT_YEAR = /((?:19|20)\d\d)\s*年?\s*(?:的)?\s*[\u4e00-\u9fff]{0,8}?(?:政府工作报告|工作报告|报告)/;
+const REPORT_YEAR_EN = /((?:19|20)\d\d)\s+(?:government\s+)?(?:work\s+)?report/;
+/** The State Council, whose reports a question means when it names a year's 政府工作报告 and no place. */
+const NATIONAL = /^国务院$/;
 
 /** The text with each mention replaced by `filler` (spaces by default, which keep the offsets). */
 export function blankOut(text: string, mentions: PlaceMention[], filler?: string): string {

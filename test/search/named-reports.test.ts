@@ -72,3 +72,26 @@ describe('reports a question names', () => {
     assert.deepEqual(resolve('柏山镇2023年和杭州市比普法做得怎么样').docs, [5], 'a place with a report wins');
   });
 });
+
+describe('the year that names a report', () => {
+  const files = [
+    '深圳市罗湖区-2019-2019年政府工作报告.txt', // 0
+    '深圳市罗湖区-2020-2020年政府工作报告.txt', // 1
+    '国务院-2016-2016年国务院政府工作报告.txt', // 2
+    '国务院-2017-2017年国务院政府工作报告.txt', // 3
+  ];
+  const dir = new ReportDirectory(files.map((f) => reportMeta(f)));
+  const named = (q: string) => dir.resolve(normalize(q)).docs;
+
+  it('is the report year, whatever other year the question speaks of', () => {
+    assert.deepEqual(named('罗湖区2020年政府工作报告中，2019年地区生产总值是多少？'), [1]);
+    assert.deepEqual(named('罗湖2019年报告 2018年GDP多少'), [0]);
+    assert.deepEqual(named('罗湖区2019年地区生产总值是多少'), [0], 'without a report word both years stay events');
+  });
+
+  it('names the State Council report when no place is named (Chinese usage of 政府工作报告)', () => {
+    assert.deepEqual(named('2016年政府工作报告 营改增全面推开从哪天开始'), [2]);
+    assert.deepEqual(named("What deficit ratio did the 2017 government work report set?"), [3]);
+    assert.deepEqual(named('2016年营改增全面推开从哪天开始'), [], 'a year alone names no report');
+  });
+});
