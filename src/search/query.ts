@@ -109,6 +109,13 @@ const PHRASE_WEIGHT = 0.3;
 /** Weight of the plans hint a future word (明年, 下一步) adds: it steers, it is never required. */
 const FUTURE_WEIGHT = 0.5;
 
+/** Latin abbreviations people type in Chinese questions, and the reports' words for them. */
+const ABBREVIATIONS: Record<string, string[]> = {
+  gdp: ['生产总值', '地区生产总值', '国内生产总值'],
+  cpi: ['居民消费价格'],
+  ai: ['人工智能'],
+};
+
 /** Corpus words that mean what a word absent from the corpus means (上访 → 信访), or none. */
 export type Synonyms = (word: string) => string[];
 
@@ -120,7 +127,7 @@ function chineseConcepts(normalized: string, df: DocumentFrequencies, known: Kno
     seen.add(label);
     // A word the reports never use (people's words are not the reports') counts as found when one of
     // its synonyms in the reports is, weighted like that synonym.
-    const alternatives = formDf(label, df) === 0 && label.length > 1 ? synonyms(label).filter((s) => formDf(s, df) > 0) : [];
+    const alternatives = (ABBREVIATIONS[label] ?? []).concat(formDf(label, df) === 0 && label.length > 1 ? synonyms(label) : []).filter((s) => formDf(s, df) > 0);
     const w = alternatives.length ? Math.min(weight, ...alternatives.map((s) => df.idf(formDf(s, df)))) : weight;
     concepts.push({ label, forms: [label, ...alternatives], searchForms: [label], weight: w });
   };
