@@ -22,6 +22,7 @@ import { extractQuote } from './quote.js';
 import { headerLinesFor, reportAttribute } from './report-questions.js';
 import { answerSpan } from './answer-span.js';
 import {
+  CAVEAT_FEATURES,
   caveatFeatures,
   caveatProbability,
   linearScore,
@@ -390,7 +391,9 @@ class IndexSearcher implements Searcher {
     const line = answerSpan(query.question, { quote: w.text, start: w.start, highlights: [], source: this.store.docs[this.store.passages[w.passage]!.doc]!.source });
     const lineEvidence = !line || !['number', 'date', 'place', 'reason', 'who'].includes(line.kind) || line.focus.start !== line.start || line.focus.end !== line.end;
     const caveat = caveatFeatures(probs, scores, winner, features[winner]!, query.english, named, lineEvidence);
-    const rightProbability = ranker.caveat ? caveatProbability(ranker, caveat) : undefined;
+    const covered = caveat[CAVEAT_FEATURES.indexOf('p_cov')]! >= (ranker.caveat?.minCoverage ?? 0);
+    // Below the coverage gate the answer is never confident: it shares the topic, not the question's words.
+    const rightProbability = ranker.caveat ? (covered ? caveatProbability(ranker, caveat) : Math.min(caveatProbability(ranker, caveat), ranker.caveat.threshold - 1e-6)) : undefined;
     return { order: [...reranked, ...rest], rightProbability, explain: { ...explain, winner, caveat } };
   }
 

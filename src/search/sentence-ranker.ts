@@ -197,7 +197,15 @@ export interface RankerModel {
   scale: number[];
   weights: number[];
   /** The caveat: logistic model of "rank 1 is right" over CAVEAT_FEATURES, and the probability below which the answer is caveated. */
-  caveat: { features: string[]; mean: number[]; scale: number[]; weights: number[]; threshold: number };
+  caveat: {
+    features: string[];
+    mean: number[];
+    scale: number[];
+    weights: number[];
+    threshold: number;
+    /** A confident answer also covers at least this share of the question's words (passage, headings, title). */
+    minCoverage?: number;
+  };
   /** How it was fitted (figures of held-out folds), for people. */
   fitted?: Record<string, unknown>;
 }
