@@ -65,3 +65,14 @@ export const ASKS_PLAN = /明年|下一步|下步|今后|将来|未来|打算|�
 
 /** The question asks about shortcomings: 问题, 不足, 短板, problems, weaknesses. */
 export const ASKS_PROBLEM = /问题|不足|短板|差距|薄弱|困难|挑战|风险|缺点|\bproblems?\b|\bweakness(?:es)?\b|\bshortcomings?\b|\bchallenges?\b|\bdifficult(?:y|ies)\b/i;
+
+/**
+ * The thing a counting question counts, when it names it after the count: 有几个派出所 → 派出所,
+ * 发放了多少份反电诈宣传单 → 反电诈宣传单. An answer that does not name it counts something else.
+ */
+export function countedThing(asked: string): string | undefined {
+  const q = normalize(asked);
+  const m = /(?:多少|几)[万亿千百]?(?:个|份|次|处|名|家|项|件|场|起|条|所|座|部|台|辆|户|人次|位|种|类)?([\u4e00-\u9fff]{2,8})/.exec(q);
+  const thing = m?.[1]?.replace(/(?:呢|啊|呀|吗|了|的|是|有|在|到|被|给|开|办|建|搞|干|发|做)+$/, '');
+  return thing && thing.length >= 2 && !/^(?:钱|人|年|天|月|岁)/.test(thing) ? thing : undefined;
+}

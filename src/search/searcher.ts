@@ -17,7 +17,8 @@ import { DocumentFrequencies, LexicalIndex } from './lexical.js';
 import { isMetadataText } from '../corpus/report-header.js';
 import { reportLabel, reportMeta } from '../corpus/report-meta.js';
 import { ReportDirectory } from './named-reports.js';
-import { type AnalyzedQuery, analyzeQuery, coverage } from './query.js';
+import { type AnalyzedQuery, analyzeQuery, containsForm, coverage } from './query.js';
+import { countedThing } from './question-kind.js';
 import { extractQuote } from './quote.js';
 import { headerLinesFor, reportAttribute } from './report-questions.js';
 import { answerSpan } from './answer-span.js';
@@ -393,8 +394,13 @@ class IndexSearcher implements Searcher {
     const caveat = caveatFeatures(probs, scores, winner, features[winner]!, query.english, named, lineEvidence);
     const covered = caveat[CAVEAT_FEATURES.indexOf('p_cov')]! >= (ranker.caveat?.minCoverage ?? 0);
     // Below the coverage gate the answer is never confident: it shares the topic, not the question's words.
-    const rightProbability = ranker.caveat ? (covered ? caveatProbability(ranker, caveat) : Math.min(caveatProbability(ranker, caveat), ranker.caveat.threshold - 1e-6)) : undefined;
-    return { order: [...reranked, ...rest], rightProbability, explain: { ...explain, winner, caveat } };
+    // A counting question answered by a line that does not name what it counts (几个派出所 → "27个行政村")
+    // counts something else: never confident, like an answer below the coverage gate.
+    const counted = countedThing(query.question);
+    const namesCounted = !counted || query.english || (line !== undefined && containsForm(normalize(line.text), counted));
+    const probability = ranker.caveat ? caveatProbability(ranker, caveat) : undefined;
+    const rightProbability = probability === undefined || (covered && namesCounted) ? probability : Math.min(probability, ranker.caveat.threshold - 1e-6);
+    return { order: [...reranked, ...rest], rightProbability, explain: { ...explain, winner, caveat, namesCounted } };
   }
 
   /** data/ranker.json when it was fitted with this index's embedding model (else no second-stage model). */

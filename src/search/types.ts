@@ -65,7 +65,7 @@ export interface Answer {
   /** What decided the level (see searcher.ts). */
   signals?: { coverage: number; dense: number; agree: boolean; right?: number };
   /** With SearchOptions.explain: the second stage's candidate sentences and their features (for fitting). */
-  explain?: { candidates: { passageId: number; start: number; end: number; features: number[] }[]; winner?: number; caveat?: number[] };
+  explain?: { candidates: { passageId: number; start: number; end: number; features: number[] }[]; winner?: number; caveat?: number[]; namesCounted?: boolean };
   /** An English question: its words and the reports' Chinese terms they were matched to, found in the first quote. */
   terms?: { asked: string; term: string }[];
   /** The reports the question named by place/year and that were searched (labels such as "深圳市罗湖区 2017"). */

@@ -113,7 +113,7 @@ async function main() {
   // about a detail the report never gives (its budget, a date it lacks) shares its topic, not its words.
   // The lowest gate that keeps unanswerable questions from confident answers (held out).
   const covOf = (h: (typeof heldOut)[number]) => h.caveat[CAVEAT_FEATURES.indexOf('p_cov')] ?? 0;
-  const confidentAt = (gate: number) => (h: (typeof heldOut)[number]) => (heldOutProbability.get(h) ?? -1) >= 0 && covOf(h) >= gate;
+  const confidentAt = (gate: number) => (h: (typeof heldOut)[number]) => (heldOutProbability.get(h) ?? -1) >= 0 && covOf(h) >= gate && h.answer.explain?.namesCounted !== false;
   const unanswerable = heldOut.filter((h) => h.row.question.doc === null && !h.answer.abstained);
   const gates = [0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 1];
   for (const g of gates) log(`coverage gate ${g}: unanswerable confident ${unanswerable.filter(confidentAt(g)).length}/${heldOut.filter((h) => h.row.question.doc === null).length}, answerable confident ${heldOut.filter((h) => h.row.question.doc !== null && confidentAt(g)(h)).length}`);
@@ -124,7 +124,7 @@ async function main() {
   const cost = (g: number) => answerableShown.filter((h) => !confidentAt(g)(h)).length / (answerableShown.length || 1) + UNANSWERABLE_COST * (unanswerable.filter(confidentAt(g)).length / unanswerableAll);
   const gate = Number(arg('coverage-gate', String(gates.reduce((best, g) => (cost(g) < cost(best) - 1e-9 ? g : best), gates[0]!))));
   caveat.caveat.minCoverage = gate;
-  for (const h of heldOut) if (covOf(h) < gate && heldOutProbability.has(h)) heldOutProbability.set(h, Math.min(heldOutProbability.get(h)!, -1e-9));
+  for (const h of heldOut) if (!confidentAt(gate)(h) && heldOutProbability.has(h)) heldOutProbability.set(h, Math.min(heldOutProbability.get(h)!, -1e-9));
   log(`coverage gate: ${gate}`);
 
   const figures = {
