@@ -31,3 +31,14 @@ describe('question kinds', () => {
     assert.equal(askedUnit('史村镇怎样推进科学决策？'), undefined);
   });
 });
+
+describe('what a counting question counts', () => {
+  it('names the thing after the count, so an answer counting something else is known', async () => {
+    const { countedThing } = await import('../../src/search/question-kind.js');
+    assert.equal(countedThing('史村镇有几个派出所'), '派出所');
+    assert.equal(countedThing('柏山鎮發放了多少份反電詐宣傳單？'), '反电诈宣传单');
+    assert.equal(countedThing('柏山镇检查出多少处安全隐患'), '安全隐患');
+    assert.equal(countedThing('一村一法律顾问 一年给顾问多少钱'), undefined);
+    assert.equal(countedThing('史村镇怎样推进科学决策？'), undefined);
+  });
+});
