@@ -33,7 +33,8 @@ it('the example set follows the format and names reports of corpus/', () => {
 it('npm run eval -- examples/questions.jsonl scores it', { timeout: 180_000 }, async () => {
   const index = path.join(tempDir('rqb-eval-example-'), 'index');
   await ingest(testConfig({ indexDir: index }), { log: () => {} });
-  const run = spawnSync('npm', ['run', '-s', 'eval', '--', '--index', index, EXAMPLE], {
+  const out = path.join(tempDir('rqb-eval-example-out-'), 'figures');
+  const run = spawnSync('npm', ['run', '-s', 'eval', '--', '--index', index, '--out', out, EXAMPLE], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     env: { ...process.env, ...STANDIN_ENV },
@@ -41,5 +42,6 @@ it('npm run eval -- examples/questions.jsonl scores it', { timeout: 180_000 }, a
   });
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /^questions\n {2}all +n=5 +Hit@1 [\d.]+ +Hit@3 [\d.]+ +Hit@5 [\d.]+ .* abstain \d\/1 /m);
-  assert.match(run.stdout, /^ {2}en +n=1 /m);
+  assert.match(run.stdout, /^ {2}lang:en +n=1 /m);
+  assert.ok(fs.existsSync(`${out}.json`) && fs.existsSync(`${out}.svg`), 'the figures and the picture are written');
 });
