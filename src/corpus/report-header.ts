@@ -18,13 +18,13 @@ export interface ReportHeader {
 }
 
 /** The body issuing a report, on a line of its own: 史村镇人民政府, 中共柏山镇委员会, 县司法局. */
-const ISSUER_LINE = /^[\u4e00-\u9fff（）()·]{2,30}(?:人民政府|政府|委员会|党委|县委|市委|办公室|办公厅|人大常委会|[局厅委处])$/;
+export const ISSUER_LINE = /^[\u4e00-\u9fff（）()·]{2,30}(?:人民政府|政府|委员会|党委|县委|市委|办公室|办公厅|人大常委会|[局厅委处])$/;
 /** A date on a line of its own: 2023年12月28日, 2023 年 1 月 28 日. */
-const DATE_LINE = /^(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$/;
+export const DATE_LINE = /^(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$/;
 /** An addressee line: 中共博爱县委、博爱县人民政府： */
-const ADDRESSEE_LINE = /^[^。！？；!?;，,]{2,60}[：:]$/;
+export const ADDRESSEE_LINE = /^[^。！？；!?;，,]{2,60}[：:]$/;
 /** A title line: no sentence punctuation, names a report. */
-const TITLE_LINE = /^[^。！？；!?;：:]{4,80}(?:报告|工作要点|情况|总结)$/;
+export const TITLE_LINE = /^[^。！？；!?;：:]{4,80}(?:报告|工作要点|情况|总结)$/;
 
 /** A signature or date line: metadata wherever it stands. */
 export function isSignatureLine(line: string): boolean {

@@ -4,7 +4,7 @@
  * otherwise never quotes (they are metadata). The answer is the line as written, with its offsets,
  * so it is quoted and cited like any passage.
  */
-import { isHeaderLine } from '../corpus/report-header.js';
+import { ADDRESSEE_LINE, DATE_LINE, isHeaderLine, ISSUER_LINE, TITLE_LINE } from '../corpus/report-header.js';
 
 export type ReportAttribute = 'date' | 'issuer' | 'addressee' | 'speaker' | 'title';
 
@@ -35,10 +35,6 @@ export interface HeaderLine {
   end: number;
 }
 
-const DATE_LINE = /^(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$/;
-const ISSUER_LINE = /^[\u4e00-\u9fff（）()·]{2,30}(?:人民政府|政府|委员会|党委|县委|市委|办公室|办公厅|人大常委会|[局厅委处])$/;
-const ADDRESSEE_LINE = /^[^。！？；!?;，,]{2,60}[：:]$/;
-const TITLE_LINE = /^[^。！？；!?;：:]{4,80}(?:报告|工作要点|情况|总结)$/;
 /** Who delivered a government work report: "——2020年1月7日在…会议上 / 区长 王宏彬", "…代表…向大会作…报告". */
 const SPEAKER_LINE = /(?:省长|市长|区长|县长|镇长|总理|主任|书记)\s*[\u4e00-\u9fff]{2,4}|在[^。\n]{2,60}(?:会议|大会)上/;
 
