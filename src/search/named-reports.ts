@@ -97,13 +97,6 @@ export class ReportDirectory {
    * must be the report's; otherwise it may be the year of events, which the next year's report
    * reviews and the year before's plans: those reports count too when none has the year itself.
    */
-  /** The place names (every alias form) a question mentions: words that name, not words that ask. */
-  placeWords(normalized: string): string[] {
-    const found = new Set<string>();
-    for (const m of this.metas) for (const p of m.places) for (const a of p.aliases) if (!ASCII_ALIAS.test(a) && a.length >= 2 && normalized.includes(a)) found.add(a);
-    return [...found];
-  }
-
   resolve(normalized: string): NamedReports {
     // 深圳市南山区 names 南山区's reports, not 深圳市's: 深圳市 is only the wider place of a place named.
     const narrowest = new Set(this.narrowestMentions(normalized).map((m) => m.place));

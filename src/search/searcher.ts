@@ -366,7 +366,7 @@ class IndexSearcher implements Searcher {
     if (chosen.length === 0) return undefined;
     if (s.secondStageEmbed) await this.sentenceDense(chosen, vectors[0]);
     else for (const x of chosen) x.dense = passages.get(x.passage)!.dense;
-    const placeWords = this.directory.placeWords(query.normalized);
+    const placeWords = this.directory.mentions(query.normalized).map((m) => m.alias);
     const view = viewQuestion(query.question, query.normalized, query.concepts, query.english, placeWords);
     const features = sentenceFeatures(view, passages, chosen);
     const explain = { candidates: chosen.map((c, i) => ({ passageId: c.passage, start: c.start, end: c.end, features: features[i]! })) };

@@ -146,11 +146,14 @@ function pairShare(text: string, pairs: Set<string>): number {
 export function sentenceFeatures(q: QuestionView, passages: Map<number, PassageView>, sentences: SentenceView[]): number[][] {
   const maxPassageDense = Math.max(...[...passages.values()].map((p) => p.dense));
   const maxSentenceDense = Math.max(...sentences.map((s) => s.dense));
-  const covs = sentences.map((s) => coverage(normalize(s.text), q.concepts));
+  const texts = sentences.map((s) => normalize(s.text));
+  const covs = texts.map((t) => coverage(t, q.concepts));
   const maxCov = Math.max(0, ...covs);
+  // Per passage, not per sentence: its headings are the same for all of its sentences.
+  const headingCoverage = new Map([...passages.values()].map((p) => [p.id, coverage(p.headings, q.concepts)]));
   return sentences.map((s, i) => {
     const p = passages.get(s.passage)!;
-    const text = normalize(s.text);
+    const text = texts[i]!;
     const f: Record<FeatureName, number> = {
       bias: 1,
       p_fused: p.fused,
@@ -159,7 +162,7 @@ export function sentenceFeatures(q: QuestionView, passages: Map<number, PassageV
       p_dense: p.dense,
       p_dense_gap: p.dense - maxPassageDense,
       p_agree: p.agree ? 1 : 0,
-      p_head_cov: coverage(p.headings, q.concepts),
+      p_head_cov: headingCoverage.get(p.id)!,
       s_cov: covs[i]!,
       s_cov_gap: covs[i]! - maxCov,
       s_bigram: pairShare(text, q.pairs),
