@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { loadEmbedder } from '../../src/embed/embedder.js';
-import { answerLineHit, type EvalQuestion, firstHit, isQuestionDoc, readQuestions, squeeze } from '../../src/cli/eval.js';
+import { breakdown, type EvalQuestion, firstHit, formatScores, isQuestionDoc, readQuestions, type Scores, score, squeeze } from '../../src/cli/eval.js';
 import { openSearcher, type Searcher } from '../../src/search/searcher.js';
 import { CAVEAT_FEATURES, caveatProbability, FEATURES, type RankerModel, RANKER_FILE } from '../../src/search/sentence-ranker.js';
 import type { Answer } from '../../src/search/types.js';
@@ -87,7 +87,7 @@ async function main() {
       if (folds[i] !== f) continue;
       const answer = await row.searcher.search(row.question.q, { k: 10, explain: true, ranker: model });
       const winner = answer.explain?.winner;
-      heldOut.push({ row, answer, caveat: winner === undefined ? [] : caveatInput(answer) });
+      heldOut.push({ row, answer, caveat: winner === undefined ? [] : (answer.explain?.caveat ?? []) });
     }
   }
   for (const row of rows) firstStage.push({ row, answer: await row.searcher.search(row.question.q, { k: 10, ranker: null }) });
@@ -145,7 +145,7 @@ async function main() {
     ...final,
     model: large.info().model,
     caveat: caveat.caveat,
-    fitted: { date: new Date().toISOString().slice(0, 10), questions: rows.length, folds: FOLDS, confidentPrecision: CONFIDENT_PRECISION, heldOut: figures.heldOut.all, firstStage: figures.firstStage.all },
+    fitted: { date: new Date().toISOString().slice(0, 10), questions: rows.length, folds: FOLDS, confidentPrecision: CONFIDENT_PRECISION, heldOut: figures.heldOut.all.all, firstStage: figures.firstStage.all.all },
   };
   fs.writeFileSync(out, JSON.stringify(model, null, 1) + '\n');
   log(`wrote ${out}`);
@@ -179,70 +179,21 @@ function fitCaveat(x: number[][], y: number[]): RankerModel['caveat'] {
   return { features: [...CAVEAT_FEATURES], mean: std.mean.map(round), scale: std.scale.map(round), weights: fitLogistic(z, y).map(round), threshold: 0.5 };
 }
 
-function caveatInput(answer: Answer): number[] {
-  return answer.explain?.caveat ?? [];
-}
-
 const round = (x: number) => Number(x.toFixed(5));
 
-interface Figures {
-  n: number;
-  hit1: number;
-  hit5: number;
-  answer1: number;
-  caveated: number;
-  confidentRight: number;
-  caveatedRight: number;
-  unanswerable: number;
-  unanswerableConfident: number;
-  refusedAnswerable: number;
+/**
+ * Figures as `npm run eval` gives them (its scoring, its table), all questions and per set, with the level
+ * the held-out caveat (or the first stage) gave each answer.
+ */
+function summarize(items: { row: Row; answer: Answer; confident: boolean }[]): Record<string, Record<string, Scores>> {
+  const rows = items.map((i) => ({ question: i.row.question, answer: { ...i.answer, level: i.answer.abstained ? ('none' as const) : i.confident ? ('high' as const) : ('low' as const) } }));
+  const sets = [...new Set(items.map((i) => i.row.set))];
+  return { all: breakdown(rows), ...Object.fromEntries(sets.map((set) => [set, { all: score(rows.filter((_, k) => items[k]!.row.set === set)) }])) };
 }
 
-function figuresOf(items: { row: Row; answer: Answer; confident: boolean }[]): Figures {
-  const answerable = items.filter((i) => i.row.question.doc !== null);
-  const unanswerable = items.filter((i) => i.row.question.doc === null);
-  const hit = (i: (typeof items)[number], k: number) => {
-    const r = firstHit(i.row.question, i.answer);
-    return r > 0 && r <= k;
-  };
-  const shown = answerable.filter((i) => !i.answer.abstained);
-  const confident = shown.filter((i) => i.confident);
-  const caveated = shown.filter((i) => !i.confident);
-  const share = (xs: unknown[], of: unknown[]) => (of.length ? Number((xs.length / of.length).toFixed(3)) : 0);
-  return {
-    n: answerable.length,
-    hit1: share(answerable.filter((i) => hit(i, 1)), answerable),
-    hit5: share(answerable.filter((i) => hit(i, 5)), answerable),
-    answer1: share(answerable.filter((i) => answerLineHit(i.row.question, i.answer)), answerable),
-    caveated: share(caveated, answerable),
-    confidentRight: share(confident.filter((i) => hit(i, 1)), confident),
-    caveatedRight: share(caveated.filter((i) => hit(i, 1)), caveated),
-    unanswerable: unanswerable.length,
-    unanswerableConfident: unanswerable.filter((i) => !i.answer.abstained && i.confident).length,
-    refusedAnswerable: answerable.filter((i) => i.answer.abstained).length,
-  };
-}
-
-function summarize(items: { row: Row; answer: Answer; confident: boolean }[]) {
-  const by = (key: (r: Row) => string | undefined) => {
-    const out: Record<string, Figures> = {};
-    for (const k of [...new Set(items.map((i) => key(i.row)).filter((x): x is string => !!x))].sort()) out[k] = figuresOf(items.filter((i) => key(i.row) === k));
-    return out;
-  };
-  return {
-    all: figuresOf(items),
-    bySet: by((r) => r.set),
-    byLang: by((r) => (r.question.lang === 'en' ? 'en' : 'zh')),
-    byKind: by((r) => r.question.kind),
-    byStyle: by((r) => r.question.style),
-  };
-}
-
-function printTable(title: string, s: ReturnType<typeof summarize>) {
-  const line = (label: string, f: Figures) =>
-    `  ${label.padEnd(14)} n=${String(f.n).padStart(3)}  Hit@1 ${f.hit1.toFixed(3)}  Hit@5 ${f.hit5.toFixed(3)}  Answer@1 ${f.answer1.toFixed(3)}  caveated ${f.caveated.toFixed(3)}  right|confident ${f.confidentRight.toFixed(3)}  right|caveat ${f.caveatedRight.toFixed(3)}  unanswerable confident ${f.unanswerableConfident}/${f.unanswerable}  refused ${f.refusedAnswerable}\n`;
-  process.stdout.write(`${title}\n` + line('all', s.all));
-  for (const group of [s.bySet, s.byLang, s.byKind, s.byStyle]) for (const [k, f] of Object.entries(group)) process.stdout.write(line(k, f));
+function printTable(title: string, s: Record<string, Record<string, Scores>>) {
+  process.stdout.write(`${title}\n`);
+  for (const [set, scores] of Object.entries(s)) for (const [label, f] of Object.entries(scores)) process.stdout.write(`  ${formatScores(set === 'all' ? label : set, f)}\n`);
 }
 
 main().catch((err) => {
