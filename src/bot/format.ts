@@ -8,7 +8,6 @@
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { headingLabel } from '../corpus/headings.js';
-import { isMetadataText } from '../corpus/report-header.js';
 import { reportMeta } from '../corpus/report-meta.js';
 import { printable } from '../corpus/display.js';
 import { type AnswerSpan, answerOf } from '../search/answer-span.js';
@@ -271,17 +270,18 @@ const overlaps = (a: Place, b: Place) => a.source === b.source && a.start < b.en
 
 /**
  * The answer with only the results worth paging through: those close to the best one in score, none
- * repeating a quote kept before it or one already on screen (`shown`), none that is only the report's
- * header or signature. 1/1 is a fine answer; none left is a refusal. The best one is the quote on
+ * repeating a quote kept before it or one already on screen (`shown`). Search never ranks a report's
+ * header or signature as an answer, except for a question about the report itself (its date, issuer …),
+ * which it answers from them on purpose: that is decided there, not here. 1/1 is a fine answer; none left is a refusal. The best one is the quote on
  * screen when this answer has it ("all from this report" asks again within its report: what is left
  * there must be near what answered, not near the best of the leftovers, which may be on another subject).
  */
 export function relevantOnly(answer: Answer, shown: Place[] = []): Answer {
   const onScreen = answer.results.filter((r) => shown.some((s) => overlaps(r, s))).map((r) => r.score);
-  const best = Math.max(answer.results.find((r) => !shown.some((s) => overlaps(r, s)) && !isMetadataText(r.passage))?.score ?? 0, ...onScreen);
+  const best = Math.max(answer.results.find((r) => !shown.some((s) => overlaps(r, s)))?.score ?? 0, ...onScreen);
   const kept: Result[] = [];
   for (const r of answer.results) {
-    if (r.score < best * RELEVANT_SHARE || isMetadataText(r.passage) || [...shown, ...kept].some((s) => overlaps(r, s))) continue;
+    if (r.score < best * RELEVANT_SHARE || [...shown, ...kept].some((s) => overlaps(r, s))) continue;
     kept.push({ ...r, rank: kept.length + 1 });
   }
   return { ...answer, results: kept, abstained: answer.abstained || kept.length === 0 };

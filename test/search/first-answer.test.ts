@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { relevantOnly } from '../../src/bot/format.js';
 import { docOf } from '../../src/cli/eval.js';
 import { loadConfig } from '../../src/config.js';
 import { ingest } from '../../src/index/ingest.js';
@@ -69,6 +70,10 @@ describe('the first answer (real model, seed reports)', () => {
       assert.equal(a.level, 'high', q);
       assert.ok(a.results[0]!.quote.includes(expected), `${q}: ${a.results[0]!.quote}`);
       assert.ok(answerOf(a.q, a.results[0]!)!.text.includes(expected.slice(0, 6)), q);
+      // What the chats show (the terminal and Telegram keep the relevant results only): still the header line.
+      const shown = relevantOnly(a);
+      assert.equal(shown.abstained, false, `${q}: refused in the chat`);
+      assert.ok(shown.results[0]!.quote.includes(expected), q);
     }
   });
 
