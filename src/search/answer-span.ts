@@ -121,9 +121,149 @@ export interface SpanHints {
   anchor?: { start: number; end: number };
   /** The question's content words in the reports' language (an English question's bridged Chinese words). */
   words?: string[];
+  /** The fitted answer-line model (data/ranker.json `line`); without it the rules below choose. */
+  model?: LineModel;
+}
+
+/** A linear score over LINE_FEATURES (standardized), fitted listwise by tools/ranker/fit-ranker.ts. */
+export interface LineModel {
+  features: string[];
+  mean: number[];
+  scale: number[];
+  weights: number[];
+}
+
+/**
+ * Evidence that a run of clauses is the answer line. Fitted, not hand-weighted: which clause answers
+ * depends on the kind of question in ways rules kept getting wrong (the clause after an item title,
+ * the figure in the asked unit, the cause before its effect).
+ */
+export const LINE_FEATURES = [
+  'bias',
+  'overlap',
+  'overlap_first',
+  'overlap_gap',
+  'evidence',
+  'unit_figure',
+  'bare_number',
+  'in_anchor',
+  'before_anchor',
+  'after_anchor',
+  'far_from_anchor',
+  'restates_first',
+  'after_restating',
+  'sentence_start',
+  'item_label',
+  'clauses_1',
+  'clauses_2',
+  'clauses_3',
+  'length',
+  'too_long',
+  'highlight',
+  'enumeration',
+  'how_verb',
+  'has_best',
+  'after_best',
+  'typed',
+] as const;
+
+/** A run of whole clauses of a quote (offsets relative to the quote). */
+export interface LineCandidate {
+  start: number;
+  end: number;
+  features: number[];
+}
+
+/** Verbs that open a way of doing something (how questions answer with them). */
+const HOW_VERB = /通过|采取|采用|坚持|建立|健全|完善|实行|推行|推进|实施|开展|组织|利用|依托|借助|落实|强化|加强|创新|以/;
+/** Longest run of clauses a candidate answer line spans. */
+const MAX_LINE_CLAUSES = 3;
+
+/**
+ * Candidate answer lines of a quote: runs of 1–3 clauses of one or two sentences, with their evidence
+ * (LINE_FEATURES order), where they are from the sentence search chose among them.
+ */
+export function lineCandidates(question: string, r: Pick<Result, 'quote' | 'start' | 'highlights' | 'source'>, hints: SpanHints = {}): LineCandidate[] {
+  const clauses = clausesOf(r.quote);
+  if (clauses.length === 0) return [];
+  const kind = answerKind(question);
+  const unit = askedUnit(question);
+  const place = (r.source.split('/').pop() ?? '').split(/[-_ ]/)[0] ?? '';
+  const pairs = questionPairs(question, place);
+  for (const w of hints.words ?? []) for (const p of bigrams(w)) pairs.add(p);
+  const { anchor } = hints;
+  const inAnchor = (c: Clause) => anchor !== undefined && r.start + c.start >= anchor.start && r.start + c.end <= anchor.end;
+  const anchorSentence = clauses.find(inAnchor)?.sentence;
+  const inHighlight = (c: Clause) => r.highlights.some((h) => h.start <= r.start + c.start && r.start + c.end <= h.end);
+  const overlaps = clauses.map((c) => overlap(c.text, pairs));
+  const bestOverlap = Math.max(...overlaps);
+  const best = overlaps.indexOf(bestOverlap);
+  const typed = kind === 'number' || kind === 'date' || kind === 'place' || kind === 'who' || kind === 'reason';
+  const out: LineCandidate[] = [];
+  for (let i = 0; i < clauses.length; i++) {
+    if (SIGNATURE.test(clauses[i]!.text)) continue;
+    for (let j = i; j < Math.min(clauses.length, i + MAX_LINE_CLAUSES); j++) {
+      const run = clauses.slice(i, j + 1);
+      if (SIGNATURE.test(clauses[j]!.text)) break;
+      const start = clauses[i]!.start;
+      const end = clauses[j]!.end;
+      if (j > i && end - start > ANSWER_MAX_CHARS) break;
+      const text = r.quote.slice(start, end);
+      const ov = overlap(text, pairs);
+      const sentence = clauses[i]!.sentence;
+      const f: Record<(typeof LINE_FEATURES)[number], number> = {
+        bias: 1,
+        overlap: ov,
+        overlap_first: overlaps[i]!,
+        overlap_gap: ov - bestOverlap,
+        evidence: typed && evidence(kind, text) ? 1 : 0,
+        unit_figure: kind === 'number' && unit && figureWithUnit(text, unit) ? 1 : 0,
+        bare_number: kind === 'number' && /\d{2,}(?![\d.,年月日号])/.test(text) ? 1 : 0,
+        in_anchor: run.every(inAnchor) ? 1 : 0,
+        before_anchor: anchorSentence !== undefined && sentence < anchorSentence ? 1 : 0,
+        after_anchor: anchorSentence !== undefined && sentence > anchorSentence ? 1 : 0,
+        far_from_anchor: anchorSentence !== undefined && Math.abs(sentence - anchorSentence) >= 2 ? 1 : 0,
+        restates_first: restates(clauses[i]!.text, pairs) ? 1 : 0,
+        after_restating: i > 0 && restates(clauses[i - 1]!.text, pairs) ? 1 : 0,
+        sentence_start: i === 0 || clauses[i - 1]!.sentence !== sentence ? 1 : 0,
+        item_label: ITEM_LABEL.test(clauses[i]!.text) ? 1 : 0,
+        clauses_1: run.length === 1 ? 1 : 0,
+        clauses_2: run.length === 2 ? 1 : 0,
+        clauses_3: run.length === 3 ? 1 : 0,
+        length: Math.min(end - start, ANSWER_MAX_CHARS) / ANSWER_MAX_CHARS,
+        too_long: end - start > ANSWER_MAX_CHARS ? 1 : 0,
+        highlight: run.some(inHighlight) ? 1 : 0,
+        enumeration: (kind === 'list' || kind === 'other') && /、.*、|；/.test(text) ? 1 : 0,
+        how_verb: kind === 'list' && HOW_VERB.test(text) ? 1 : 0,
+        has_best: i <= best && best <= j ? 1 : 0,
+        after_best: i === best + 1 ? 1 : 0,
+        typed: typed ? 1 : 0,
+      };
+      out.push({ start, end, features: LINE_FEATURES.map((name) => f[name]) });
+    }
+  }
+  return out;
+}
+
+/** The answer line the fitted model prefers among lineCandidates, cut to ANSWER_MAX_CHARS, its evidence in bold. */
+function fittedSpan(question: string, r: Pick<Result, 'quote' | 'start' | 'highlights' | 'source'>, hints: SpanHints, model: LineModel): AnswerSpan | undefined {
+  const candidates = lineCandidates(question, r, hints);
+  if (candidates.length === 0) return answerSpan(question, r, { ...hints, model: undefined });
+  let best = candidates[0]!;
+  let bestScore = -Infinity;
+  for (const c of candidates) {
+    let z = 0;
+    for (let j = 0; j < c.features.length; j++) z += model.weights[j]! * ((c.features[j]! - model.mean[j]!) / model.scale[j]!);
+    if (z > bestScore) {
+      bestScore = z;
+      best = c;
+    }
+  }
+  return lineAt(r, best.start, best.end, answerKind(question), askedUnit(question));
 }
 
 export function answerSpan(question: string, r: Pick<Result, 'quote' | 'start' | 'highlights' | 'source'>, hints: SpanHints = {}): AnswerSpan | undefined {
+  if (hints.model) return fittedSpan(question, r, hints, hints.model);
   const { anchor } = hints;
   const quote = r.quote;
   const clauses = clausesOf(quote);
@@ -182,10 +322,13 @@ export function answerSpan(question: string, r: Pick<Result, 'quote' | 'start' |
     const continues = (c: Clause, next: Clause) => next.sentence === c.sentence || (kind === 'list' && ITEM_LABEL.test(next.text));
     while (to + 1 < clauses.length && continues(clauses[to]!, clauses[to + 1]!) && clauses[to + 1]!.end - clauses[from]!.start <= ANSWER_MAX_CHARS && length() < LIST_TARGET_CHARS) to++;
   }
-  const start = clauses[from]!.start;
-  let end = clauses[to]!.end;
-  if (end - start > ANSWER_MAX_CHARS) end = cutAt(quote, start, start + ANSWER_MAX_CHARS);
-  const text = quote.slice(start, end);
+  return lineAt(r, clauses[from]!.start, clauses[to]!.end, kind, unit);
+}
+
+/** The answer line quote[start, end), cut to ANSWER_MAX_CHARS, with what the question asks for in bold. */
+function lineAt(r: Pick<Result, 'quote' | 'start'>, start: number, end: number, kind: AnswerKind, unit: string | undefined): AnswerSpan {
+  if (end - start > ANSWER_MAX_CHARS) end = cutAt(r.quote, start, start + ANSWER_MAX_CHARS);
+  const text = r.quote.slice(start, end);
   const ev = kind === 'list' || kind === 'other' ? null : (unit && kind === 'number' ? figureWithUnit(text, unit) : null) ?? evidence(kind, text);
   const focus = ev ? { start: start + ev.index, end: start + ev.index + ev.length } : { start, end };
   const shift = (s: { start: number; end: number }) => ({ start: r.start + s.start, end: r.start + s.end });

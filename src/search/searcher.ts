@@ -21,7 +21,7 @@ import { type AnalyzedQuery, analyzeQuery, containsForm, coverage } from './quer
 import { countedThing } from './question-kind.js';
 import { extractQuote } from './quote.js';
 import { headerLinesFor, reportAttribute } from './report-questions.js';
-import { answerSpan } from './answer-span.js';
+import { answerSpan, type LineModel } from './answer-span.js';
 import {
   CAVEAT_FEATURES,
   caveatFeatures,
@@ -307,7 +307,7 @@ class IndexSearcher implements Searcher {
     const second = s.secondStagePassages > 0 ? await this.secondStage(query, scored, ranked, vectors, named.docs.length > 0, ranker) : undefined;
     const order: Candidate[] = second?.order ?? scored;
     if (second?.rightProbability !== undefined && ranker) level = second.rightProbability >= ranker.caveat.threshold ? 'high' : 'low';
-    const results: Result[] = order.slice(0, k).map((c, i) => this.toResult(c, i + 1, query));
+    const results: Result[] = order.slice(0, k).map((c, i) => this.toResult(c, i + 1, query, ranker?.line));
     const terms = query.english && results[0] ? termsIn(normalize(results[0].quote), query) : undefined;
     return {
       ...(terms?.length ? { terms } : {}),
@@ -320,7 +320,7 @@ class IndexSearcher implements Searcher {
       signals: { ...signals, ...(second?.rightProbability !== undefined ? { right: second.rightProbability } : {}) },
       namedReports,
       shortenedTo,
-      ...(options.explain && second ? { explain: second.explain } : {}),
+      ...(options.explain && second ? { explain: { ...second.explain, firstLine: { anchor: order[0]?.anchor, words: bridgedWords(query) } } } : {}),
     };
   }
 
@@ -446,7 +446,7 @@ class IndexSearcher implements Searcher {
     }
   }
 
-  private toResult(c: Candidate, rank: number, query: AnalyzedQuery): Result {
+  private toResult(c: Candidate, rank: number, query: AnalyzedQuery, lineModel?: LineModel): Result {
     const p = this.store.passages[c.id]!;
     const doc = this.store.docs[p.doc]!;
     const sentences: Span[] = [];
@@ -457,7 +457,7 @@ class IndexSearcher implements Searcher {
     const span = answerSpan(
       query.question,
       { quote: quote.text, start: quote.start, highlights: quote.highlights, source: doc.source },
-      { anchor: anchor >= 0 ? c.anchor : undefined, words: query.english ? query.concepts.flatMap((x) => x.forms) : undefined },
+      { anchor: anchor >= 0 ? c.anchor : undefined, words: bridgedWords(query), model: lineModel },
     );
     return {
       rank,
@@ -479,6 +479,11 @@ class IndexSearcher implements Searcher {
       ...(doc.pageStarts ? { page: pageAt(doc.pageStarts, quote.start), pages: pagesWithin(doc.pageStarts, p.start, p.end) } : {}),
     };
   }
+}
+
+/** An English question's words in the reports' language (its bridged Chinese forms), for the answer line. */
+function bridgedWords(query: AnalyzedQuery): string[] | undefined {
+  return query.english ? query.concepts.flatMap((x) => x.forms) : undefined;
 }
 
 /** An English question's words beside the reports' Chinese terms they matched in a quote (at most three). */

@@ -14,7 +14,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config.js';
-import { type Concept, coverage } from './query.js';
+import { LINE_FEATURES, type LineModel } from './answer-span.js';
+import { type Concept, containsForm, coverage } from './query.js';
 import { ASKS_PLAN, ASKS_PROBLEM, askedUnit, type QuestionKind, questionKind } from './question-kind.js';
 import { bigrams, normalize } from './text.js';
 
@@ -50,6 +51,10 @@ export const FEATURES = [
   't_year',
   'e_dense_gap',
   'e_cov',
+  'e_rank',
+  'e_fused',
+  'e_head_cov',
+  's_miss_max',
 ] as const;
 
 export type FeatureName = (typeof FEATURES)[number];
@@ -142,6 +147,18 @@ function pairShare(text: string, pairs: Set<string>): number {
   return n / pairs.size;
 }
 
+/**
+ * The share of the question's weight held by its heaviest word that neither the sentence nor its
+ * headings contain. A near-topic question the report does not answer ("…的总投资是多少？" of a
+ * sentence that says only "…开工建设") shares most words but misses the one that matters.
+ */
+function heaviestMissing(text: string, headings: string, concepts: Concept[]): number {
+  const total = concepts.reduce((sum, c) => sum + c.weight, 0);
+  let worst = 0;
+  for (const c of concepts) if (c.weight > worst && !c.forms.some((f) => containsForm(text, f) || containsForm(headings, f))) worst = c.weight;
+  return total > 0 ? worst / total : 0;
+}
+
 /** Feature vectors of the candidate sentences (same order), in FEATURES order. */
 export function sentenceFeatures(q: QuestionView, passages: Map<number, PassageView>, sentences: SentenceView[]): number[][] {
   const maxPassageDense = Math.max(...[...passages.values()].map((p) => p.dense));
@@ -185,6 +202,10 @@ export function sentenceFeatures(q: QuestionView, passages: Map<number, PassageV
       t_year: q.years.length > 0 && q.years.some((y) => text.includes(y)) ? 1 : 0,
       e_dense_gap: q.english ? s.dense - maxSentenceDense : 0,
       e_cov: q.english ? covs[i]! : 0,
+      e_rank: q.english ? 1 / (1 + p.rank) : 0,
+      e_fused: q.english ? p.fused : 0,
+      e_head_cov: q.english ? headingCoverage.get(p.id)! : 0,
+      s_miss_max: heaviestMissing(text, p.headings, q.concepts),
     };
     return FEATURES.map((name) => f[name]);
   });
@@ -209,12 +230,14 @@ export interface RankerModel {
     /** A confident answer also covers at least this share of the question's words (passage, headings, title). */
     minCoverage?: number;
   };
+  /** The answer-line model (answer-span.ts LINE_FEATURES); without it rules choose the line. */
+  line?: LineModel;
   /** How it was fitted (figures of held-out folds), for people. */
   fitted?: Record<string, unknown>;
 }
 
 /** Evidence about the winner for the caveat model. */
-export const CAVEAT_FEATURES = ['bias', 'top_prob', 'margin', 's_cov', 'p_cov', 's_dense', 'p_dense', 'p_fused', 'p_rank', 'p_agree', 'type_match', 'unit_missing', 'line_evidence', 'english', 'named'] as const;
+export const CAVEAT_FEATURES = ['bias', 'top_prob', 'margin', 's_cov', 'p_cov', 's_dense', 'p_dense', 'p_fused', 'p_rank', 'p_agree', 'type_match', 'unit_missing', 'line_evidence', 'english', 'named', 's_miss_max'] as const;
 
 export function linearScore(model: Pick<RankerModel, 'mean' | 'scale' | 'weights'>, x: number[]): number {
   let z = 0;
@@ -250,6 +273,7 @@ export function caveatFeatures(probs: number[], scores: number[], winner: number
     lineEvidence ? 1 : 0,
     english ? 1 : 0,
     named ? 1 : 0,
+    at('s_miss_max'),
   ];
 }
 
@@ -273,6 +297,8 @@ export function loadRanker(file = RANKER_FILE): RankerModel | undefined {
     cached = { file, model: undefined };
     return undefined;
   }
+  // The answer-line model alone may be of an older shape: then the rules choose the line.
+  if (model.line && model.line.features.join() !== LINE_FEATURES.join()) model.line = undefined;
   cached = { file, model };
   return model;
 }

@@ -65,7 +65,14 @@ export interface Answer {
   /** What decided the level (see searcher.ts). */
   signals?: { coverage: number; dense: number; agree: boolean; right?: number };
   /** With SearchOptions.explain: the second stage's candidate sentences and their features (for fitting). */
-  explain?: { candidates: { passageId: number; start: number; end: number; features: number[] }[]; winner?: number; caveat?: number[]; namesCounted?: boolean };
+  explain?: {
+    candidates: { passageId: number; start: number; end: number; features: number[] }[];
+    winner?: number;
+    caveat?: number[];
+    namesCounted?: boolean;
+    /** What the rank-1 answer line was chosen with (the sentence chosen, bridged words). */
+    firstLine?: { anchor?: { start: number; end: number }; words?: string[] };
+  };
   /** An English question: its words and the reports' Chinese terms they were matched to, found in the first quote. */
   terms?: { asked: string; term: string }[];
   /** The reports the question named by place/year and that were searched (labels such as "深圳市罗湖区 2017"). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fitLogistic, fitRanker, groupFolds, standardizer, thresholdFor } from '../../tools/ranker/fit.js';
+import { fitLogistic, fitRanker, groupFolds, operatingPoint, standardizer } from '../../tools/ranker/fit.js';
 
 describe('second-stage fitting', () => {
   it('learns to put the answering candidate first from the feature that marks it, and ignores noise', () => {
@@ -21,10 +21,23 @@ describe('second-stage fitting', () => {
     const w = fitLogistic(x, y);
     assert.ok(w[1]! > 0);
     const p = x.map((r) => 1 / (1 + Math.exp(-(w[0]! + w[1]! * r[1]!))));
-    const t = thresholdFor(p, y.map(Boolean), 0.9);
-    const confident = p.map((v, i) => ({ v, right: y[i] === 1 })).filter((o) => o.v >= t);
+    const items = p.map((v, i) => ({ p: v, coverage: 1, counted: true, right: y[i] === 1, unanswerable: false }));
+    const { threshold } = operatingPoint(items, 0.9, 0.05, [0]);
+    const confident = items.filter((o) => o.p >= threshold);
     assert.ok(confident.filter((o) => o.right).length / confident.length >= 0.9);
     assert.ok(confident.length >= 45, `only ${confident.length} confident`);
+  });
+
+  it('chooses the gate that keeps unanswerable questions from confident answers', () => {
+    // Unanswerable questions look sure to the model but cover little of the question.
+    const items = [
+      ...Array.from({ length: 40 }, (_, i) => ({ p: 0.5 + i / 100, coverage: 0.8, counted: true, right: true, unanswerable: false })),
+      ...Array.from({ length: 10 }, (_, i) => ({ p: 0.9 + i / 200, coverage: 0.3, counted: true, right: false, unanswerable: true })),
+    ];
+    const point = operatingPoint(items, 0.9, 0.05, [0, 0.5]);
+    assert.equal(point.gate, 0.5);
+    assert.equal(items.filter((o) => o.unanswerable && o.p >= point.threshold && o.coverage >= point.gate).length, 0);
+    assert.equal(items.filter((o) => !o.unanswerable && o.p >= point.threshold && o.coverage >= point.gate).length, 40);
   });
 
   it('keeps every report in one fold and balances the folds', () => {

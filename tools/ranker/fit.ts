@@ -102,21 +102,48 @@ export function fitLogistic(x: number[][], y: number[], l2 = 0.05, iterations = 
   );
 }
 
+/** A held-out answer as the caveat sees it. */
+export interface CaveatItem {
+  /** The caveat model's probability that rank 1 is right. */
+  p: number;
+  /** Coverage of the question by the winning passage, its headings and title. */
+  coverage: number;
+  /** False when a counting question's line does not name what it counts (never confident). */
+  counted: boolean;
+  right: boolean;
+  unanswerable: boolean;
+}
+
+export interface OperatingPoint {
+  threshold: number;
+  /** A confident answer also covers at least this share of the question. */
+  gate: number;
+}
+
 /**
- * The lowest probability threshold at which the answers at or above it are right at least `precision`
- * of the time (so as few as possible are caveated); 1 when no threshold reaches it.
+ * The caveat's threshold and coverage gate, chosen together: as few answerable questions caveated as
+ * possible while confident answers stay right at least `precision` of the time and at most
+ * `maxUnanswerable` of the unanswerable questions get a confident answer. When nothing meets both, the
+ * point that caveats everything below the strictest gate.
  */
-export function thresholdFor(probabilities: number[], right: boolean[], precision: number, minConfident = 5): number {
-  const order = probabilities.map((p, i) => ({ p, right: right[i]! })).sort((a, b) => b.p - a.p);
-  let best = 1;
-  let hits = 0;
-  order.forEach((o, i) => {
-    if (o.right) hits++;
-    const n = i + 1;
-    const next = order[i + 1];
-    if (n >= minConfident && hits / n >= precision && (!next || next.p < o.p)) best = o.p;
-  });
-  return best;
+export function operatingPoint(items: CaveatItem[], precision: number, maxUnanswerable: number, gates: number[], minConfident = 5): OperatingPoint {
+  const unanswerable = items.filter((i) => i.unanswerable).length;
+  const thresholds = [...new Set(items.map((i) => i.p))].sort((a, b) => a - b);
+  let best: { point: OperatingPoint; confident: number; precision: number } | undefined;
+  for (const gate of gates) {
+    for (const threshold of thresholds) {
+      const confident = items.filter((i) => i.p >= threshold && i.coverage >= gate && i.counted);
+      const answerable = confident.filter((i) => !i.unanswerable);
+      if (answerable.length < minConfident) continue;
+      const p = answerable.filter((i) => i.right).length / answerable.length;
+      const wrongClaims = confident.length - answerable.length;
+      if (p < precision || wrongClaims > maxUnanswerable * unanswerable) continue;
+      if (!best || answerable.length > best.confident || (answerable.length === best.confident && p > best.precision)) {
+        best = { point: { threshold, gate }, confident: answerable.length, precision: p };
+      }
+    }
+  }
+  return best?.point ?? { threshold: 1, gate: Math.max(...gates) };
 }
 
 /** Group k-fold: every group (a report) in one fold, folds of about equal size, deterministic. */
