@@ -9,7 +9,7 @@
 import { reportLabel, reportMeta } from '../corpus/report-meta.js';
 import { blankOut, type NamedReports, ReportDirectory } from '../search/named-reports.js';
 import type { Searcher } from '../search/searcher.js';
-import { normalize } from '../search/text.js';
+import { normalize } from '../language/text.js';
 import type { Answer, Result, SourceInfo } from '../search/types.js';
 
 export interface Turn {

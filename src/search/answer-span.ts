@@ -14,7 +14,7 @@
 import { ITEM_LABEL } from '../corpus/chunk.js';
 import type { Result } from './types.js';
 import { askedUnit, questionKind } from './question-kind.js';
-import { bigrams, normalize } from './text.js';
+import { bigrams, normalize } from '../language/text.js';
 
 export type AnswerKind = 'number' | 'date' | 'who' | 'place' | 'reason' | 'list' | 'other';
 

@@ -5,9 +5,9 @@
  * - the text to embed for dense search.
  * English questions go through the English bridge (english.ts) to the corpus' Chinese words.
  */
-import { bridgeEnglish, type BridgedWord, type EnglishBridge, isEnglish } from './english.js';
-import type { DocumentFrequencies } from './lexical.js';
-import { bigrams, FUTURE, FUTURE_FORMS, HAN, normalize, PAST_OR_PRESENT, STOP_WORDS, words } from './text.js';
+import { bridgeEnglish, type BridgedWord, type EnglishBridge, isEnglish } from '../language/english.js';
+import type { DocumentFrequencies } from '../index/lexical.js';
+import { bigrams, FUTURE, FUTURE_FORMS, HAN, normalize, PAST_OR_PRESENT, STOP_WORDS, words } from '../language/text.js';
 
 export interface Concept {
   /** The word as asked (English word, or Chinese word). */

@@ -12,8 +12,8 @@ import { pageAt, pagesWithin } from '../corpus/clean.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
 import { DenseIndex, exactSearch } from '../index/hnsw.js';
 import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, VectorFile, verifyGeneration, verifyPassageStore } from '../index/store.js';
-import { EMPTY_BRIDGE, type EnglishBridge, sharedGlossWords } from './english.js';
-import { DocumentFrequencies, LexicalIndex } from './lexical.js';
+import { EMPTY_BRIDGE, type EnglishBridge, sharedGlossWords } from '../language/english.js';
+import { DocumentFrequencies, LexicalIndex } from '../index/lexical.js';
 import { isMetadataText } from '../corpus/report-header.js';
 import { reportLabel, reportMeta } from '../corpus/report-meta.js';
 import { ReportDirectory } from './named-reports.js';
@@ -35,7 +35,7 @@ import {
   softmax,
   viewQuestion,
 } from './sentence-ranker.js';
-import { normalize } from './text.js';
+import { normalize } from '../language/text.js';
 import type { Answer, ReportId, Result, SearchOptions, SourceInfo } from './types.js';
 
 export interface Searcher {
