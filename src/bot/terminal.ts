@@ -18,7 +18,7 @@ import type { Searcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
 import { ChatMemory, compareReports, directoryOf, interpret } from './conversation.js';
 import { answerPage, copyCitation, plainMarkup, relevantOnly, renderContext, renderComparison, renderGreeting, renderNoAnswer, renderResult, renderSources, type ViewMode } from './format.js';
-import { progressBar } from '../cli/progress.js';
+import { progressBar } from './progress.js';
 import { envLang, type Lang, stringsFor } from './i18n.js';
 import { RefusalHelper } from './refusal-help.js';
 import { createLogger, type Logger } from './log.js';

@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
 import { type AddedReport, type RemovedReport, ReportError, safeReportName, supportedTypes } from '../index/reports.js';
 import type { Searcher } from '../search/searcher.js';
 import type { BotContext, QuoteBot } from './quote-bot.js';
-import { editedProgress } from '../cli/progress.js';
+import { editedProgress } from './progress.js';
 import { shortName } from './format.js';
 import type { Lang } from './i18n.js';
 import type { Logger } from './log.js';
