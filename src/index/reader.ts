@@ -15,6 +15,9 @@
 import type { ReportHeader } from '../corpus/report-header.js';
 import type { EnglishBridge } from '../language/english.js';
 
+/** The error a reader throws for a missing, damaged or mismatched index (its message says what to run). */
+export { IndexError } from './store.js';
+
 /** Which index a reader reads: the generation and the embedding model its vectors are from. */
 export interface IndexInfo {
   /** Name of the generation (changes with every ingest). */
