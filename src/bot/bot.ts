@@ -22,11 +22,8 @@ import { answerOf } from '../search/answer-span.js';
 import { AnswerStore, type StoredAnswer } from './answers.js';
 import { ChatMemory, compareReports, directoryOf, interpret } from './conversation.js';
 import {
-  answerKeyboard,
   answerPage,
   clip,
-  decodeButton,
-  html,
   itemOf,
   pageCaption,
   relevantOnly,
@@ -40,6 +37,7 @@ import {
   shortRef,
   type ViewMode,
 } from './format.js';
+import { answerKeyboard, decodeButton, html } from './telegram-html.js';
 import { langOf, stringsFor } from './i18n.js';
 import { RefusalHelper } from './refusal-help.js';
 import { createLogger, describeError, type Logger } from './log.js';

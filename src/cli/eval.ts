@@ -9,7 +9,7 @@ import { openSearcher } from '../search/searcher.js';
 import type { Answer } from '../search/types.js';
 import { loadConfig, PROJECT_ROOT } from '../config.js';
 import { evalChart } from './eval-chart.js';
-import { parseCommandLine, SHARED_HELP, UsageError } from './options.js';
+import { parseCommandLine, SHARED_HELP } from './options.js';
 import { answerLineHit, breakdown, type EvalQuestion, firstHit, formatScores, readQuestions, type Scores } from './eval-score.js';
 
 // The scoring is its own module (used by fit:ranker too); its names stay importable from here.
