@@ -14,6 +14,7 @@
 import { ITEM_LABEL } from '../corpus/chunk.js';
 import type { AnswerKind, AnswerSpan, Result } from './types.js';
 import { askedUnit, questionKind } from './question-kind.js';
+import type { LinearModel } from './sentence-ranker.js';
 import { bigrams, normalize } from '../language/text.js';
 
 export type { AnswerKind, AnswerSpan } from './types.js';
@@ -115,12 +116,7 @@ export interface SpanHints {
 }
 
 /** A linear score over LINE_FEATURES (standardized), fitted listwise by tools/ranker/fit-ranker.ts. */
-export interface LineModel {
-  features: string[];
-  mean: number[];
-  scale: number[];
-  weights: number[];
-}
+export type LineModel = LinearModel;
 
 /**
  * Evidence that a run of clauses is the answer line. Fitted, not hand-weighted: which clause answers
@@ -252,7 +248,8 @@ function fittedSpan(question: string, r: Pick<Result, 'quote' | 'start' | 'highl
 }
 
 export function answerSpan(question: string, r: Pick<Result, 'quote' | 'start' | 'highlights' | 'source'>, hints: SpanHints = {}): AnswerSpan | undefined {
-  if (hints.model) return fittedSpan(question, r, hints, hints.model);
+  // A model of another version of the features would pick nonsense: the rules choose then.
+  if (hints.model && hints.model.features.join() === LINE_FEATURES.join()) return fittedSpan(question, r, hints, hints.model);
   const { anchor } = hints;
   const quote = r.quote;
   const clauses = clausesOf(quote);

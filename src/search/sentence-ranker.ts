@@ -14,7 +14,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config.js';
-import { LINE_FEATURES, type LineModel } from './answer-span.js';
 import { type Concept, containsForm, coverage } from './query.js';
 import { ASKS_PLAN, ASKS_PROBLEM, askedUnit, type QuestionKind, questionKind } from './question-kind.js';
 import { bigrams, normalize } from '../language/text.js';
@@ -211,6 +210,14 @@ export function sentenceFeatures(q: QuestionView, passages: Map<number, PassageV
   });
 }
 
+/** A linear score over named features, standardized first. */
+export interface LinearModel {
+  features: string[];
+  mean: number[];
+  scale: number[];
+  weights: number[];
+}
+
 /** The fitted second stage (data/ranker.json). */
 export interface RankerModel {
   /** The embedding model it was fitted with: similarities are on that model's scale, so it applies to its indexes only. */
@@ -231,7 +238,7 @@ export interface RankerModel {
     minCoverage?: number;
   };
   /** The answer-line model (answer-span.ts LINE_FEATURES); without it rules choose the line. */
-  line?: LineModel;
+  line?: LinearModel;
   /** How it was fitted (figures of held-out folds), for people. */
   fitted?: Record<string, unknown>;
 }
@@ -297,8 +304,6 @@ export function loadRanker(file = RANKER_FILE): RankerModel | undefined {
     cached = { file, model: undefined };
     return undefined;
   }
-  // The answer-line model alone may be of an older shape: then the rules choose the line.
-  if (model.line && model.line.features.join() !== LINE_FEATURES.join()) model.line = undefined;
   cached = { file, model };
   return model;
 }
