@@ -1,8 +1,8 @@
 /**
  * The load test's admin (`npm run loadtest -- --admin-upload FILE --admin-remove REPORT`): while the
  * users ask, an admin (ADMIN_IDS) sends FILE to the bot as a Telegram document a third of the way
- * through the run (the front serves getFile and the download, bot-api-files.ts), and once that is
- * added and two thirds are answered, sends `/remove REPORT`. The bot does both in a child process
+ * through the run (the front serves getFile and the download, bot-api-files.ts), and at two thirds
+ * sends `/remove REPORT`. The bot does both in a child process
  * (bot/report-child.ts); what this measures is that the users do not notice (issue 20's target): no
  * answer later than 2 s beyond the p95 of the same run's answers outside the upload and removal.
  *
@@ -86,6 +86,8 @@ interface Window {
 
 const UPLOADED = /^已收录《(.+?)》/;
 const REMOVED = /^已删除《(.+?)》（(.+?)，\d+ 段）/;
+/** Every reply to /remove (done, refused, failed); the upload's replies can come between them. */
+const REMOVAL_REPLY = /^(已删除《|没有删除：|抱歉，删除报告时)/;
 
 /** Every file below the corpus folders (hidden ones too: a stray temp file is a fault), as full paths. */
 function listing(dirs: string[]): Set<string> {
@@ -126,10 +128,13 @@ export class AdminSession {
     this.removedProbeBefore = (await this.say(this.removedProbe)).text;
   }
 
-  /** After each user answer: the upload a third of the way through, the removal at two thirds once the upload is done. */
+  /**
+   * After each user answer: the upload a third of the way through, the removal at two thirds (when the
+   * upload is still under way, the bot does the removal after it: one change at a time).
+   */
   onAnswered(answered: number, total: number): void {
     if (!this.upload && answered >= total / 3) this.upload = this.sendUpload(answered);
-    if (this.uploadWindow && !this.removal && answered >= (2 * total) / 3) this.removal = this.sendRemoval(answered);
+    if (!this.removal && answered >= (2 * total) / 3) this.removal = this.sendRemoval(answered);
   }
 
   /** After the users: waits for both changes (sending what was not sent yet), checks the outcome, and sums up. */
@@ -187,8 +192,8 @@ export class AdminSession {
     const seen = this.messages().length;
     await this.io.post({ ...this.envelope(), document: doc });
     // "正在读取 …" first (then edited with the progress), then what was added, or why not.
-    const first = await this.reply(seen);
-    this.uploadReply = first.startsWith(`正在读取 ${this.name}`) ? await this.reply(seen + 1) : first;
+    const reading = `正在读取 ${this.name}`;
+    this.uploadReply = await this.reply(seen, (text) => !text.startsWith(reading) && !REMOVAL_REPLY.test(text));
     this.uploadWindow = { start, end: performance.now(), afterAnswers };
     this.io.log(`loadtest: upload answered in ${seconds(this.uploadWindow)} s: ${this.uploadReply.split('\n')[0]}`);
   }
@@ -197,15 +202,17 @@ export class AdminSession {
     const command = `/remove ${this.plan.removeQuery}`;
     this.io.log(`loadtest: the admin sends ${command} after ${afterAnswers} answers`);
     const start = performance.now();
-    this.removalReply = await this.say(command, [{ type: 'bot_command', offset: 0, length: '/remove'.length }]).then((m) => m.text);
+    const seen = this.messages().length;
+    await this.io.post({ ...this.envelope(), text: command, entities: [{ type: 'bot_command', offset: 0, length: '/remove'.length }] });
+    this.removalReply = await this.reply(seen, (text) => REMOVAL_REPLY.test(text));
     this.removalWindow = { start, end: performance.now(), afterAnswers };
     this.io.log(`loadtest: removal answered in ${seconds(this.removalWindow)} s: ${this.removalReply}`);
   }
 
-  /** Sends a text message as the admin and waits for the bot's reply. */
-  private async say(text: string, entities?: object[]): Promise<{ text: string }> {
+  /** Asks a question as the admin (when no change is under way) and waits for the bot's answer. */
+  private async say(text: string): Promise<{ text: string }> {
     const seen = this.messages().length;
-    await this.io.post({ ...this.envelope(), text, ...(entities ? { entities } : {}) });
+    await this.io.post({ ...this.envelope(), text });
     return { text: await this.reply(seen) };
   }
 
@@ -219,9 +226,11 @@ export class AdminSession {
     return this.io.emu.storage.botMessages.filter((m) => m.botToken === this.io.token && Number(m.message.chat_id) === ADMIN_ID).map((m) => String(m.message.text ?? ''));
   }
 
-  /** The admin chat's message number `index`, once the bot has sent it (or '' at the deadline). */
-  private async reply(index: number): Promise<string> {
-    while (this.messages().length <= index) {
+  /** The first message of the admin chat from number `from` on that `accept`s, once the bot has sent it ('' at the deadline). */
+  private async reply(from: number, accept: (text: string) => boolean = () => true): Promise<string> {
+    for (;;) {
+      const found = this.messages().slice(from).find(accept);
+      if (found !== undefined) return found;
       if (Date.now() >= this.io.deadline) return '';
       await new Promise<void>((resolve) => {
         const wake = () => (clearTimeout(timer), resolve());
@@ -229,7 +238,6 @@ export class AdminSession {
         this.io.emu.once('AddedBotMessage', wake);
       });
     }
-    return this.messages()[index]!;
   }
 }
 
