@@ -372,9 +372,10 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
         if (!reply) break; // out of time: counted as lost
         answered++;
         latencies.push(reply.ms);
-        answerTimes.push({ at: performance.now(), ms: reply.ms });
+        const right = check(probe, reply);
+        answerTimes.push({ at: performance.now(), ms: reply.ms, right });
         admin?.onAnswered(answered, total);
-        if (!check(probe, reply)) {
+        if (!right) {
           wrong++;
           if (samples.length < 5) samples.push(`${probe.q.slice(0, 40)} → ${reply.text.slice(0, 200)}`);
         }
