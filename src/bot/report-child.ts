@@ -15,6 +15,7 @@ import type { Config } from '../config.js';
 import type { IngestProgress } from '../index/ingest.js';
 import { type AddedReport, addReport, type RemovedReport, removeReport, ReportError, type ReportErrorCode } from '../index/reports.js';
 import { readManifest } from '../index/store.js';
+import { LOWEST_PRIORITY, lowerOwnPriority, lowerPriority } from './low-priority.js';
 
 /** Heap of the child, in MB: a report's text, its passages and an index update fit well within it. */
 export const CHILD_HEAP_MB = 512;
@@ -68,6 +69,9 @@ function runChild(config: Config, change: ReportChange, opts: ChildOptions): Pro
   const heapMb = opts.heapMb ?? CHILD_HEAP_MB;
   const entry = new URL('./report-child-entry.mjs', import.meta.url);
   const child = fork(entry, [], { execArgv: [`--max-old-space-size=${heapMb}`], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  // At once, so that its start (loading and compiling the sources) already yields to the bot; the child
+  // then lowers each of its threads itself (low-priority.ts).
+  lowerPriority(child.pid);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   return new Promise((resolve, reject) => {
@@ -119,6 +123,8 @@ async function serve(request: Request): Promise<void> {
   const send = (msg: FromChild) => new Promise<void>((resolve) => process.send!(msg, () => resolve()));
   const { config, change } = request;
   const log = (message: string) => void send({ log: message });
+  // The bot's answers come first: this child takes the CPU they leave.
+  log(`report child ${process.pid}: ${lowerOwnPriority()} threads at priority ${LOWEST_PRIORITY} (nice)`);
   try {
     if (change.kind === 'add') {
       const added = await addReport(config, change.name, Buffer.from(change.data), {

@@ -17,8 +17,8 @@
  * then be answered.
  *
  * With --admin-upload FILE --admin-remove REPORT, an admin sends FILE as a document a third of the way
- * through and removes REPORT at two thirds, while the users ask (loadtest-admin.ts): no answer may come
- * later than 2 s beyond the same run's p95 outside those changes.
+ * through and removes REPORT at two thirds, while the users ask (loadtest-admin.ts): no answer that
+ * waited during those changes may come later than 2 s beyond the p95 of the same run's answers outside them.
  *
  * With --webhook, the bots run in webhook mode behind Debian's nginx instead, and the front delivers
  * updates to nginx as Telegram does (secret header, delivered again until acknowledged):
