@@ -289,6 +289,7 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
           MODELS_DIR: config.model.localModelsDir,
           RATE_LIMIT: String(Math.max(20, opts.questions + 5)),
           ADMIN_IDS: opts.admin ? String(ADMIN_ID) : '',
+          REPORT_CHILD_NICENESS: String(config.bot.reportChildNiceness),
         },
         opts.entry ?? 'tsx',
         (line) => stderrLines.push(instances > 1 ? `[bot ${i + 1}] ${line}` : line),

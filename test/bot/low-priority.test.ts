@@ -27,6 +27,7 @@ describe('the report child', { skip: !fs.existsSync('/proc/self/task') && 'no /p
     fs.mkdirSync(corpus);
     fs.writeFileSync(path.join(corpus, '青石村-2023年工作报告.txt'), '青石村村民委员会\n一、农民夜校\n青石村全年举办农民夜校二十二期。\n');
     const config = testConfig({ corpusDirs: [corpus], indexDir: path.join(root, 'index') });
+    config.bot.reportChildNiceness = 19; // the default (tests run uploads at their own priority)
     await ingest(config, { log: () => {} });
     const docx = fs.readFileSync(path.join(PROJECT_ROOT, 'test/fixtures/documents/docx/柏山镇-2023年法治政府建设情况报告.docx'));
 
