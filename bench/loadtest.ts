@@ -16,6 +16,10 @@
  * users ask: the running bot swaps the new index in; no question may be lost, and the new report must
  * then be answered.
  *
+ * With --admin-upload FILE --admin-remove REPORT, an admin sends FILE as a document a third of the way
+ * through and removes REPORT at two thirds, while the users ask (loadtest-admin.ts): no answer that
+ * waited during those changes may come later than 2 s beyond the p95 of the same run's answers outside them.
+ *
  * With --webhook, the bots run in webhook mode behind Debian's nginx instead, and the front delivers
  * updates to nginx as Telegram does (secret header, delivered again until acknowledged):
  *
@@ -35,6 +39,7 @@ import { stringsFor } from '../src/bot/i18n.js';
 import { type Config, loadDotenv, PROJECT_ROOT, SERVING_NODE_FLAGS, STANDIN_MODEL_ID } from '../src/config.js';
 import { indexStatus, ingest } from '../src/index/ingest.js';
 import { type DeliveryStats, type Emulator, freePort, startFront } from '../test/support/bot-api-front.js';
+import { ADMIN_ID, type AdminFigures, adminFaults, type AdminPlan, AdminSession, type AnswerTime, formatAdmin } from './loadtest-admin.js';
 import { findNginx, type Nginx, startNginx } from '../test/support/nginx.js';
 import { parseCommandLine, SHARED_HELP, UsageError } from '../src/cli/options.js';
 
@@ -46,6 +51,8 @@ const HELP = `usage: npm run loadtest -- [options]
   --questions M    questions per user, one after the other (default 20)
   --timeout S      stop after S seconds whatever happens (default 180)
   --reingest       add a report and re-ingest half way, while the bot answers
+  --admin-upload FILE    an admin sends FILE as a document a third of the way through
+  --admin-remove REPORT  and then removes REPORT, a report of the first --corpus folder, at two thirds
   --webhook        webhook mode behind Debian's nginx (needs nginx installed), instead of long polling
   --instances N    bot processes behind nginx, with --webhook (default 1)
   --kill-one       SIGKILL one bot process a third of the way through
@@ -95,6 +102,8 @@ export interface LoadOptions {
   killOne?: boolean;
   /** Which start: scripts/start.ts through tsx (default), or the built dist/scripts/start.js. */
   entry?: BotEntry;
+  /** An admin uploads a report and removes another while the users ask (on copies of the corpus folders). */
+  admin?: AdminPlan;
 }
 
 export type BotEntry = 'tsx' | 'dist';
@@ -124,6 +133,7 @@ export interface LoadFigures {
   /** Webhook calls (from the front) and re-delivered updates the bots recognised and did not answer again. */
   webhook?: DeliveryStats & { skippedByClaims: number };
   killed?: { pid: number; afterAnswers: number };
+  admin?: AdminFigures;
   samples: string[];
 }
 
@@ -233,7 +243,7 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
   try {
     // The corpus (a copy when it will change) and the index.
     let corpusDirs = opts.config.corpusDirs;
-    if (opts.reingest) {
+    if (opts.reingest || opts.admin) {
       corpusDirs = corpusDirs.map((dir, i) => {
         const copy = path.join(temp, `corpus-${i}`);
         fs.cpSync(dir, copy, { recursive: true });
@@ -278,6 +288,8 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
           EMBED_FALLBACK_MODEL: config.model.fallbackId,
           MODELS_DIR: config.model.localModelsDir,
           RATE_LIMIT: String(Math.max(20, opts.questions + 5)),
+          ADMIN_IDS: opts.admin ? String(ADMIN_ID) : '',
+          REPORT_CHILD_NICENESS: String(config.bot.reportChildNiceness),
         },
         opts.entry ?? 'tsx',
         (line) => stderrLines.push(instances > 1 ? `[bot ${i + 1}] ${line}` : line),
@@ -300,6 +312,7 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
     });
 
     const latencies: number[] = [];
+    const answerTimes: AnswerTime[] = [];
     let answered = 0;
     let wrong = 0;
     let userErrors = 0;
@@ -307,6 +320,10 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
     let phase2: Promise<LoadFigures['reingest']> | undefined;
     let killed: LoadFigures['killed'];
     const total = opts.users * opts.questions;
+    const admin = opts.admin
+      ? new AdminSession(opts.admin, { emu, token: TOKEN, files: front.files, post: (m) => postJson(`${emu.config.apiURL}/sendMessage`, m), corpusDirs, deadline, log })
+      : undefined;
+    await admin?.prepare();
 
     /** Sends a question as this user; resolves with the reply and its latency, or null when none came in time. */
     async function ask(userId: number, q: string): Promise<{ text: string; parseMode?: string; ms: number } | null> {
@@ -356,7 +373,10 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
         if (!reply) break; // out of time: counted as lost
         answered++;
         latencies.push(reply.ms);
-        if (!check(probe, reply)) {
+        const right = check(probe, reply);
+        answerTimes.push({ at: performance.now(), ms: reply.ms, right });
+        admin?.onAnswered(answered, total);
+        if (!right) {
           wrong++;
           if (samples.length < 5) samples.push(`${probe.q.slice(0, 40)} → ${reply.text.slice(0, 200)}`);
         }
@@ -396,6 +416,7 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
     await Promise.all(Array.from({ length: opts.users }, (_, i) => user(i)));
     const reingest = phase2 ? await phase2 : undefined;
     const seconds = (performance.now() - t0) / 1000;
+    const adminFigures = await admin?.finish(answerTimes, total);
     await sleep(300); // late duplicates, if any, arrive
     const botPeakRssMb = Math.max(...bots.map((b) => peakRssMb(b.child.pid)));
     for (const b of bots) if (b.child.pid !== killed?.pid) measureCpu(b.child.pid!);
@@ -449,6 +470,7 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
       mode: opts.webhook ? 'webhook' : 'polling',
       webhook: opts.webhook ? { ...front.stats(), skippedByClaims: skipped } : undefined,
       killed,
+      admin: adminFigures,
       samples,
     };
   } finally {
@@ -459,7 +481,7 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadFigures> {
 
 /** True when the run shows no fault at all. */
 export function passed(f: LoadFigures): boolean {
-  return f.answered === f.users * f.questionsPerUser && f.lost === 0 && f.duplicates === 0 && f.wrong === 0 && f.errors === 0 && !f.timedOut && (!f.reingest || (f.reingest.swapped && f.reingest.newReportAnswered));
+  return f.answered === f.users * f.questionsPerUser && f.lost === 0 && f.duplicates === 0 && f.wrong === 0 && f.errors === 0 && !f.timedOut && (!f.reingest || (f.reingest.swapped && f.reingest.newReportAnswered)) && (!f.admin || adminFaults(f.admin).length === 0);
 }
 
 export function formatFigures(f: LoadFigures): string {
@@ -474,6 +496,7 @@ export function formatFigures(f: LoadFigures): string {
   if (f.reingest) lines.push(`  re-ingest half way: ${f.reingest.ingestSeconds} s; swapped in: ${f.reingest.swapped ? 'yes' : 'NO'}; new report answered: ${f.reingest.newReportAnswered ? 'yes' : 'NO'}`);
   if (f.webhook) lines.push(`  webhook calls: ${f.webhook.delivered} acknowledged, ${f.webhook.failed} failed and retried; ${f.webhook.redelivered} updates delivered more than once, ${f.webhook.skippedByClaims} re-deliveries not answered again`);
   if (f.killed) lines.push(`  killed bot process ${f.killed.pid} (SIGKILL) after ${f.killed.afterAnswers} answers`);
+  if (f.admin) lines.push(...formatAdmin(f.admin), ...adminFaults(f.admin).map((fault) => `  ! ${fault}`));
   for (const s of f.samples) lines.push(`  ! ${s}`);
   lines.push(passed(f) ? 'PASS' : 'FAIL');
   return lines.join('\n');
@@ -501,6 +524,8 @@ export async function main(argv: string[]): Promise<number> {
     'kill-one': { type: 'boolean' },
     dist: { type: 'boolean' },
     json: { type: 'boolean' },
+    'admin-upload': { type: 'string' },
+    'admin-remove': { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(HELP + '\n');
@@ -509,6 +534,8 @@ export async function main(argv: string[]): Promise<number> {
   const instances = positive(values.instances, 'instances', 1, 16);
   if (instances > 1 && !values.webhook) throw new UsageError('--instances needs --webhook (several processes cannot long-poll one bot)');
   if (values['kill-one'] && instances < 2) throw new UsageError('--kill-one needs --instances 2 or more');
+  const admin = adminPlan(values['admin-upload'] as string | undefined, values['admin-remove'] as string | undefined);
+  if (admin && values.index) throw new UsageError('--admin-upload changes the corpus and the index: it works on copies in a temporary folder; leave out --index');
   const figures = await runLoadTest({
     users: positive(values.users, 'users', 50, 1000),
     questions: positive(values.questions, 'questions', 20, 1000),
@@ -520,7 +547,16 @@ export async function main(argv: string[]): Promise<number> {
     entry: values.dist ? 'dist' : 'tsx',
     config,
     indexDir: values.index ? config.indexDir : undefined,
+    admin,
   });
   process.stdout.write((values.json ? JSON.stringify(figures) : formatFigures(figures)) + '\n');
   return passed(figures) ? 0 : 1;
+}
+
+/** --admin-upload FILE and --admin-remove REPORT go together; the file must be readable. */
+function adminPlan(uploadFile: string | undefined, removeQuery: string | undefined): AdminPlan | undefined {
+  if (uploadFile === undefined && removeQuery === undefined) return undefined;
+  if (!uploadFile || !removeQuery?.trim()) throw new UsageError('--admin-upload FILE and --admin-remove REPORT go together');
+  if (!fs.statSync(uploadFile, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`--admin-upload: no such file: ${uploadFile}`);
+  return { uploadFile: path.resolve(uploadFile), removeQuery: removeQuery.trim() };
 }

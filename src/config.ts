@@ -132,6 +132,11 @@ export interface BotConfig {
   answerCacheSize: number;
   /** How long a chat's last question is remembered for follow-ups ("那史村镇呢？"). */
   conversationTtlMs: number;
+  /**
+   * How much lower the CPU priority of the child that reads and indexes an upload (or a /remove) is than
+   * the bot's: added to the bot's nice value, at most 19. 19 = the lowest; 0 = the bot's own.
+   */
+  reportChildNiceness: number;
 }
 
 export interface Config {
@@ -309,6 +314,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     stateDir: resolveFromRoot(str(env, 'STATE_DIR', 'state')),
     answerCacheSize: int(env, 'ANSWER_CACHE_SIZE', 1000, 10, 100000),
     conversationTtlMs: int(env, 'CONVERSATION_TTL_MS', 600000, 0, 86400000),
+    reportChildNiceness: int(env, 'REPORT_CHILD_NICENESS', 19, 0, 19),
     ...overrides.bot,
   };
 

@@ -15,8 +15,12 @@ export function tempDir(prefix = 'rqb-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/**
+ * Uploads in tests run at the test's own priority (REPORT_CHILD_NICENESS 0): on a machine busy with
+ * other work a child at nice 19 may wait minutes for the CPU. test/bot/low-priority.test.ts checks 19.
+ */
 export function testConfig(overrides: ConfigOverrides = {}): Config {
-  return loadConfig({ corpusDirs: [SEED_CORPUS], ...overrides }, { ...STANDIN_ENV });
+  return loadConfig({ corpusDirs: [SEED_CORPUS], ...overrides }, { ...STANDIN_ENV, REPORT_CHILD_NICENESS: '0' });
 }
 
 /** A copy of the seed corpus that a test may change. */

@@ -15,6 +15,7 @@ import type { Config } from '../config.js';
 import type { IngestProgress } from '../index/ingest.js';
 import { type AddedReport, addReport, type RemovedReport, removeReport, ReportError, type ReportErrorCode } from '../index/reports.js';
 import { readManifest } from '../index/store.js';
+import { lowerOwnPriority, lowerPriority, niceBelowOwn } from './low-priority.js';
 
 /** Heap of the child, in MB: a report's text, its passages and an index update fit well within it. */
 export const CHILD_HEAP_MB = 512;
@@ -41,6 +42,8 @@ type FromChild =
 interface Request {
   config: Config;
   change: ReportChange;
+  /** The nice value the child sets on each of its threads (undefined: the bot's own priority). */
+  nice?: number;
 }
 
 export interface ChildOptions {
@@ -68,6 +71,10 @@ function runChild(config: Config, change: ReportChange, opts: ChildOptions): Pro
   const heapMb = opts.heapMb ?? CHILD_HEAP_MB;
   const entry = new URL('./report-child-entry.mjs', import.meta.url);
   const child = fork(entry, [], { execArgv: [`--max-old-space-size=${heapMb}`], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  // At once, so that its start (loading and compiling the sources) already yields to the bot; the child
+  // then lowers each of its threads itself (low-priority.ts).
+  const nice = config.bot.reportChildNiceness > 0 ? niceBelowOwn(config.bot.reportChildNiceness) : undefined;
+  if (nice !== undefined) lowerPriority(child.pid, nice);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   return new Promise((resolve, reject) => {
@@ -103,7 +110,7 @@ function runChild(config: Config, change: ReportChange, opts: ChildOptions): Pro
       const reason = why ?? (outOfMemory ? `reading it needs more than ${heapMb} MB of memory` : `the reader stopped (${signal ?? `exit code ${code}`})`);
       reject(new ReportError(reason, why ? 'too-slow' : outOfMemory ? 'too-complex' : 'damaged'));
     });
-    child.send({ config, change } satisfies Request);
+    child.send({ config, change, nice } satisfies Request);
   });
 }
 
@@ -117,8 +124,10 @@ function removeStray(config: Config, name: string): void {
 /** The child's side: one request, one answer, exit. */
 async function serve(request: Request): Promise<void> {
   const send = (msg: FromChild) => new Promise<void>((resolve) => process.send!(msg, () => resolve()));
-  const { config, change } = request;
+  const { config, change, nice } = request;
   const log = (message: string) => void send({ log: message });
+  // The bot's answers come first: this child takes the CPU they leave.
+  if (nice !== undefined) log(`report child ${process.pid}: ${lowerOwnPriority(nice)} threads at priority ${nice} (nice)`);
   try {
     if (change.kind === 'add') {
       const added = await addReport(config, change.name, Buffer.from(change.data), {

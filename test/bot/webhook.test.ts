@@ -8,23 +8,23 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createRequire } from 'node:module';
-import { type Emulator, freePort, type Front, startFront } from '../support/bot-api-front.js';
-import { type BotProcess, healthy, startBotProcess } from '../../bench/loadtest.js';
+import type { Emulator } from '../support/bot-api-front.js';
+import type { BotProcess } from '../../bench/loadtest.js';
 import { loadConfig } from '../../src/config.js';
-import { ingest } from '../../src/index/ingest.js';
-import { SEED_CORPUS, STANDIN_ENV, tempDir, testConfig } from '../helpers.js';
+import { STANDIN_ENV } from '../helpers.js';
 import { sleep, waitFor } from '../support/emulator.js';
+import { startWebhookBot, textUpdate, type WebhookBot } from './helpers/webhook-bot.js';
 
 const TOKEN = '424242:loadtest-token'; // the token startBotProcess gives the bot
 const HOST = '127.0.0.1';
 
-let tmp: string;
+let webhookBot: WebhookBot;
 let emu: Emulator;
-let front: Front;
 let bot: BotProcess;
 let port: number;
-const lines: string[] = [];
+let lines: string[];
+let indexDir: string;
+let stateDir: string;
 
 /** Peak resident memory of a process (VmHWM), in MB. */
 function peakMb(pid: number): number {
@@ -76,50 +76,27 @@ function get(p: string): Promise<{ status: number; body: string; type: string }>
   });
 }
 
-/** A private-chat text message update "from" a user. */
-function update(updateId: number, chatId: number, text: string) {
-  const user = { id: chatId, is_bot: false, first_name: 'Mallory' };
-  return JSON.stringify({ update_id: updateId, message: { message_id: updateId, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'private', first_name: 'Mallory' }, from: user, text } });
-}
+const update = (updateId: number, chatId: number, text: string) => textUpdate(updateId, chatId, text, 'Mallory');
 
 const sentTo = (chatId: number) => emu.storage.botMessages.filter((m) => Number(m.message.chat_id) === chatId);
 
-let indexDir: string;
 before(async () => {
-  tmp = tempDir('rqb-webhook-');
-  indexDir = path.join(tmp, 'index');
-  await ingest(testConfig({ indexDir }), { log: () => {} });
-  const TelegramServer = createRequire(import.meta.url)('telegram-test-api') as new (c: object) => Emulator;
-  const emuPort = await freePort();
-  emu = new TelegramServer({ port: emuPort, host: HOST, storeTimeout: 600 });
-  await emu.start();
-  front = await startFront(emu, emuPort);
-  port = await freePort();
   // Default settings (no WEBHOOK_SECRET, no WEBHOOK_HOST) but for the URL.
-  bot = startBotProcess(
-    { ...STANDIN_ENV, BOT_API_ROOT: front.root, WEBHOOK_URL: `http://${HOST}:${port}/telegram`, WEBHOOK_PORT: String(port), INDEX_DIR: indexDir, CORPUS_DIRS: SEED_CORPUS, STATE_DIR: path.join(tmp, 'state') },
-    'tsx',
-    (line) => lines.push(line),
-  );
-  await Promise.race([healthy(port), bot.exited.then(() => Promise.reject(new Error(lines.join('\n'))))]);
-  await front.ready;
+  webhookBot = await startWebhookBot();
+  ({ emu, bot, port, lines, indexDir, stateDir } = webhookBot);
 });
 
 after(async () => {
-  bot?.child.kill('SIGTERM');
-  if (bot) assert.equal(await bot.exited, 0, lines.join('\n'));
-  await front?.close();
-  await emu?.stop();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  if (webhookBot) assert.equal(await webhookBot.stop(), 0, lines.join('\n'));
 });
 
 describe('webhook mode with default settings', () => {
   it('binds to 127.0.0.1 by default, and generates a secret, kept in STATE_DIR and registered with setWebhook', async () => {
     assert.equal(loadConfig({}, {}).bot.webhookHost, '127.0.0.1');
     assert.ok(lines.some((l) => l.includes(`webhook server listening on 127.0.0.1:${port}/telegram`)), lines.join('\n'));
-    const secret = fs.readFileSync(path.join(tmp, 'state', 'webhook-secret'), 'utf8');
+    const secret = fs.readFileSync(path.join(stateDir, 'webhook-secret'), 'utf8');
     assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
-    assert.equal((fs.statSync(path.join(tmp, 'state', 'webhook-secret')).mode & 0o777).toString(8), '600');
+    assert.equal((fs.statSync(path.join(stateDir, 'webhook-secret')).mode & 0o777).toString(8), '600');
     assert.ok(!lines.some((l) => l.includes(secret)), 'the secret is never printed');
 
     // Telegram (the front) delivers with it: a real question is answered.
@@ -142,7 +119,7 @@ describe('webhook mode with default settings', () => {
   });
 
   it('refuses a 256 MB POST without reading it: by its Content-Length at once, and a chunked one after 1 MB', async () => {
-    const secret = fs.readFileSync(path.join(tmp, 'state', 'webhook-secret'), 'utf8');
+    const secret = fs.readFileSync(path.join(stateDir, 'webhook-secret'), 'utf8');
     const before = peakMb(bot.child.pid!);
     const declared = await post({ secret, contentLength: 256 * 1024 * 1024, stream: 256 * 1024 * 1024 });
     assert.ok(declared.status === 413 || declared.status === 'reset', String(declared.status));
@@ -159,7 +136,7 @@ describe('webhook mode with default settings', () => {
   });
 
   it('answers an update delivered twice once, and says so', async () => {
-    const secret = fs.readFileSync(path.join(tmp, 'state', 'webhook-secret'), 'utf8');
+    const secret = fs.readFileSync(path.join(stateDir, 'webhook-secret'), 'utf8');
     const body = update(900_100, 7001, '柏山镇组织了多少次普法宣传？');
     const first = await post({ secret, body });
     assert.equal(first.status, 200);

@@ -7,15 +7,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AnswerStore } from '../../src/bot/answers.js';
-import { type Emulator, freePort, type Front, startFront } from '../support/bot-api-front.js';
-import { type BotProcess, healthy, startBotProcess } from '../../bench/loadtest.js';
-import { ingest } from '../../src/index/ingest.js';
 import type { Answer } from '../../src/search/types.js';
-import { SEED_CORPUS, STANDIN_ENV, tempDir, testConfig } from '../helpers.js';
+import { startWebhookBot, textUpdate, type WebhookBot } from '../bot/helpers/webhook-bot.js';
+import { tempDir } from '../helpers.js';
 import { canMount, SmallDisk } from './helpers/full-disk.js';
 
 const HOST = '127.0.0.1';
@@ -32,53 +29,29 @@ function request(port: number, method: string, p: string, body?: string, headers
   });
 }
 
-function update(id: number, chatId: number, text: string): string {
-  const from = { id: chatId, is_bot: false, first_name: 'U' };
-  return JSON.stringify({ update_id: id, message: { message_id: id, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'private', first_name: 'U' }, from, text } });
-}
-
 /** Every file under a folder, recursively. */
 const filesUnder = (dir: string): string[] => fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(dir, f)).isFile());
 
 describe('issue 20 fault 6: a webhook instance with a full STATE_DIR', { skip: !canMount && 'cannot mount a tmpfs here (needs root)' }, () => {
   let disk: SmallDisk;
-  let emu: Emulator;
-  let front: Front;
-  let bot: BotProcess;
+  let webhookBot: WebhookBot;
   let port: number;
-  const lines: string[] = [];
+  let lines: string[];
   const state = () => path.join(disk.dir, 'state');
 
   before(async () => {
     disk = SmallDisk.mount(1024)!;
-    const tmp = tempDir('rqb-state-disk-');
-    const indexDir = path.join(tmp, 'index');
-    await ingest(testConfig({ indexDir }), { log: () => {} });
-    const TelegramServer = createRequire(import.meta.url)('telegram-test-api') as new (c: object) => Emulator;
-    const emuPort = await freePort();
-    emu = new TelegramServer({ port: emuPort, host: HOST, storeTimeout: 600 });
-    await emu.start();
-    front = await startFront(emu, emuPort);
-    port = await freePort();
-    bot = startBotProcess(
-      { ...STANDIN_ENV, BOT_API_ROOT: front.root, WEBHOOK_URL: `http://${HOST}:${port}/telegram`, WEBHOOK_PORT: String(port), INDEX_DIR: indexDir, CORPUS_DIRS: SEED_CORPUS, STATE_DIR: state() },
-      'tsx',
-      (line) => lines.push(line),
-    );
-    await Promise.race([healthy(port), bot.exited.then(() => Promise.reject(new Error(lines.join('\n'))))]);
-    await front.ready;
+    webhookBot = await startWebhookBot({ stateDir: state() });
+    ({ port, lines } = webhookBot);
   });
   after(async () => {
-    bot?.child.kill('SIGTERM');
-    if (bot) await bot.exited;
-    await front?.close();
-    await emu?.stop();
+    await webhookBot?.stop();
     disk?.unmount();
   });
 
   it('answers without a claim (counted in /metrics), leaves no temp file, and /healthz says 503 until there is room', { timeout: 120_000 }, async () => {
     const secret = fs.readFileSync(path.join(state(), 'webhook-secret'), 'utf8');
-    const post = (id: number) => request(port, 'POST', '/telegram', update(id, 7100 + id, '柏山镇组织了多少次普法宣传？'), { 'x-telegram-bot-api-secret-token': secret });
+    const post = (id: number) => request(port, 'POST', '/telegram', textUpdate(id, 7100 + id, '柏山镇组织了多少次普法宣传？'), { 'x-telegram-bot-api-secret-token': secret });
     const answered = await post(1);
     assert.equal(answered.status, 200);
     assert.ok(JSON.parse(answered.body).text.includes('30余次'));

@@ -9,12 +9,14 @@
  *   failed (network error, timeout, any non-2xx status) is delivered again, with backoff, until it is
  *   acknowledged; a method call in the response body (a webhook reply) is run. (The emulator's own
  *   webhook sends no secret, ignores webhook replies and gives up after one failed call.)
- * - sendChatAction and setMyCommands, which the emulator lacks, are accepted.
+ * - sendChatAction and setMyCommands, which the emulator lacks, are accepted;
+ * - documents: getFile and file downloads, for the files put in `files` (bot-api-files.ts).
  *
  * Everything else is passed through to the emulator, which stores what the bot sends.
  */
 import http from 'node:http';
 import net from 'node:net';
+import { FrontFiles } from './bot-api-files.js';
 
 const HOST = '127.0.0.1';
 
@@ -56,6 +58,8 @@ export interface Front {
   /** getUpdates calls so far: a new one confirms the batch before it, as on Telegram. */
   polls(): number;
   stats(): DeliveryStats;
+  /** Documents users can send: put a file here, then send the document it returns. */
+  files: FrontFiles;
   close(): Promise<void>;
 }
 
@@ -133,6 +137,7 @@ export async function startFront(emu: Emulator, emuPort: number, opts: FrontOpti
   const webhooks = new Map<string, Webhook>();
   let closing = false;
   const timers = new Set<NodeJS.Timeout>();
+  const files = new FrontFiles();
 
   /** Webhook delivery for one token: takes the emulator's new updates and keeps calling until each is acknowledged. */
   const pumps = new Map<string, () => void>();
@@ -178,6 +183,7 @@ export async function startFront(emu: Emulator, emuPort: number, opts: FrontOpti
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      if (files.serve(req.url ?? '/', () => params(body), res)) return;
       const m = /^\/bot([^/]+)\/(\w+)/.exec(req.url ?? '');
       const reply = (result: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, result }));
       const token = m?.[1] ?? '';
@@ -255,6 +261,7 @@ export async function startFront(emu: Emulator, emuPort: number, opts: FrontOpti
     ready,
     polls: () => polls,
     stats: () => ({ ...stats }),
+    files,
     close: () =>
       new Promise((resolve) => {
         closing = true;
