@@ -132,6 +132,11 @@ export interface BotConfig {
   answerCacheSize: number;
   /** How long a chat's last question is remembered for follow-ups ("那史村镇呢？"). */
   conversationTtlMs: number;
+  /**
+   * Rich messages (Bot API 10.1 sendRichMessage: quote as a block quotation with a footnote, comparison as
+   * a table, page as a photo block): `auto` tries them and falls back to HTML when the server rejects them.
+   */
+  richMessages: 'auto' | 'off';
 }
 
 export interface Config {
@@ -309,12 +314,14 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     stateDir: resolveFromRoot(str(env, 'STATE_DIR', 'state')),
     answerCacheSize: int(env, 'ANSWER_CACHE_SIZE', 1000, 10, 100000),
     conversationTtlMs: int(env, 'CONVERSATION_TTL_MS', 600000, 0, 86400000),
+    richMessages: str(env, 'RICH_MESSAGES', 'auto') as BotConfig['richMessages'],
     ...overrides.bot,
   };
 
   for (const [key, url] of [['BOT_API_ROOT', bot.apiRoot], ['WEBHOOK_URL', bot.webhookUrl]] as const) {
     if (url !== '' && !/^https?:\/\/[^\s/]+/.test(url)) throw new ConfigError(`${key} must be an http(s) URL, got "${url}"`);
   }
+  if (!['auto', 'off'].includes(bot.richMessages)) throw new ConfigError(`RICH_MESSAGES must be auto or off, got "${bot.richMessages}"`);
   bot.apiRoot = bot.apiRoot.replace(/\/+$/, ''); // grammY refuses a trailing slash
   if (bot.webhookSecret !== '' && !WEBHOOK_SECRET_PATTERN.test(bot.webhookSecret)) {
     throw new ConfigError('WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -');

@@ -16,7 +16,8 @@ export function tempDir(prefix = 'rqb-'): string {
 }
 
 export function testConfig(overrides: ConfigOverrides = {}): Config {
-  return loadConfig({ corpusDirs: [SEED_CORPUS], ...overrides }, { ...STANDIN_ENV });
+  // The plain emulator lacks sendRichMessage: rich messages are tested on their own (test/bot/rich.e2e.test.ts).
+  return loadConfig({ corpusDirs: [SEED_CORPUS], ...overrides }, { ...STANDIN_ENV, RICH_MESSAGES: 'off' });
 }
 
 /** A copy of the seed corpus that a test may change. */
