@@ -132,7 +132,8 @@ export function richAnswer(answer: Answer, index: number, opts: { s: Strings; mo
   const before = items.slice(0, at).map((item): InputRichBlock => ({ type: 'paragraph', text: toRichText(item.parts) }));
   // Below the quote: the reference (and in the full view the citation already); the citation is added in the short view.
   const notes = items.slice(at + 1).map((item) => item.parts);
-  if (opts.mode !== 'full') notes.push([citation(r)]);
+  // The short view adds the citation the full view shows, with the report's own title when its text gives one.
+  if (opts.mode !== 'full') notes.push([citation({ ...r, title: r.report?.title ? `《${r.report.title.replace(/^《|》$/g, '')}》` : r.title })]);
   const quote: RichText = [toRichText(items[at]!.parts), ' ', { type: 'reference_link', text: '[1]', reference_name: CITATION_NOTE }];
   return {
     blocks: [
