@@ -307,6 +307,8 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     );
     // Its buttons edit it as what it is (a rich message is edited with a rich message).
     if (wasRich) stored.sentRich = true;
+    // A PDF answer's page is read while the reader reads the answer: "Show page" then only draws it.
+    void pages.prepare(result.results[0]!, searcher.info().generation);
     answered('answered');
   }
 
