@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   else if (mode === 'peer') figures = await (await import('./peer.js')).runPeer({ ...(args as PeerOptions), log: (m) => process.stderr.write(`  ${m}\n`) });
   // Scale in a fresh process too: its RSS deltas are meaningless in a heap full of earlier steps.
   else if (mode === 'scale') figures = await (await import('./scale.js')).runScale({ ...(args as Partial<ScaleOptions>), log: (m) => process.stderr.write(`${m}\n`) });
-  else if (mode === 'showpage') figures = await (await import('./show-page.js')).measureShowPage();
+  else if (mode === 'showpage') figures = await (await import('./show-page.js')).measureShowPage(args);
   else throw new Error(`unknown bench step "${mode}"`);
   const maxRssMb = round(process.resourceUsage().maxRSS / 1024, 1); // maxRSS is in KiB
   process.stdout.write(`\n${RESULT_PREFIX}${JSON.stringify({ figures, maxRssMb })}\n`);

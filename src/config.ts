@@ -137,6 +137,11 @@ export interface BotConfig {
    * the bot's: added to the bot's nice value, at most 19. 19 = the lowest; 0 = the bot's own.
    */
   reportChildNiceness: number;
+  /**
+   * Rich messages (Bot API 10.1 sendRichMessage: quote as a block quotation with a footnote, comparison as
+   * a table, page as a photo block): `auto` tries them and falls back to HTML when the server rejects them.
+   */
+  richMessages: 'auto' | 'off';
 }
 
 export interface Config {
@@ -315,12 +320,14 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     answerCacheSize: int(env, 'ANSWER_CACHE_SIZE', 1000, 10, 100000),
     conversationTtlMs: int(env, 'CONVERSATION_TTL_MS', 600000, 0, 86400000),
     reportChildNiceness: int(env, 'REPORT_CHILD_NICENESS', 19, 0, 19),
+    richMessages: str(env, 'RICH_MESSAGES', 'auto') as BotConfig['richMessages'],
     ...overrides.bot,
   };
 
   for (const [key, url] of [['BOT_API_ROOT', bot.apiRoot], ['WEBHOOK_URL', bot.webhookUrl]] as const) {
     if (url !== '' && !/^https?:\/\/[^\s/]+/.test(url)) throw new ConfigError(`${key} must be an http(s) URL, got "${url}"`);
   }
+  if (!['auto', 'off'].includes(bot.richMessages)) throw new ConfigError(`RICH_MESSAGES must be auto or off, got "${bot.richMessages}"`);
   bot.apiRoot = bot.apiRoot.replace(/\/+$/, ''); // grammY refuses a trailing slash
   if (bot.webhookSecret !== '' && !WEBHOOK_SECRET_PATTERN.test(bot.webhookSecret)) {
     throw new ConfigError('WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -');

@@ -20,7 +20,8 @@ export function tempDir(prefix = 'rqb-'): string {
  * other work a child at nice 19 may wait minutes for the CPU. test/bot/low-priority.test.ts checks 19.
  */
 export function testConfig(overrides: ConfigOverrides = {}): Config {
-  return loadConfig({ corpusDirs: [SEED_CORPUS], ...overrides }, { ...STANDIN_ENV, REPORT_CHILD_NICENESS: '0' });
+  // The plain emulator lacks sendRichMessage: rich messages are tested on their own (test/bot/rich.e2e.test.ts).
+  return loadConfig({ corpusDirs: [SEED_CORPUS], ...overrides }, { ...STANDIN_ENV, REPORT_CHILD_NICENESS: '0', RICH_MESSAGES: 'off' });
 }
 
 /** A copy of the seed corpus that a test may change. */

@@ -26,6 +26,8 @@ export interface StoredAnswer {
   answer: Answer;
   /** Set when the answer is limited to one report ("all from this report"); `shown`: quotes already on screen, not repeated. */
   onlySource?: ReportId & { title: string; shown?: Pick<Result, 'source' | 'start' | 'end'>[] };
+  /** Set once the answer went out as a rich message: its buttons edit it with rich messages too. */
+  sentRich?: boolean;
 }
 
 export class AnswerStore {

@@ -45,6 +45,8 @@ import { BotMetrics } from './metrics.js';
 import { SharedChatMemory } from './shared-memory.js';
 import { type BotContext, QuoteBot } from './quote-bot.js';
 import { registerUploads } from './upload.js';
+import { richAnswer, richComparison, richPage } from './rich.js';
+import { RichMessages } from './rich-fallback.js';
 
 export { type BotContext, InFlight, QuoteBot } from './quote-bot.js';
 
@@ -65,7 +67,7 @@ const INLINE_RATE_FACTOR = 3;
 const REPLY_RATE_FACTOR = 3;
 
 /** Methods that deliver an answer: worth a retry when the network drops (a rare duplicate beats a lost answer). */
-const REPLY_METHODS = new Set(['sendMessage', 'editMessageText', 'answerInlineQuery']);
+const REPLY_METHODS = new Set(['sendMessage', 'sendRichMessage', 'editMessageText', 'answerInlineQuery']);
 const REPLY_RETRIES = 2;
 
 /** Retries a reply a couple of times, with a short pause, when the request failed on the network. */
@@ -105,6 +107,8 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   /** The reports' own titles, issuers and dates, for citations. */
   const headers = new ReportHeaders(config.indexDir);
   const refusals = new RefusalHelper(config.indexDir);
+  /** Rich messages where the Bot API server takes them (RICH_MESSAGES), HTML otherwise. */
+  const rich = new RichMessages(cfg.richMessages, log);
   const allowed = new Set(cfg.allowedIds);
   const windowSeconds = Math.ceil(cfg.rateWindowMs / 1000);
 
@@ -186,11 +190,12 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     }
   }
 
-  /** Text and buttons of one result of a stored answer. */
+  /** Text (HTML, and the rich message on demand) and buttons of one result of a stored answer. */
   function view(ctx: BotContext, stored: StoredAnswer, key: string, index: number, mode: ViewMode) {
     const header = stored.onlySource ? ctx.s.fromReport(stored.onlySource.title) : undefined;
     return {
       text: renderResult(stored.answer, index, { s: ctx.s, markup: html, mode, header }),
+      rich: () => richAnswer(stored.answer, index, { s: ctx.s, mode, header }),
       reply_markup: answerKeyboard(stored.answer, key, index, mode, ctx.s, { sameReport: !stored.onlySource, copy: true, showPage: true }),
     };
   }
@@ -205,7 +210,11 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     if (page === undefined) return void (await ctx.reply(renderContext(r, ctx.s, html), { parse_mode: 'HTML', link_preview_options: { is_disabled: true } }));
     try {
       const shot = await pages.show(r, searcher.info().generation, page);
-      await ctx.replyWithPhoto(new InputFile(shot.png, `page-${shot.page}.png`), { caption: pageCaption(r, shot.page, ctx.s, html), parse_mode: 'HTML' });
+      const picture = () => new InputFile(shot.png, `page-${shot.page}.png`);
+      await rich.send(
+        () => ctx.replyWithRichMessage(richPage(r, shot.page, picture(), ctx.s)),
+        () => ctx.replyWithPhoto(picture(), { caption: pageCaption(r, shot.page, ctx.s, html), parse_mode: 'HTML' }),
+      );
     } catch (err) {
       if (!(err instanceof PageError)) throw err;
       await ctx.reply(ctx.s.pageUnavailable(err.message));
@@ -237,8 +246,15 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     }
     const stored: StoredAnswer = { answer: result, onlySource };
     const key = answers.put(stored);
-    const { text, reply_markup } = view(ctx, stored, key, 0, mode);
-    await ctx.reply(text, { parse_mode: 'HTML', reply_markup, link_preview_options: { is_disabled: true }, ...replyTo(ctx) });
+    const { text, rich: richText, reply_markup } = view(ctx, stored, key, 0, mode);
+    const { rich: wasRich } = await rich.send(
+      () => ctx.replyWithRichMessage(richText(), { reply_markup, ...replyTo(ctx) }),
+      () => ctx.reply(text, { parse_mode: 'HTML', reply_markup, link_preview_options: { is_disabled: true }, ...replyTo(ctx) }),
+    );
+    // Its buttons edit it as what it is (a rich message is edited with a rich message).
+    if (wasRich) stored.sentRich = true;
+    // A PDF answer's page is read while the reader reads the answer: "Show page" then only draws it.
+    void pages.prepare(result.results[0]!, searcher.info().generation);
     answered('answered');
   }
 
@@ -250,7 +266,10 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
       const comparison = await compareReports(searcher, intent.question);
       if (comparison) {
         memory.remember(chat, intent.question);
-        await ctx.reply(renderComparison(comparison, ctx.s, html), { parse_mode: 'HTML', ...replyTo(ctx) });
+        await rich.send(
+          () => ctx.replyWithRichMessage(richComparison(comparison, ctx.s), replyTo(ctx)),
+          () => ctx.reply(renderComparison(comparison, ctx.s, html), { parse_mode: 'HTML', ...replyTo(ctx) }),
+        );
         return;
       }
     }
@@ -309,9 +328,11 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
       if (!ran) await ctx.answerCallbackQuery().catch(() => {});
       return;
     }
-    const { text, reply_markup } = view(ctx, stored, data.key, data.index, data.action === 'f' ? 'full' : 'quote');
+    const { text, rich: richText, reply_markup } = view(ctx, stored, data.key, data.index, data.action === 'f' ? 'full' : 'quote');
+    const editAsHtml = () => ctx.editMessageText(text, { parse_mode: 'HTML', reply_markup, link_preview_options: { is_disabled: true } });
     try {
-      await ctx.editMessageText(text, { parse_mode: 'HTML', reply_markup, link_preview_options: { is_disabled: true } });
+      if (stored.sentRich) await rich.send(() => ctx.editMessageText(richText(), { reply_markup }), editAsHtml);
+      else await editAsHtml();
     } catch (err) {
       // A double tap asks for the view already shown: Telegram refuses the no-op edit.
       if (!(err instanceof GrammyError && /message is not modified/i.test(err.description))) throw err;

@@ -219,7 +219,7 @@ export function renderResult(answer: Answer, index: number, opts: RenderOptions)
 }
 
 /** The answer line: the answering clause, verbatim, its figure (date, place) in bold. */
-function answerLine(m: Markup, span: AnswerSpan): string {
+export function answerLine(m: Markup, span: AnswerSpan): string {
   const f = { start: span.focus.start - span.start, end: span.focus.end - span.start };
   const t = span.text;
   return `${m.esc(t.slice(0, f.start))}${m.bold(m.esc(t.slice(f.start, f.end)))}${m.esc(t.slice(f.end))}`;

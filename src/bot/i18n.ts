@@ -80,6 +80,8 @@ export interface Strings {
   comparisonTitle(reports: number): string;
   /** A side of a comparison whose report says nothing on the question. */
   comparisonNothing: string;
+  /** Column heads of a comparison sent as a table (rich messages): report, what it says, reference. */
+  comparisonColumns: [string, string, string];
   /** A quote as cited: 「…」 or “…”. */
   citeQuote(quote: string): string;
   /** What follows the quote in a citation: ——issuer《title》第3页（date）section. Parts may be empty. */
@@ -177,6 +179,7 @@ const zh: Strings = {
   pageSaved: (page, file) => `第${page}页（引文已标出）已存为图片：${file}`,
   comparisonTitle: (n) => `${n} 份报告各自的说法：`,
   comparisonNothing: '报告里没有找到相关内容',
+  comparisonColumns: ['报告', '说法', '出处'],
   citeQuote: (q) => `「${q}」`,
   citeSource: (issuer, title, date, section, page = '') => `——${issuer}《${title}》${page}${date ? `（${date}）` : ''}${section}`,
   position: (i, n) => `${i}/${n}`,
@@ -298,6 +301,7 @@ const en: Strings = {
   pageSaved: (page, file) => `Page ${page}, the quote marked, saved as a picture: ${file}`,
   comparisonTitle: (n) => `What each of the ${n} reports says:`,
   comparisonNothing: 'nothing on this in the report',
+  comparisonColumns: ['Report', 'What it says', 'Reference'],
   citeQuote: (q) => `“${q}”`,
   citeSource: (issuer, title, date, section, page = '') => ` — ${[issuer, `《${title}》`].filter(Boolean).join(', ')}${page ? `, ${page}` : ''}${date ? ` (${date})` : ''}${section ? `, ${section}` : ''}`,
   position: (i, n) => `${i}/${n}`,

@@ -17,6 +17,7 @@ import { type BotHttpServer, startHttpServer } from './http.js';
 import { type Lang, langOf, STRINGS } from './i18n.js';
 import { UpdateJournal } from './journal.js';
 import { describeError, type Logger } from './log.js';
+import { warmUpPageRendering } from '../render/warm-up.js';
 
 export interface RunningBot {
   mode: 'polling' | 'webhook';
@@ -55,10 +56,23 @@ export async function startBot(bot: QuoteBot, config: Config, opts: StartOptions
   await connect(bot, config, log, opts.connectAttempts);
   log.info(`bot @${bot.botInfo.username} starting (${config.bot.webhookUrl ? 'webhook' : 'long polling'})`);
   await registerCommands(bot, log);
+  warmUpShowPage(bot, log);
   // One journal per bot and token: two bots (or tokens) never share fetched updates.
   const tokenTag = createHash('sha256').update(config.bot.token).digest('hex').slice(0, 8);
   const journalFile = opts.journalFile ?? join(config.indexDir, `.bot-${bot.botInfo.id}-${tokenTag}-updates.jsonl`);
   return config.bot.webhookUrl ? startWebhook(bot, config, opts) : startPolling(bot, { ...opts, journalFile }, config);
+}
+
+/**
+ * "Show page" loads pdf.js and @napi-rs/canvas and compiles their code on first use (about a second): done
+ * once at start, in the background, on a PDF report of the corpus; a corpus without PDFs never needs it.
+ */
+function warmUpShowPage(bot: QuoteBot, log: Logger): void {
+  const pdf = bot.searcher.sources().find((s) => /\.pdf$/i.test(s.source));
+  if (!pdf) return;
+  setTimeout(() => {
+    void warmUpPageRendering(join(pdf.corpusDir, pdf.source)).then((w) => log.debug(`"Show page" warmed up in ${Math.round(w.ms)} ms on ${pdf.source}`));
+  }, 0).unref();
 }
 
 /**

@@ -144,6 +144,16 @@ export class PageRenderer {
     return layout;
   }
 
+  /**
+   * Reads a result's PDF ahead of "Show page" (the bot calls it when it sends an answer, while the reader
+   * reads): the press then only draws. Never throws; a report that cannot be shown says so when asked.
+   */
+  async prepare(r: ReportRef, generation: string): Promise<void> {
+    this.follow(generation);
+    if (path.extname(r.source).toLowerCase() !== '.pdf') return;
+    await this.layout(r).catch(() => {});
+  }
+
   /** The areas of the page(s) the spans (cleaned-text offsets of the report) are drawn on, one per printed line. */
   async rects(r: ReportRef, spans: readonly Span[], generation: string): Promise<QuoteRect[]> {
     this.follow(generation);

@@ -84,7 +84,8 @@ before(async () => {
   baseConfig = loadConfig({
     indexDir: path.join(tmp, 'index'),
     corpusDirs: [path.join(PROJECT_ROOT, 'corpus'), path.join(tmp, 'extra')],
-    bot: { token: TOKEN, apiRoot: emu.apiRoot, rateLimit: 4, rateWindowMs: 60_000, resultsPerAnswer: 5, allowedIds: [] },
+    // The emulator predates rich messages (tested in rich.e2e.test.ts): HTML messages only.
+    bot: { token: TOKEN, apiRoot: emu.apiRoot, rateLimit: 4, rateWindowMs: 60_000, resultsPerAnswer: 5, allowedIds: [], richMessages: 'off' },
   });
   await ingest(baseConfig);
   searcher = await openSearcher(baseConfig);

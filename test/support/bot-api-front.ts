@@ -9,7 +9,8 @@
  *   failed (network error, timeout, any non-2xx status) is delivered again, with backoff, until it is
  *   acknowledged; a method call in the response body (a webhook reply) is run. (The emulator's own
  *   webhook sends no secret, ignores webhook replies and gives up after one failed call.)
- * - sendChatAction and setMyCommands, which the emulator lacks, are accepted;
+ * - sendChatAction and setMyCommands, which the emulator lacks, are accepted; sendRichMessage gets 404
+ *   Not Found, as from a Bot API server older than 10.1;
  * - documents: getFile and file downloads, for the files put in `files` (bot-api-files.ts).
  *
  * Everything else is passed through to the emulator, which stores what the bot sends.
@@ -211,6 +212,8 @@ export async function startFront(emu: Emulator, emuPort: number, opts: FrontOpti
         return longPoll(token, body, res, reply);
       }
       if (['sendChatAction', 'setMyCommands', 'deleteMyCommands'].includes(method)) return reply(true);
+      // The emulator predates rich messages (Bot API 10.1): answer as an older Bot API server does; the bot then sends HTML.
+      if (method === 'sendRichMessage') return res.writeHead(404, { 'content-type': 'application/json' }).end('{"ok":false,"error_code":404,"description":"Not Found"}');
       void forward(req, res, body);
     });
   });

@@ -139,7 +139,7 @@ export class FileEndpoints {
 }
 
 /** The parts of a multipart/form-data body by name (RFC 7578): each part's bytes, and its file name if it is a file. */
-function multipart(body: Buffer, contentType: string): Map<string, { data: Buffer; fileName?: string }> {
+export function multipart(body: Buffer, contentType: string): Map<string, { data: Buffer; fileName?: string }> {
   const parts = new Map<string, { data: Buffer; fileName?: string }>();
   const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
   if (!boundary) return parts;
