@@ -10,7 +10,8 @@ import type { Config } from '../config.js';
 import type { Span } from '../corpus/chunk.js';
 import { pageAt, pagesWithin } from '../corpus/clean.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
-import { DenseIndex, exactSearch } from '../index/hnsw.js';
+import { DenseIndex } from '../index/hnsw.js';
+import { EmbeddedRetrieval, type PassageRetrieval } from '../index/retrieval.js';
 import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, VectorFile, verifyGeneration, verifyPassageStore } from '../index/store.js';
 import { EMPTY_BRIDGE, type EnglishBridge, sharedGlossWords } from './english.js';
 import { DocumentFrequencies, LexicalIndex } from './lexical.js';
@@ -118,13 +119,11 @@ class IndexSearcher implements Searcher {
     private readonly config: Config,
     private readonly manifest: Manifest,
     private readonly store: PassageStore,
-    private readonly dense: DenseIndex,
-    private readonly lexical: LexicalIndex,
+    /** Dense and lexical top-k and passage vectors: the embedded index or a search engine. */
+    private readonly retrieval: PassageRetrieval,
     private readonly df: DocumentFrequencies,
     private readonly bridge: EnglishBridge,
     private readonly embedder: Embedder,
-    /** The passage vectors on disk (for exact search among the passages of named reports). */
-    private readonly vectors: VectorFile,
   ) {
     const metas = store.docs.map((d) => reportMeta(d.source, d.title));
     this.directory = new ReportDirectory(metas);
@@ -202,24 +201,16 @@ class IndexSearcher implements Searcher {
    * question names) dense search is an exact scan of their vectors: HNSW with a filter that keeps
    * 0.1 % of the points has to walk most of the graph.
    */
-  private rank(query: AnalyzedQuery, mode: 'dense' | 'lexical' | 'hybrid', candidates: number, vectors: Float32Array[], only?: Set<number>) {
+  private async rank(query: AnalyzedQuery, mode: 'dense' | 'lexical' | 'hybrid', candidates: number, vectors: Float32Array[], only?: Set<number>) {
     const lists: { ids: number[]; weight: number }[] = [];
-    const inDocs = only && ((id: number) => only.has(this.store.passages[id]!.doc));
-    let dense: number[] = [];
-    let lexical: number[] = [];
-    if (mode !== 'lexical') {
-      const blocks = only && [...only].map((d) => this.manifest.files[d]!).map((f) => ({ first: f.firstPassage, vectors: this.vectors.rows(f.firstPassage, f.passages) }));
-      for (const vector of vectors) {
-        const hits = only ? exactSearch(blocks!, this.dense.dim, vector, candidates) : this.dense.search(vector, candidates);
-        if (dense.length === 0) dense = hits.map((h) => h.id);
-        lists.push({ ids: hits.map((h) => h.id), weight: 1 / vectors.length });
-      }
-    }
-    if (mode !== 'dense') {
-      lexical = this.lexical.search(query.terms, candidates, inDocs).map((h) => h.id);
-      lists.push({ ids: lexical, weight: this.config.search.lexicalWeight });
-    }
-    return { fused: fuse(lists, this.config.search.rrfK), dense, lexical };
+    // Both retrievers at once: on a search engine each is a round trip.
+    const [denseLists, lexical] = await Promise.all([
+      mode === 'lexical' ? [] : Promise.all(vectors.map((v) => this.retrieval.dense(v, candidates, only).then((hits) => hits.map((h) => h.id)))),
+      mode === 'dense' ? [] : this.retrieval.lexical(query.terms, candidates, only).then((hits) => hits.map((h) => h.id)),
+    ]);
+    for (const ids of denseLists) lists.push({ ids, weight: 1 / vectors.length });
+    if (mode !== 'dense') lists.push({ ids: lexical, weight: this.config.search.lexicalWeight });
+    return { fused: fuse(lists, this.config.search.rrfK), dense: denseLists[0] ?? [], lexical };
   }
 
   /**
@@ -231,19 +222,23 @@ class IndexSearcher implements Searcher {
     return Promise.all(texts.map((t) => this.embedder.embedQuery(t)));
   }
 
-  /** Cosine between the question and a passage (both vectors are normalized). */
-  private similarity(vector: Float32Array, id: number): number {
-    const row = this.vectors.rows(id, 1);
-    let dot = 0;
-    for (let k = 0; k < row.length; k++) dot += vector[k]! * row[k]!;
-    return dot;
+  /** Cosines between the question and some passages (all vectors are normalized), fetched in one go. */
+  private async similarities(vector: Float32Array | undefined, ids: number[]): Promise<(id: number) => number> {
+    if (!vector) return () => 0;
+    const rows = await this.retrieval.vectors([...new Set(ids)]);
+    return (id) => {
+      const row = rows.get(id)!;
+      let dot = 0;
+      for (let k = 0; k < row.length; k++) dot += vector[k]! * row[k]!;
+      return dot;
+    };
   }
 
   async retrieve(question: string, mode: 'dense' | 'lexical' | 'hybrid', k: number): Promise<number[]> {
     const query = this.analyze(question);
     const named = this.directory.resolve(query.normalized).docs;
     const vectors = mode === 'lexical' ? [] : await this.queryVectors(query);
-    return this.rank(query, mode, k, vectors, named.length ? new Set(named) : undefined).fused.slice(0, k).map((c) => c.id);
+    return (await this.rank(query, mode, k, vectors, named.length ? new Set(named) : undefined)).fused.slice(0, k).map((c) => c.id);
   }
 
   async search(question: string, options: SearchOptions = {}): Promise<Answer> {
@@ -276,7 +271,7 @@ class IndexSearcher implements Searcher {
       if (asked.length) query = { ...query, concepts: asked };
     }
     const vectors = await this.queryVectors(query);
-    const ranked = this.rank(query, 'hybrid', Math.max(s.candidates, k), vectors, only);
+    const ranked = await this.rank(query, 'hybrid', Math.max(s.candidates, k), vectors, only);
     // Rerank: fused rank evidence and coverage together (coverage alone ties too often; rank alone
     // lets a passage that matches one rare word beat one that answers the whole question).
     const best = ranked.fused[0]?.score ?? 1;
@@ -292,7 +287,7 @@ class IndexSearcher implements Searcher {
     const namedReports = named.docs.length && !options.onlyReport ? [...new Set(named.docs.map((d) => this.labels[d]!))] : undefined;
     if (scored.length === 0) return { ...none, namedReports };
 
-    const dense = (id: number) => (vectors.length ? this.similarity(vectors[0]!, id) : 0);
+    const dense = await this.similarities(vectors[0], [...scored.slice(0, 3), ...scored.slice(0, s.secondStagePassages)].map((c) => c.id));
     const signals = {
       coverage: scored.slice(0, k).reduce((m, c) => Math.max(m, c.coverage), 0),
       dense: vectors.length ? Math.max(...scored.slice(0, 3).map((c) => dense(c.id))) : 0,
@@ -304,7 +299,7 @@ class IndexSearcher implements Searcher {
 
     // Second stage: the sentences of the best few passages decide the order, the quotes and the caveat.
     const ranker = options.ranker === null ? undefined : (options.ranker ?? this.defaultRanker());
-    const second = s.secondStagePassages > 0 ? await this.secondStage(query, scored, ranked, vectors, named.docs.length > 0, ranker) : undefined;
+    const second = s.secondStagePassages > 0 ? await this.secondStage(query, scored, ranked, vectors, dense, named.docs.length > 0, ranker) : undefined;
     const order: Candidate[] = second?.order ?? scored;
     if (second?.rightProbability !== undefined && ranker) level = second.rightProbability >= ranker.caveat.threshold ? 'high' : 'low';
     const results: Result[] = order.slice(0, k).map((c, i) => this.toResult(c, i + 1, query));
@@ -334,6 +329,8 @@ class IndexSearcher implements Searcher {
     scored: (Candidate & { coverage: number; fused: number })[],
     ranked: { dense: number[]; lexical: number[] },
     vectors: Float32Array[],
+    /** Cosine with the question of each of the best passages. */
+    dense: (id: number) => number,
     named: boolean,
     ranker: RankerModel | undefined,
   ) {
@@ -349,7 +346,7 @@ class IndexSearcher implements Searcher {
         rank,
         fused: c.fused,
         coverage: c.coverage,
-        dense: vectors.length ? this.similarity(vectors[0]!, c.id) : 0,
+        dense: dense(c.id),
         agree: ranked.dense.slice(0, 3).includes(c.id) && ranked.lexical.slice(0, 3).includes(c.id),
         headings: normalize(`${doc.title}\n${p.section.join('\n')}`),
       });
@@ -510,6 +507,7 @@ export function decideLevel(signals: NonNullable<Answer['signals']>, abstainBelo
  * when it cannot: missing, damaged, built with another model, or parts out of step with each other.
  */
 export async function openSearcher(config: Config, options: OpenOptions = {}): Promise<Searcher> {
+  if (config.backend.kind === 'opensearch') return (await import('../index/opensearch/open.js')).openOpenSearchSearcher(config, options);
   const live = readLive(config.indexDir);
   if (!live) throw new IndexError(`no index at ${config.indexDir}; run \`npm run ingest\` first`);
   const { dir, manifest } = live;
@@ -540,7 +538,24 @@ export async function openSearcher(config: Config, options: OpenOptions = {}): P
   } catch {
     throw outOfStep('the term statistics');
   }
-  const searcher = new IndexSearcher(config, manifest, store, dense, lexical, df, terms.bridge ?? EMPTY_BRIDGE, embedder, vectors);
+  const retrieval = new EmbeddedRetrieval(manifest, (id) => store.passages[id]!.doc, dense, lexical, vectors);
+  return searcherOver({ config, manifest, store, retrieval, df, bridge: terms.bridge ?? EMPTY_BRIDGE, embedder }, options);
+}
+
+/** The parts a searcher is made of, however they were read (index/ on disk, or a search engine). */
+export interface SearcherParts {
+  config: Config;
+  manifest: Manifest;
+  store: PassageStore;
+  retrieval: PassageRetrieval;
+  df: DocumentFrequencies;
+  bridge: EnglishBridge;
+  embedder: Embedder;
+}
+
+/** A searcher over opened parts, warmed up when asked. */
+export async function searcherOver(p: SearcherParts, options: OpenOptions = {}): Promise<Searcher> {
+  const searcher = new IndexSearcher(p.config, p.manifest, p.store, p.retrieval, p.df, p.bridge, p.embedder);
   if (options.warmUp) for (const question of WARM_UP_QUESTIONS) await searcher.search(question);
   return searcher;
 }
