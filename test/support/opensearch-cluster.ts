@@ -153,7 +153,7 @@ export class OpenSearchCluster {
     while (Date.now() < deadline) {
       try {
         const h = (await this.get(`/_cluster/health?wait_for_nodes=${want.nodes}&timeout=2s`)) as { status: keyof typeof rank; number_of_nodes: number };
-        seen = `${h.status} with ${h.number_of_nodes} nodes`;
+        seen = h.status ? `${h.status} with ${h.number_of_nodes} nodes` : JSON.stringify(h).slice(0, 300);
         if (h.number_of_nodes === want.nodes && rank[h.status] >= rank[want.status]) return;
       } catch {
         // nodes still starting
@@ -161,7 +161,8 @@ export class OpenSearchCluster {
       if (this.processes.every((p) => !p)) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    throw new Error(`the OpenSearch cluster did not reach ${want.status} with ${want.nodes} nodes in ${timeoutSeconds} s (last seen: ${seen})\n${this.logTail(0)}`);
+    const logs = this.nodes.map((n, i) => `--- ${n.name}${this.processes[i] ? '' : ' (stopped)'}:\n${this.logTail(i)}`).join('\n');
+    throw new Error(`the OpenSearch cluster did not reach ${want.status} with ${want.nodes} nodes in ${timeoutSeconds} s (last seen: ${seen})\n${logs}`);
   }
 
   /** SIGKILLs node i (no clean shutdown: what a crash or a power loss does). */
@@ -179,9 +180,10 @@ export class OpenSearchCluster {
     this.spawnNode(i);
   }
 
-  /** Stops every node (SIGKILL: the data is thrown away anyway) and removes their folders. */
+  /** Stops every node (SIGKILL: the data is thrown away anyway) and removes their folders (kept with KEEP_OPENSEARCH_LOGS=1). */
   async stop(): Promise<void> {
     await Promise.all(this.processes.map((_, i) => this.kill(i)));
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    if (process.env.KEEP_OPENSEARCH_LOGS === '1') process.stderr.write(`opensearch: node folders kept in ${this.dir}\n`);
+    else fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -18,7 +18,20 @@ export type Engine = {
 };
 
 /** An IndexError (so every tool prints it as one line and exits 1), from the engine. */
-export class EngineError extends IndexError {}
+export class EngineError extends IndexError {
+  constructor(
+    message: string,
+    /** The HTTP status the engine answered with (none: it could not be reached). */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+
+  /** Worth asking again: not reached, or a failure on the cluster's side (a shard copy lost with its node). */
+  get transient(): boolean {
+    return this.status === undefined || this.status >= 500;
+  }
+}
 
 /** The alias a generation is published under, and the index of a generation (index names are lower case). */
 export function generationIndex(alias: string, generation: string): string {
@@ -38,7 +51,7 @@ export function connect(backend: BackendConfig, requestTimeoutMs = 30_000): Engi
   const explain = (err: unknown, what: string): EngineError => {
     if (err instanceof errors.ResponseError) {
       const reason = (err.body as { error?: { reason?: string; type?: string } } | undefined)?.error;
-      return new EngineError(`OpenSearch refused ${what} (${err.statusCode}: ${reason?.reason ?? reason?.type ?? 'no reason given'})`);
+      return new EngineError(`OpenSearch refused ${what} (${err.statusCode}: ${reason?.reason ?? reason?.type ?? 'no reason given'})`, err.statusCode);
     }
     if (err instanceof errors.ConnectionError || err instanceof errors.NoLivingConnectionsError || err instanceof errors.TimeoutError) {
       return new EngineError(`OpenSearch at ${where} is unreachable (${err.message.split('\n')[0]}); start the cluster, check OPENSEARCH_URL, or set INDEX_BACKEND=embedded`);
