@@ -1,12 +1,12 @@
 /**
- * The LangChain.js peer alone (see src/cli/bench/peer.ts).
+ * The LangChain.js peer alone (see bench/peer.ts).
  *   npx tsx scripts/bench-peer.ts [--corpus DIR]... [--eval FILE] [--no-large]
  * Default corpora: corpus/ plus ../shared/corpus-large when present.
  */
 import { parseArgs } from 'node:util';
-import { benchPaths } from '../src/cli/bench/paths.js';
-import { machineInfo, saveResults } from '../src/cli/bench/output.js';
-import { formatPeer, runPeer } from '../src/cli/bench/peer.js';
+import { benchPaths } from '../bench/paths.js';
+import { machineInfo, saveResults } from '../bench/output.js';
+import { formatPeer, runPeer } from '../bench/peer.js';
 
 const { values } = parseArgs({
   options: {

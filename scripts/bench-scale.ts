@@ -4,8 +4,8 @@
  * Prints a table and saves JSON under bench/results/.
  */
 import { parseArgs } from 'node:util';
-import { machineInfo, saveResults } from '../src/cli/bench/output.js';
-import { formatScale, runScale, scaleOptionsFromFlags } from '../src/cli/bench/scale.js';
+import { machineInfo, saveResults } from '../bench/output.js';
+import { formatScale, runScale, scaleOptionsFromFlags } from '../bench/scale.js';
 
 const { values } = parseArgs({
   options: {

@@ -15,9 +15,9 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../src/config.js';
-import { runBench } from '../src/cli/bench/index.js';
-import { machineInfo, saveResults } from '../src/cli/bench/output.js';
-import { formatBench, writeDocSection } from '../src/cli/bench/report.js';
+import { runBench } from '../bench/index.js';
+import { machineInfo, saveResults } from '../bench/output.js';
+import { formatBench, writeDocSection } from '../bench/report.js';
 
 const { values } = parseArgs({
   options: {

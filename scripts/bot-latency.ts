@@ -17,7 +17,7 @@ import { silentLogger } from '../src/bot/log.js';
 import { startBot } from '../src/bot/run.js';
 import { loadConfig, loadDotenv } from '../src/config.js';
 import { openSearcher } from '../src/search/searcher.js';
-import { buttonData, emulateLongPolling, startEmulator, TestUser } from '../test/bot/helpers/emulator.js';
+import { buttonData, emulateLongPolling, startEmulator, TestUser } from '../test/support/emulator.js';
 
 loadDotenv();
 

@@ -1,4 +1,4 @@
-// `npm run build`: compiles src/ and scripts/ to dist/ with esbuild (types are checked by `npm test` /
+// `npm run build`: compiles src/, scripts/, bench/ and test/support/ to dist/ with esbuild (types are checked by `npm test` /
 // `npm run typecheck`, not here), so that the tools run on plain node. A TypeScript loader costs every
 // process ~40 MB and a loader thread (docs/PERFORMANCE.md, "Running on a small server").
 //
@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const STAMP = 'BUILT_FROM';
-const SOURCE_DIRS = ['src', 'scripts'];
+// bench/ and test/support/ hold the benchmark, the load test and the emulators they run (npm run bench, loadtest).
+const SOURCE_DIRS = ['src', 'scripts', 'bench', 'test/support'];
 
 function sourceFiles() {
   return SOURCE_DIRS.flatMap((dir) =>

@@ -11,8 +11,8 @@
 import path from 'node:path';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { limit } from '@grammyjs/ratelimiter';
-import { Bot, type Context, GrammyError, HttpError, InlineQueryResultBuilder, InputFile, type Transformer } from 'grammy';
-import type { Update, UserFromGetMe } from 'grammy/types';
+import { GrammyError, HttpError, InlineQueryResultBuilder, InputFile, type Transformer } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
 import type { Config } from '../config.js';
 import type { Searcher } from '../search/searcher.js';
 import type { Answer, ReportId, Result } from '../search/types.js';
@@ -21,13 +21,9 @@ import { ReportHeaders } from '../index/report-headers.js';
 import { answerOf } from '../search/answer-span.js';
 import { AnswerStore, type StoredAnswer } from './answers.js';
 import { ChatMemory, compareReports, directoryOf, interpret } from './conversation.js';
-import type { UpdateJournal } from './journal.js';
 import {
-  answerKeyboard,
   answerPage,
   clip,
-  decodeButton,
-  html,
   itemOf,
   pageCaption,
   relevantOnly,
@@ -41,66 +37,16 @@ import {
   shortRef,
   type ViewMode,
 } from './format.js';
-import { langOf, type Lang, stringsFor, type Strings } from './i18n.js';
+import { answerKeyboard, decodeButton, html } from './telegram-html.js';
+import { langOf, stringsFor } from './i18n.js';
 import { RefusalHelper } from './refusal-help.js';
 import { createLogger, describeError, type Logger } from './log.js';
 import { BotMetrics } from './metrics.js';
 import { SharedChatMemory } from './shared-memory.js';
+import { type BotContext, QuoteBot } from './quote-bot.js';
 import { registerUploads } from './upload.js';
 
-export type BotContext = Context & { lang: Lang; s: Strings };
-
-/** Counts updates being handled, so that shutdown can wait for answers under way. */
-export class InFlight {
-  private count = 0;
-  private waiters: (() => void)[] = [];
-
-  async track<T>(work: Promise<T>): Promise<T> {
-    this.count++;
-    try {
-      return await work;
-    } finally {
-      if (--this.count === 0) for (const wake of this.waiters.splice(0)) wake();
-    }
-  }
-
-  get size(): number {
-    return this.count;
-  }
-
-  /** Resolves true once nothing is in flight, or false after timeoutMs. */
-  idle(timeoutMs: number): Promise<boolean> {
-    if (this.count === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-  }
-}
-
-/** A grammY Bot that also knows which updates it is still handling, what it searches and what it counted. */
-export class QuoteBot extends Bot<BotContext> {
-  readonly inflight = new InFlight();
-  searcher!: Searcher;
-  metrics!: BotMetrics;
-  /** Set while long polling: fetched updates on disk until answered (see journal.ts). */
-  journal?: UpdateJournal;
-
-  /** Every update passes here (polling, webhook, replay): the journal skips one answered before and marks it once answered. */
-  override async handleUpdate(update: Update, webhookReplyEnvelope?: Parameters<Bot<BotContext>['handleUpdate']>[1]): Promise<void> {
-    const journal = this.journal;
-    if (!journal) return super.handleUpdate(update, webhookReplyEnvelope);
-    if (!journal.begin(update)) return;
-    try {
-      await super.handleUpdate(update, webhookReplyEnvelope);
-    } finally {
-      journal.answered(update);
-    }
-  }
-}
+export { type BotContext, InFlight, QuoteBot } from './quote-bot.js';
 
 export interface CreateBotOptions {
   log?: Logger;

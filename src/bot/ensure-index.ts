@@ -11,7 +11,7 @@
 import type { Config } from '../config.js';
 import { printable } from '../corpus/display.js';
 import { indexStatus, ingest } from '../index/ingest.js';
-import { progressBar } from '../cli/progress.js';
+import { progressBar } from './progress.js';
 import { type Lang, stringsFor } from './i18n.js';
 
 type Output = NodeJS.WritableStream & { isTTY?: boolean };

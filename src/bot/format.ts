@@ -1,30 +1,61 @@
 /**
- * Pure formatting of answers for chat: Answer → message text (Telegram HTML or plain text for the
- * terminal) and inline keyboard, plus the callback data of its buttons.
+ * The chat layout of an answer, for any markup: Answer → message text, the same for Telegram (HTML,
+ * telegram-html.ts, which adds the buttons) and the terminal (plain text, terminal-format.ts). What is
+ * shown — which results, the answer line, references, pages — is the answer model's (search/answer-model.ts);
+ * this module only lays it out.
  *
  * Every message is built from plain-text pieces that are escaped exactly once, through a `Markup`,
  * so report text can never inject markup; and it is cut to fit Telegram's 4096-character limit by
  * trimming plain text *before* escaping, so an entity or a tag is never cut in half.
  */
-import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
-import { headingLabel } from '../corpus/headings.js';
-import { reportMeta } from '../corpus/report-meta.js';
 import { printable } from '../corpus/display.js';
-import { type AnswerSpan, answerOf } from '../search/answer-span.js';
-import { itemLabelAt } from '../search/quote.js';
+import { reportMeta } from '../corpus/report-meta.js';
+import { answerOf } from '../search/answer-span.js';
+import {
+  type AnswerSpan,
+  baseName,
+  citation,
+  cleanHeading,
+  clip,
+  headingNumber,
+  headOf,
+  itemOf,
+  locate,
+  pageOf,
+  shortRef,
+  type Span,
+  type ViewMode,
+} from '../search/answer-model.js';
 import type { Answer, Result, SourceInfo } from '../search/types.js';
 import { STRINGS, type Strings } from './i18n.js';
-import type { Comparison } from './conversation.js';
+import type { Comparison } from '../search/compare.js';
 import type { RefusalHelp } from './refusal-help.js';
 import { corpusKinds } from './corpus-summary.js';
 
+// The answer model's names, where the chats have always found them.
+export {
+  answerPage,
+  citation,
+  clip,
+  hasMoreContext,
+  headingNumber,
+  headOf,
+  itemOf,
+  locate,
+  pageOf,
+  RELEVANT_SHARE,
+  relevantOnly,
+  shortName,
+  shortRef,
+  tailOf,
+  type ViewMode,
+} from '../search/answer-model.js';
+
 /** Telegram's limit on a message's text (we count the HTML source, which is never shorter). */
 export const TELEGRAM_TEXT_LIMIT = 4096;
-/** Telegram's limit on callback_data, in bytes. */
-export const CALLBACK_DATA_LIMIT = 64;
 
 // ---------------------------------------------------------------------------------------------
-// Markup: HTML for Telegram, plain (optionally ANSI-bold) text for the terminal.
+// Markup: HTML for Telegram (telegram-html.ts), plain (optionally ANSI-bold) text for the terminal (terminal-format.ts).
 
 export interface Markup {
   /** Plain text → safe markup. */
@@ -34,51 +65,6 @@ export interface Markup {
   italic(m: string): string;
   code(m: string): string;
   quote(m: string, expandable: boolean): string;
-}
-
-export const html: Markup = {
-  esc: (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
-  bold: (m) => `<b>${m}</b>`,
-  italic: (m) => `<i>${m}</i>`,
-  code: (m) => `<code>${m}</code>`,
-  quote: (m, expandable) => `<blockquote${expandable ? ' expandable' : ''}>${m}</blockquote>`,
-};
-
-export function plainMarkup(ansi = false): Markup {
-  return {
-    esc: (t) => t,
-    bold: (m) => (ansi ? `\x1b[1m${m}\x1b[22m` : m),
-    italic: (m) => m,
-    code: (m) => m,
-    quote: (m) => m.split('\n').map((line) => `  │ ${line}`).join('\n'),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cutting text without splitting a surrogate pair.
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
-}
-
-/** The first n UTF-16 units of s, one fewer if that would split a surrogate pair. */
-export function headOf(s: string, n: number): string {
-  if (n >= s.length) return s;
-  if (n <= 0) return '';
-  return isHighSurrogate(s.charCodeAt(n - 1)) ? s.slice(0, n - 1) : s.slice(0, n);
-}
-
-/** The last n UTF-16 units of s, one fewer if that would split a surrogate pair. */
-export function tailOf(s: string, n: number): string {
-  if (n >= s.length) return s;
-  if (n <= 0) return '';
-  const start = s.length - n;
-  return isHighSurrogate(s.charCodeAt(start - 1)) ? s.slice(start + 1) : s.slice(start);
-}
-
-/** s cut to at most max units, with an ellipsis when cut. */
-export function clip(s: string, max: number): string {
-  return s.length <= max ? s : `${headOf(s, max - 1)}…`;
 }
 
 /** Largest n in [0, hi] with fits(n), given fits is monotone (true then false); -1 when even 0 fails. */
@@ -94,48 +80,7 @@ function largestFitting(hi: number, fits: (n: number) => boolean): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Where the quote and its answering sentences sit in the passage.
-
-export type ViewMode = 'quote' | 'full';
-
-/** A range of `Located.text`, end exclusive. */
-interface Span {
-  start: number;
-  end: number;
-}
-
-interface Located {
-  /** The passage (or the quote alone when the passage does not contain it). */
-  text: string;
-  quote: Span;
-  /** The answering sentences, inside the quote; empty when search gave none. */
-  highlights: Span[];
-}
-
-/**
- * Finds the quote and its highlights in the passage. Offsets from search are trusted only when
- * they agree with the text; otherwise the quote is looked up, and at worst shown on its own.
- */
-export function locate(r: Result): Located {
-  const passage = r.passage ?? '';
-  const quote = r.quote || passage;
-  let at = r.start - r.passageStart;
-  if (at < 0 || passage.slice(at, at + quote.length) !== quote) at = passage.indexOf(quote);
-  const text = at >= 0 ? passage : quote;
-  const base = r.start - Math.max(at, 0); // index in text = offset in the cleaned report - base
-  const q = { start: r.start - base, end: r.start - base + quote.length };
-  const highlights = (r.highlights ?? [])
-    .map((h) => ({ start: Math.max(q.start, h.start - base), end: Math.min(q.end, h.end - base) }))
-    .filter((h) => h.end > h.start)
-    .sort((a, b) => a.start - b.start);
-  return { text, quote: q, highlights };
-}
-
-/** True when the full passage shows more than the quote. */
-export function hasMoreContext(r: Result): boolean {
-  const { text, quote } = locate(r);
-  return text.slice(0, quote.start).trim() !== '' || text.slice(quote.end).trim() !== '';
-}
+// The quote and its answering sentences in the passage (located by answer-model.ts).
 
 /** Moves an index off the low half of a surrogate pair, so that slicing there splits no character. */
 function snap(text: string, i: number, dir: -1 | 1): number {
@@ -159,52 +104,7 @@ function markSpans(m: Markup, text: string, window: Span, bold: Span[]): string 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Citation: "title · section › subsection" and a short copyable reference 〔柏山镇 2023 · 二、（三）〕.
-
-function cleanHeading(h: string): string {
-  return h.replace(/^[#*\s]+|[*\s]+$/g, '').trim();
-}
-
-/** The numbering of a heading ("二、", "（三）", "1."), or '' when it has none: the chunker's own rule. */
-export const headingNumber = headingLabel;
-
-function baseName(source: string): string {
-  return printable((source.split(/[\\/]/).pop() ?? source).replace(/\.[A-Za-z0-9]{1,5}$/, ''));
-}
-
-/** Short name of a report: its file name up to the first separator ("柏山镇"), else the title's start. */
-export function shortName(r: Pick<Result, 'source' | 'title'>): string {
-  const first = baseName(r.source).split(/[-_—–\s·]/)[0] ?? '';
-  if (first.length >= 2 && first.length <= 16 && !/^\d+$/.test(first)) return first;
-  return clip(cleanHeading(r.title || baseName(r.source)), 12);
-}
-
-/** A short, copyable reference: 〔柏山镇 2023 · 二、（三）〕, with the item (〔史村镇 2023 · 一、（二）一是〕) and the page (〔… · 第3页〕) when known. */
-export function shortRef(r: Pick<Result, 'source' | 'title' | 'sectionPath' | 'page'>, item = '', pageLabel: (n: number) => string = (n) => `第${n}页`): string {
-  const year = /(?:19|20)\d{2}/.exec(baseName(r.source))?.[0] ?? /(?:19|20)\d{2}/.exec(r.title)?.[0];
-  const name = shortName(r);
-  const section = (r.sectionPath ?? []).map(headingNumber).join('') + item;
-  const who = year && !name.includes(year) ? `${name} ${year}` : name;
-  return `〔${who}${section ? ` · ${section}` : ''}${r.page ? ` · ${pageLabel(r.page)}` : ''}〕`;
-}
-
-/**
- * The page of a cleaned-text offset inside a result's passage (PDF reports), from the page starts search
- * gave with it; the quote's page when those are absent (an older index), undefined without pages.
- */
-export function pageOf(r: Pick<Result, 'page' | 'pages'>, offset: number): number | undefined {
-  const pages = r.pages ?? [];
-  if (pages.length === 0) return r.page;
-  let page = pages[0]!.page;
-  for (const p of pages) if (p.start <= offset) page = p.page;
-  return page;
-}
-
-/** The enumerated item ("一是") the answer (else the quote) of a result is in, or ''. */
-export function itemOf(r: Result, span?: AnswerSpan): string {
-  const at = (span?.start ?? r.start) - r.passageStart;
-  return at >= 0 && at <= (r.passage ?? '').length ? (itemLabelAt(r.passage, at) ?? '') : '';
-}
+// The citation to copy (the references themselves are answer-model.ts's).
 
 /** Longest citation a copy button carries (Telegram's limit on copy_text). */
 export const COPY_TEXT_LIMIT = 256;
@@ -235,13 +135,6 @@ function sentenceAround(text: string, from: number, to: number): string {
   return text.slice(before, after < 0 ? text.length : to + after + 1).trim();
 }
 
-/** "title · heading › heading", each part capped so that the citation stays short. */
-export function citation(r: Pick<Result, 'source' | 'title' | 'sectionPath'>): string {
-  const title = clip(cleanHeading(printable(r.title)) || baseName(r.source), 100);
-  const path = (r.sectionPath ?? []).map((h) => clip(cleanHeading(h), 60)).filter(Boolean);
-  return `— ${title}${path.length ? ` · ${path.join(' › ')}` : ''}`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Messages.
 
@@ -260,31 +153,6 @@ export interface RenderOptions {
 /** Notes for the user in their language (search's own notices are English, for the CLI). */
 function noticesOf(answer: Answer, s: Strings): string[] {
   return answer.shortenedTo ? [s.questionShortened(answer.shortenedTo)] : [];
-}
-
-/** Share of the best result's score a result needs to be shown; below it, results are padding ("1/5" of unrelated quotes). */
-export const RELEVANT_SHARE = 0.7;
-
-type Place = Pick<Result, 'source' | 'start' | 'end'>;
-const overlaps = (a: Place, b: Place) => a.source === b.source && a.start < b.end && b.start < a.end;
-
-/**
- * The answer with only the results worth paging through: those close to the best one in score, none
- * repeating a quote kept before it or one already on screen (`shown`). Search never ranks a report's
- * header or signature as an answer, except for a question about the report itself (its date, issuer …),
- * which it answers from them on purpose: that is decided there, not here. 1/1 is a fine answer; none left is a refusal. The best one is the quote on
- * screen when this answer has it ("all from this report" asks again within its report: what is left
- * there must be near what answered, not near the best of the leftovers, which may be on another subject).
- */
-export function relevantOnly(answer: Answer, shown: Place[] = []): Answer {
-  const onScreen = answer.results.filter((r) => shown.some((s) => overlaps(r, s))).map((r) => r.score);
-  const best = Math.max(answer.results.find((r) => !shown.some((s) => overlaps(r, s)))?.score ?? 0, ...onScreen);
-  const kept: Result[] = [];
-  for (const r of answer.results) {
-    if (r.score < best * RELEVANT_SHARE || [...shown, ...kept].some((s) => overlaps(r, s))) continue;
-    kept.push({ ...r, rank: kept.length + 1 });
-  }
-  return { ...answer, results: kept, abstained: answer.abstained || kept.length === 0 };
 }
 
 /** Most characters of the quote shown under the answer line (about seven phone lines); the full view shows the passage. */
@@ -388,11 +256,6 @@ function phoneWindow(text: string, quote: Span, focus: Span): Span {
     start: snap(text, comma >= 0 && from > start ? from + comma + 1 : from, 1),
     end: snap(text, lastComma >= 0 && to < end ? focus.end + lastComma + 1 : to, -1),
   };
-}
-
-/** The page a result's answer is on (its answering clause, else its first answering sentence, else the quote's start). */
-export function answerPage(question: string, r: Result): number | undefined {
-  return pageOf(r, answerOf(question, r)?.start ?? r.highlights?.[0]?.start ?? r.start);
 }
 
 /** The caption of a page picture: the reference with the page shown, and the report's own title (well within Telegram's 1,024 characters). */
@@ -500,78 +363,4 @@ export function renderGreeting(name: string, s: Strings, m: Markup, sources: Sou
 export function renderHelp(s: Strings, m: Markup): string {
   const commands = s.commands.map((c) => `/${c.command} — ${m.esc(c.description)}`);
   return [m.esc(s.help), '', ...commands].join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Buttons. Callback data is "<action>:<answer key>:<result index>", e.g. "q:Ab3_x9:2" (≤ 20 bytes).
-
-/** q: show result (short quote), f: show result (full passage), s: all from this report, n: no-op label, p: show the page. */
-export type ButtonAction = 'q' | 'f' | 's' | 'n' | 'p';
-
-export interface ButtonData {
-  action: ButtonAction;
-  key: string;
-  index: number;
-}
-
-const KEY_RE = /^[A-Za-z0-9_-]{1,16}$/;
-const DATA_RE = /^([qfsnp]):([A-Za-z0-9_-]{1,16}):(\d{1,2})$/;
-
-export function encodeButton(d: ButtonData): string {
-  if (!KEY_RE.test(d.key) || !Number.isInteger(d.index) || d.index < 0 || d.index > 99) throw new RangeError(`bad button data ${JSON.stringify(d)}`);
-  const data = `${d.action}:${d.key}:${d.index}`;
-  if (Buffer.byteLength(data, 'utf8') > CALLBACK_DATA_LIMIT) throw new RangeError('callback data over 64 bytes');
-  return data;
-}
-
-/** Parses callback data; undefined for anything that is not exactly what encodeButton makes. */
-export function decodeButton(data: unknown): ButtonData | undefined {
-  if (typeof data !== 'string' || data.length > CALLBACK_DATA_LIMIT) return undefined;
-  const m = DATA_RE.exec(data);
-  if (!m) return undefined;
-  return { action: m[1] as ButtonAction, key: m[2]!, index: Number(m[3]) };
-}
-
-export interface KeyboardOptions {
-  /** Offer "all from this report" (not when the answer is already limited to one report). */
-  sameReport: boolean;
-  /** Offer a button that copies the citation (quote, issuer, title, date, section). */
-  copy?: boolean;
-  /** Offer "原文 / Show page": the page picture for a PDF, the passage in context otherwise. */
-  showPage?: boolean;
-}
-
-/** Buttons under result `index`: ‹ prev · i/n · next ›, then full passage / short quote and same report. */
-export function answerKeyboard(
-  answer: Answer,
-  key: string,
-  index: number,
-  mode: ViewMode,
-  s: Strings,
-  opts: KeyboardOptions,
-): InlineKeyboardMarkup | undefined {
-  const total = answer.results.length;
-  const r = answer.results[index];
-  if (!r) return undefined;
-  const button = (text: string, action: ButtonAction, i: number): InlineKeyboardButton.CallbackButton => ({
-    text,
-    callback_data: encodeButton({ action, key, index: i }),
-  });
-  const view: ButtonAction = mode === 'full' ? 'f' : 'q';
-  const rows: InlineKeyboardButton[][] = [];
-  if (total > 1) {
-    const paging: InlineKeyboardButton.CallbackButton[] = [];
-    if (index > 0) paging.push(button(s.prev, view, index - 1));
-    paging.push(button(s.position(index + 1, total), 'n', index));
-    if (index < total - 1) paging.push(button(s.next, view, index + 1));
-    rows.push(paging);
-  }
-  const more: InlineKeyboardButton[] = [];
-  if (mode === 'full') more.push(button(s.shortQuote, 'q', index));
-  else if (hasMoreContext(r)) more.push(button(s.fullPassage, 'f', index));
-  if (opts.sameReport) more.push(button(s.sameReport, 's', index));
-  if (opts.copy) more.push({ text: s.copyCitation, copy_text: { text: copyCitation(r, answer.q, s) } });
-  if (opts.showPage) more.push(button(s.showPage, 'p', index));
-  if (more.length) rows.push(more);
-  return rows.length ? { inline_keyboard: rows } : undefined;
 }

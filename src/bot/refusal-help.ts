@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { reportLabel, reportMeta } from '../corpus/report-meta.js';
 import { FILES, readJson } from '../index/store.js';
-import { bridgeEnglish, EMPTY_BRIDGE, type EnglishBridge, isEnglish, stem } from '../search/english.js';
+import { bridgeEnglish, EMPTY_BRIDGE, type EnglishBridge, isEnglish, stem } from '../language/english.js';
 import type { Searcher } from '../search/searcher.js';
 import { MAX_COMPARED_REPORTS } from './conversation.js';
 

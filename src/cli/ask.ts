@@ -6,7 +6,7 @@
  * text line is a question too). Logs and warnings go to stderr. Exit 0 on success (abstaining included).
  */
 import readline from 'node:readline';
-import { citation, itemOf, shortRef } from '../bot/format.js';
+import { citation, itemOf, shortRef } from '../search/answer-model.js';
 import { printable } from '../corpus/display.js';
 import { indexStatus } from '../index/ingest.js';
 import { IndexError } from '../index/store.js';

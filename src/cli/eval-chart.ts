@@ -3,7 +3,7 @@
  * kind and style, and the caveat's calibration — how often confident and caveated answers are right at
  * rank 1, and how many answerable questions carry the caveat. A change is judged at a glance.
  */
-import type { Scores } from './eval.js';
+import type { Scores } from './eval-score.js';
 
 const BAR = 14;
 const GAP = 6;

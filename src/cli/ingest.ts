@@ -1,7 +1,7 @@
 /** `npm run ingest`: builds or updates the index; always ends with one summary line. */
 import { ingest, type IngestSummary } from '../index/ingest.js';
 import { parseCommandLine, SHARED_HELP } from './options.js';
-import { progressBar } from './progress.js';
+import { progressBar } from '../bot/progress.js';
 import { envLang } from '../bot/i18n.js';
 
 /** Duplicates named in the summary line; more are counted (each has its own warning line above). */

@@ -15,9 +15,9 @@ import { listCorpusFiles, type LoadedReport, readReport, type SkippedFile, sha25
 import { readReportHeader } from '../corpus/report-header.js';
 import { SAME_REPORT_SIMILARITY, similarity, sketchText, type TextSketch } from '../corpus/same-report.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
-import { buildEnglishBridge } from '../search/english.js';
-import { LexicalBuilder } from '../search/lexical.js';
-import { bigrams, indexTokens, normalize, words } from '../search/text.js';
+import { buildEnglishBridge } from '../language/english.js';
+import { LexicalBuilder } from './lexical.js';
+import { bigrams, indexTokens, normalize, words } from '../language/text.js';
 import { DenseIndex } from './hnsw.js';
 import {
   acquireLock,

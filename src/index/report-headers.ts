@@ -5,7 +5,6 @@
  */
 import path from 'node:path';
 import type { ReportHeader } from '../corpus/report-header.js';
-import type { Answer } from '../search/types.js';
 import { FILES, type Manifest, readJson } from './store.js';
 
 export class ReportHeaders {
@@ -14,8 +13,11 @@ export class ReportHeaders {
 
   constructor(private readonly indexDir: string) {}
 
-  /** The answer with `report` set on each result whose report has a header; unchanged when none can be read. */
-  cite(answer: Answer, generation: string): Answer {
+  /**
+   * The answer with `report` set on each result whose report has a header; unchanged when none can be
+   * read. Any answer shape with results by source (search's Answer) will do: the index knows no answers.
+   */
+  cite<A extends { results: { source: string; report?: ReportHeader }[] }>(answer: A, generation: string): A {
     if (answer.results.length === 0) return answer;
     if (generation !== this.generation) {
       this.generation = generation;

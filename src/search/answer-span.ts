@@ -12,22 +12,11 @@
  * Among clauses of the right kind, the one sharing most of the question's words wins.
  */
 import { ITEM_LABEL } from '../corpus/chunk.js';
-import type { Result } from './types.js';
+import type { AnswerKind, AnswerSpan, Result } from './types.js';
 import { askedUnit, questionKind } from './question-kind.js';
-import { bigrams, normalize } from './text.js';
+import { bigrams, normalize } from '../language/text.js';
 
-export type AnswerKind = 'number' | 'date' | 'who' | 'place' | 'reason' | 'list' | 'other';
-
-export interface AnswerSpan {
-  /** The answering clause, verbatim. */
-  text: string;
-  /** Offsets in the cleaned report (like Result.start/end). */
-  start: number;
-  end: number;
-  /** The part to bold (figure, date, place), in cleaned-report offsets; equals the span when none. */
-  focus: { start: number; end: number };
-  kind: AnswerKind;
-}
+export type { AnswerKind, AnswerSpan } from './types.js';
 
 /** What a question asks for, in the answer line's terms (question-kind.ts reads the question). */
 export function answerKind(question: string): AnswerKind {

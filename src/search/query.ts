@@ -5,9 +5,9 @@
  * - the text to embed for dense search.
  * English questions go through the English bridge (english.ts) to the corpus' Chinese words.
  */
-import { bridgeEnglish, type BridgedWord, type EnglishBridge, isEnglish } from './english.js';
-import type { DocumentFrequencies } from './lexical.js';
-import { bigrams, FUTURE, FUTURE_FORMS, HAN, normalize, PAST_OR_PRESENT, STOP_WORDS, words } from './text.js';
+import { bridgeEnglish, type BridgedWord, type EnglishBridge, isEnglish } from '../language/english.js';
+import type { TermStatistics } from '../index/reader.js';
+import { bigrams, FUTURE, FUTURE_FORMS, HAN, normalize, PAST_OR_PRESENT, STOP_WORDS, words } from '../language/text.js';
 
 export interface Concept {
   /** The word as asked (English word, or Chinese word). */
@@ -47,7 +47,7 @@ export function cleanQuestion(text: string): string {
 const ALL_HAN = /^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$/;
 
 /** The document frequency of a form: its own, or for a Chinese word the rarest of its bigrams (jieba may cut it differently). */
-function formDf(form: string, df: DocumentFrequencies): number {
+function formDf(form: string, df: TermStatistics): number {
   const own = df.get(form);
   if (own > 0 || form.length < 2 || !ALL_HAN.test(form)) return own;
   const parts = bigrams(form);
@@ -119,7 +119,7 @@ const ABBREVIATIONS: Record<string, string[]> = {
 /** Corpus words that mean what a word absent from the corpus means (上访 → 信访), or none. */
 export type Synonyms = (word: string) => string[];
 
-function chineseConcepts(normalized: string, df: DocumentFrequencies, known: KnownWord, synonyms: Synonyms): Concept[] {
+function chineseConcepts(normalized: string, df: TermStatistics, known: KnownWord, synonyms: Synonyms): Concept[] {
   const concepts: Concept[] = [];
   const seen = new Set<string>();
   const add = (label: string, weight: number) => {
@@ -163,7 +163,7 @@ function chineseConcepts(normalized: string, df: DocumentFrequencies, known: Kno
   return concepts;
 }
 
-function englishConcepts(bridged: BridgedWord[], df: DocumentFrequencies): Concept[] {
+function englishConcepts(bridged: BridgedWord[], df: TermStatistics): Concept[] {
   return bridged.map(({ english, chinese }) => {
     const forms = chinese.map(([zh]) => zh);
     // Weighted by the most direct gloss (listed first); an English word with no Chinese counterpart
@@ -179,7 +179,7 @@ function englishConcepts(bridged: BridgedWord[], df: DocumentFrequencies): Conce
  */
 export function analyzeQuery(
   question: string,
-  df: DocumentFrequencies,
+  df: TermStatistics,
   bridge: EnglishBridge,
   inTitles: KnownWord = () => false,
   inScope?: KnownWord,

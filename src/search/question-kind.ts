@@ -4,7 +4,7 @@
  * The second stage (sentence-ranker.ts) uses it as evidence a sentence answers; the answer line
  * (answer-span.ts) uses it to pick and bold the clause.
  */
-import { normalize } from './text.js';
+import { normalize } from '../language/text.js';
 
 export type QuestionKind = 'number' | 'date' | 'who' | 'where' | 'why' | 'how' | 'list' | 'yesno' | 'other';
 

@@ -7,7 +7,7 @@
  */
 import { hardCut, ITEM_LABEL, type Span } from '../corpus/chunk.js';
 import { type Concept, matchedWeight } from './query.js';
-import { normalize } from './text.js';
+import { normalize } from '../language/text.js';
 
 export interface Quote extends Span {
   text: string;

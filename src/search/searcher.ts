@@ -4,17 +4,13 @@
  *   question → analyze (words, English bridge) → dense (HNSW) + lexical (BM25)
  *            → reciprocal rank fusion → abstain rule → quotes → Answer
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Span } from '../corpus/chunk.js';
 import { pageAt, pagesWithin } from '../corpus/clean.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
-import { DenseIndex } from '../index/hnsw.js';
-import { EmbeddedRetrieval, type PassageRetrieval } from '../index/retrieval.js';
-import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, VectorFile, verifyGeneration, verifyPassageStore } from '../index/store.js';
-import { EMPTY_BRIDGE, type EnglishBridge, sharedGlossWords } from './english.js';
-import { DocumentFrequencies, LexicalIndex } from './lexical.js';
+import { openIndexReader } from '../index/open-reader.js';
+import { IndexError, type IndexInfo, type IndexReader, type PassageRecord, type ReportInfo, type ReportText, type TermStatistics } from '../index/reader.js';
+import { EMPTY_BRIDGE, type EnglishBridge, sharedGlossWords } from '../language/english.js';
 import { isMetadataText } from '../corpus/report-header.js';
 import { reportLabel, reportMeta } from '../corpus/report-meta.js';
 import { ReportDirectory } from './named-reports.js';
@@ -36,7 +32,7 @@ import {
   softmax,
   viewQuestion,
 } from './sentence-ranker.js';
-import { normalize } from './text.js';
+import { normalize } from '../language/text.js';
 import type { Answer, ReportId, Result, SearchOptions, SourceInfo } from './types.js';
 
 export interface Searcher {
@@ -47,7 +43,10 @@ export interface Searcher {
   /** Labels of the reports a text names by place and year ("柏山镇", "Yantian 2019"); empty if none. */
   reportsNamed(text: string): string[];
   info(): { model: string; dim: number; passages: number; builtAt: string; generation: string };
-  /** A passage's report and that report's cleaned text (offsets of results and `explain` point into it). */
+  /**
+   * A passage's report and that report's cleaned text (offsets of results and `explain` point into it),
+   * for a passage of a recent answer (its report's text is what the answer was quoted from).
+   */
   passage(id: number): { source: string; corpusDir: string; text: string };
   /** Ranked passage ids of one retriever alone (for benchmarks and diagnostics). */
   retrieve(question: string, mode: 'dense' | 'lexical' | 'hybrid', k: number): Promise<number[]>;
@@ -57,6 +56,8 @@ export interface OpenOptions {
   log?: (message: string) => void;
   /** An already loaded embedder (one model per process). */
   embedder?: Embedder;
+  /** Another index than the generation folder in config.indexDir (a search engine backend). */
+  reader?: IndexReader;
   /**
    * Answer a few kinds of question once before returning: tables built on first use and code not yet
    * compiled would otherwise cost the first users 50–150 ms each. A serving process does this.
@@ -106,9 +107,67 @@ export function fuse(lists: { ids: number[]; weight: number }[], k: number): Can
   return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || a.id - b.id);
 }
 
+/** Report texts kept between questions (a remote index sends each once): more than the seeds and corpus-large hold. */
+const REPORT_TEXT_CACHE_SIZE = 512;
+
+/**
+ * What one question has read from the index: passages, report texts and vectors, fetched in batches
+ * (one round trip each for a remote index) and then read synchronously. Each question has its own, so
+ * that questions answered at once never see each other's data come and go.
+ */
+class Fetched {
+  private readonly passageById = new Map<number, PassageRecord>();
+  private readonly textOf = new Map<number, ReportText>();
+  private readonly vectorById = new Map<number, Float32Array>();
+
+  constructor(
+    private readonly reader: IndexReader,
+    private readonly texts: Map<number, ReportText>,
+  ) {}
+
+  /** Fetches the passages not fetched yet (and, with `withTexts`, their reports' texts). */
+  async load(ids: Iterable<number>, withTexts = false): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.passageById.has(id));
+    if (missing.length) for (const p of await this.reader.passages(missing)) this.passageById.set(p.id, p);
+    if (withTexts) await this.loadTexts([...new Set(ids)].map((id) => this.passage(id).report));
+  }
+
+  async loadTexts(reports: Iterable<number>): Promise<void> {
+    for (const report of new Set(reports)) {
+      if (this.textOf.has(report)) continue;
+      let text = this.texts.get(report);
+      if (!text) {
+        text = await this.reader.reportText(report);
+        if (this.texts.size >= REPORT_TEXT_CACHE_SIZE) this.texts.delete(this.texts.keys().next().value!);
+        this.texts.set(report, text);
+      }
+      this.textOf.set(report, text);
+    }
+  }
+
+  async loadVectors(ids: Iterable<number>): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.vectorById.has(id));
+    if (missing.length) (await this.reader.vectors(missing)).forEach((v, i) => this.vectorById.set(missing[i]!, v));
+  }
+
+  passage(id: number): PassageRecord {
+    return this.passageById.get(id)!;
+  }
+
+  text(report: number): ReportText {
+    return this.textOf.get(report)!;
+  }
+
+  vector(id: number): Float32Array {
+    return this.vectorById.get(id)!;
+  }
+}
+
 class IndexSearcher implements Searcher {
   private readonly normalizedCache = new Map<number, string>();
   private readonly sentenceVectors = new Map<string, Float32Array>();
+  /** Report texts read lately, shared by the questions (see Fetched). */
+  private readonly reportTexts = new Map<number, ReportText>();
   /** Normalized report titles, by doc index (computed on first use). */
   private titles: string[] | undefined;
   /** Place and year of each report, for questions that name one. */
@@ -117,55 +176,53 @@ class IndexSearcher implements Searcher {
 
   constructor(
     private readonly config: Config,
-    private readonly manifest: Manifest,
-    private readonly store: PassageStore,
-    /** Dense and lexical top-k and passage vectors: the embedded index or a search engine. */
-    private readonly retrieval: PassageRetrieval,
-    private readonly df: DocumentFrequencies,
+    private readonly reader: IndexReader,
+    private readonly reports: ReportInfo[],
+    private readonly df: TermStatistics,
     private readonly bridge: EnglishBridge,
     private readonly embedder: Embedder,
   ) {
-    const metas = store.docs.map((d) => reportMeta(d.source, d.title));
+    const metas = reports.map((d) => reportMeta(d.source, d.title));
     this.directory = new ReportDirectory(metas);
-    this.labels = metas.map((m, i) => reportLabel(m, store.docs[i]!.title));
+    this.labels = metas.map((m, i) => reportLabel(m, reports[i]!.title));
   }
 
   /** Passage ids of a report (a report's passages are contiguous). */
   private passagesOf(doc: number): number[] {
-    const f = this.manifest.files[doc]!;
+    const f = this.reports[doc]!;
     return Array.from({ length: f.passages }, (_, i) => f.firstPassage + i);
   }
 
+  private fetched(): Fetched {
+    return new Fetched(this.reader, this.reportTexts);
+  }
+
   info() {
-    const m = this.manifest;
-    return { model: m.model.id, dim: m.model.dim, passages: m.passageCount, builtAt: m.builtAt, generation: m.generation };
+    const i = this.reader.info;
+    return { model: i.model.id, dim: i.model.dim, passages: i.passageCount, builtAt: i.builtAt, generation: i.generation };
   }
 
   sources(): SourceInfo[] {
-    return this.manifest.files.map((f) => ({ source: f.source, title: f.title, passages: f.passages, corpusDir: f.corpusDir }));
+    return this.reports.map((f) => ({ source: f.source, title: f.title, passages: f.passages, corpusDir: f.corpusDir }));
   }
 
   passage(id: number) {
-    const doc = this.store.docs[this.store.passages[id]!.doc]!;
-    return { source: doc.source, corpusDir: doc.corpusDir, text: doc.text };
+    const doc = this.reports.findIndex((r) => id >= r.firstPassage && id < r.firstPassage + r.passages);
+    const text = this.reportTexts.get(doc);
+    if (!text) throw new Error(`passage ${id} is not from a recent answer (its report's text is not at hand)`);
+    return { source: this.reports[doc]!.source, corpusDir: this.reports[doc]!.corpusDir, text: text.text };
   }
 
   reportsNamed(text: string): string[] {
     return [...new Set(this.directory.resolve(normalize(text)).docs.map((d) => this.labels[d]!))];
   }
 
-  private passageText(id: number): string {
-    const p = this.store.passages[id]!;
-    return this.store.docs[p.doc]!.text.slice(p.start, p.end);
-  }
-
   /** Passage text with its report title and headings, normalized: what a question's words are looked for in. */
-  private matchText(id: number): string {
+  private matchText(fetched: Fetched, id: number): string {
     let text = this.normalizedCache.get(id);
     if (text === undefined) {
-      const p = this.store.passages[id]!;
-      const doc = this.store.docs[p.doc]!;
-      text = normalize(`${doc.title}\n${p.section.join('\n')}\n${this.passageText(id)}`);
+      const p = fetched.passage(id);
+      text = normalize(`${this.reports[p.report]!.title}\n${p.section.join('\n')}\n${p.text}`);
       if (this.normalizedCache.size > 20000) this.normalizedCache.clear();
       this.normalizedCache.set(id, text);
     }
@@ -175,17 +232,20 @@ class IndexSearcher implements Searcher {
   /** The one report asked for (by identity, never by a part of its name), or undefined for all. */
   private docsMatching(only?: ReportId): Set<number> | undefined {
     if (!only) return undefined;
-    return new Set(this.store.docs.flatMap((d, i) => (d.corpusDir === only.corpusDir && d.source === only.source ? [i] : [])));
+    return new Set(this.reports.flatMap((d, i) => (d.corpusDir === only.corpusDir && d.source === only.source ? [i] : [])));
   }
 
   private normalizedTitles(): string[] {
-    return (this.titles ??= this.store.docs.map((d) => normalize(d.title)));
+    return (this.titles ??= this.reports.map((d) => normalize(d.title)));
   }
 
-  private analyze(question: string, docs?: number[]): AnalyzedQuery {
+  /** The question's words, weighted; within the reports `docs` (an English question naming them), their passages' words only. */
+  private async analyze(fetched: Fetched, question: string, docs?: number[]): Promise<AnalyzedQuery> {
     const titles = this.normalizedTitles();
     const bridge = this.config.search.englishBridge ? this.bridge : EMPTY_BRIDGE;
-    const scope = docs?.length ? docs.flatMap((d) => this.passagesOf(d)).map((id) => this.matchText(id)) : undefined;
+    const ids = docs?.length ? docs.flatMap((d) => this.passagesOf(d)) : undefined;
+    if (ids) await fetched.load(ids);
+    const scope = ids?.map((id) => this.matchText(fetched, id));
     return analyzeQuery(
       question,
       this.df,
@@ -196,21 +256,24 @@ class IndexSearcher implements Searcher {
     );
   }
 
-  /**
-   * Dense and lexical rankings, fused. Within a few reports (a source filter, or the reports the
-   * question names) dense search is an exact scan of their vectors: HNSW with a filter that keeps
-   * 0.1 % of the points has to walk most of the graph.
-   */
+  /** Dense and lexical rankings, fused; within the reports `only` when given. */
   private async rank(query: AnalyzedQuery, mode: 'dense' | 'lexical' | 'hybrid', candidates: number, vectors: Float32Array[], only?: Set<number>) {
     const lists: { ids: number[]; weight: number }[] = [];
-    // Both retrievers at once: on a search engine each is a round trip.
-    const [denseLists, lexical] = await Promise.all([
-      mode === 'lexical' ? [] : Promise.all(vectors.map((v) => this.retrieval.dense(v, candidates, only).then((hits) => hits.map((h) => h.id)))),
-      mode === 'dense' ? [] : this.retrieval.lexical(query.terms, candidates, only).then((hits) => hits.map((h) => h.id)),
-    ]);
-    for (const ids of denseLists) lists.push({ ids, weight: 1 / vectors.length });
-    if (mode !== 'dense') lists.push({ ids: lexical, weight: this.config.search.lexicalWeight });
-    return { fused: fuse(lists, this.config.search.rrfK), dense: denseLists[0] ?? [], lexical };
+    const within = only && [...only];
+    let dense: number[] = [];
+    let lexical: number[] = [];
+    if (mode !== 'lexical') {
+      for (const vector of vectors) {
+        const hits = await this.reader.denseSearch(vector, candidates, within);
+        if (dense.length === 0) dense = hits.map((h) => h.id);
+        lists.push({ ids: hits.map((h) => h.id), weight: 1 / vectors.length });
+      }
+    }
+    if (mode !== 'dense') {
+      lexical = (await this.reader.lexicalSearch(query.terms, candidates, within)).map((h) => h.id);
+      lists.push({ ids: lexical, weight: this.config.search.lexicalWeight });
+    }
+    return { fused: fuse(lists, this.config.search.rrfK), dense, lexical };
   }
 
   /**
@@ -222,20 +285,16 @@ class IndexSearcher implements Searcher {
     return Promise.all(texts.map((t) => this.embedder.embedQuery(t)));
   }
 
-  /** Cosines between the question and some passages (all vectors are normalized), fetched in one go. */
-  private async similarities(vector: Float32Array | undefined, ids: number[]): Promise<(id: number) => number> {
-    if (!vector) return () => 0;
-    const rows = await this.retrieval.vectors([...new Set(ids)]);
-    return (id) => {
-      const row = rows.get(id)!;
-      let dot = 0;
-      for (let k = 0; k < row.length; k++) dot += vector[k]! * row[k]!;
-      return dot;
-    };
+  /** Cosine between the question and a fetched passage vector (both vectors are normalized). */
+  private similarity(fetched: Fetched, vector: Float32Array, id: number): number {
+    const row = fetched.vector(id);
+    let dot = 0;
+    for (let k = 0; k < row.length; k++) dot += vector[k]! * row[k]!;
+    return dot;
   }
 
   async retrieve(question: string, mode: 'dense' | 'lexical' | 'hybrid', k: number): Promise<number[]> {
-    const query = this.analyze(question);
+    const query = await this.analyze(this.fetched(), question);
     const named = this.directory.resolve(query.normalized).docs;
     const vectors = mode === 'lexical' ? [] : await this.queryVectors(query);
     return (await this.rank(query, mode, k, vectors, named.length ? new Set(named) : undefined)).fused.slice(0, k).map((c) => c.id);
@@ -250,7 +309,8 @@ class IndexSearcher implements Searcher {
       asked = asked.slice(0, s.maxQuestionChars);
       notices.push(`question shortened to ${s.maxQuestionChars} characters`);
     }
-    let query = this.analyze(asked);
+    const fetched = this.fetched();
+    let query = await this.analyze(fetched, asked);
     const shortenedTo = asked.length < question.length ? asked.length : undefined;
     const none: Answer = { q: query.question, abstained: true, results: [], notices, confidence: 0, level: 'none', shortenedTo };
     if (query.concepts.length === 0) return none;
@@ -258,10 +318,10 @@ class IndexSearcher implements Searcher {
     // A report named by place and year is searched on its own; a year that place has no report for is said.
     const named = this.directory.resolve(query.normalized);
     if (named.missing && !options.onlyReport) return { ...none, missingReport: named.missing };
-    if (query.english && named.docs.length && !options.onlyReport) query = this.analyze(asked, named.docs);
+    if (query.english && named.docs.length && !options.onlyReport) query = await this.analyze(fetched, asked, named.docs);
     const only = this.docsMatching(options.onlyReport) ?? (named.docs.length ? new Set(named.docs) : undefined);
     // A question about the report itself (its date, issuer, addressee …) is answered from its header lines.
-    const about = only?.size === 1 ? this.aboutReport(asked, [...only][0]!, query) : undefined;
+    const about = only?.size === 1 ? await this.aboutReport(fetched, asked, [...only][0]!, query) : undefined;
     if (about) return { ...about, notices, shortenedTo, namedReports: named.docs.length && !options.onlyReport ? [this.labels[[...only!][0]!]!] : undefined };
     if (named.docs.length && !options.onlyReport) {
       // The words that named the report (史村镇, 2023年) are in every passage of it through its title:
@@ -272,22 +332,24 @@ class IndexSearcher implements Searcher {
     }
     const vectors = await this.queryVectors(query);
     const ranked = await this.rank(query, 'hybrid', Math.max(s.candidates, k), vectors, only);
+    const pool = ranked.fused.slice(0, Math.max(s.candidates, k));
+    await fetched.load(pool.map((c) => c.id));
     // Rerank: fused rank evidence and coverage together (coverage alone ties too often; rank alone
     // lets a passage that matches one rare word beat one that answers the whole question).
     const best = ranked.fused[0]?.score ?? 1;
-    const scored = ranked.fused
-      .slice(0, Math.max(s.candidates, k))
+    const scored = pool
       // A report's title lines, signature and date are its metadata (for citations), never an answer.
-      .filter((c) => !isMetadataText(this.passageText(c.id)))
+      .filter((c) => !isMetadataText(fetched.passage(c.id).text))
       .map((c) => {
-        const cov = coverage(this.matchText(c.id), query.concepts);
+        const cov = coverage(this.matchText(fetched, c.id), query.concepts);
         return { id: c.id, coverage: cov, fused: c.score / best, score: (1 - COVERAGE_WEIGHT) * (c.score / best) + COVERAGE_WEIGHT * cov };
       })
       .sort((a, b) => b.score - a.score || a.id - b.id);
     const namedReports = named.docs.length && !options.onlyReport ? [...new Set(named.docs.map((d) => this.labels[d]!))] : undefined;
     if (scored.length === 0) return { ...none, namedReports };
 
-    const dense = await this.similarities(vectors[0], [...scored.slice(0, 3), ...scored.slice(0, s.secondStagePassages)].map((c) => c.id));
+    if (vectors.length) await fetched.loadVectors(scored.slice(0, Math.max(3, s.secondStagePassages)).map((c) => c.id));
+    const dense = (id: number) => (vectors.length ? this.similarity(fetched, vectors[0]!, id) : 0);
     const signals = {
       coverage: scored.slice(0, k).reduce((m, c) => Math.max(m, c.coverage), 0),
       dense: vectors.length ? Math.max(...scored.slice(0, 3).map((c) => dense(c.id))) : 0,
@@ -299,10 +361,11 @@ class IndexSearcher implements Searcher {
 
     // Second stage: the sentences of the best few passages decide the order, the quotes and the caveat.
     const ranker = options.ranker === null ? undefined : (options.ranker ?? this.defaultRanker());
-    const second = s.secondStagePassages > 0 ? await this.secondStage(query, scored, ranked, vectors, dense, named.docs.length > 0, ranker) : undefined;
+    const second = s.secondStagePassages > 0 ? await this.secondStage(fetched, query, scored, ranked, vectors, named.docs.length > 0, ranker) : undefined;
     const order: Candidate[] = second?.order ?? scored;
     if (second?.rightProbability !== undefined && ranker) level = second.rightProbability >= ranker.caveat.threshold ? 'high' : 'low';
-    const results: Result[] = order.slice(0, k).map((c, i) => this.toResult(c, i + 1, query));
+    await fetched.load(order.slice(0, k).map((c) => c.id), true);
+    const results: Result[] = order.slice(0, k).map((c, i) => this.toResult(fetched, c, i + 1, query));
     const terms = query.english && results[0] ? termsIn(normalize(results[0].quote), query) : undefined;
     return {
       ...(terms?.length ? { terms } : {}),
@@ -325,37 +388,37 @@ class IndexSearcher implements Searcher {
    * made (for `explain`, which the fitting tool reads).
    */
   private async secondStage(
+    fetched: Fetched,
     query: AnalyzedQuery,
     scored: (Candidate & { coverage: number; fused: number })[],
     ranked: { dense: number[]; lexical: number[] },
     vectors: Float32Array[],
-    /** Cosine with the question of each of the best passages. */
-    dense: (id: number) => number,
     named: boolean,
     ranker: RankerModel | undefined,
   ) {
     const s = this.config.search;
     const pool = scored.slice(0, s.secondStagePassages);
+    await fetched.load(pool.map((c) => c.id), true);
     const passages = new Map<number, PassageView>();
     const sentences: SentenceView[] = [];
     pool.forEach((c, rank) => {
-      const p = this.store.passages[c.id]!;
-      const doc = this.store.docs[p.doc]!;
+      const p = fetched.passage(c.id);
+      const text = fetched.text(p.report).text;
       passages.set(c.id, {
         id: c.id,
         rank,
         fused: c.fused,
         coverage: c.coverage,
-        dense: dense(c.id),
+        dense: vectors.length ? this.similarity(fetched, vectors[0]!, c.id) : 0,
         agree: ranked.dense.slice(0, 3).includes(c.id) && ranked.lexical.slice(0, 3).includes(c.id),
-        headings: normalize(`${doc.title}\n${p.section.join('\n')}`),
+        headings: normalize(`${this.reports[p.report]!.title}\n${p.section.join('\n')}`),
       });
       for (let i = 0; i < p.sentences.length; i += 2) {
         const start = p.sentences[i]!;
         const end = p.sentences[i + 1]!;
-        const text = doc.text.slice(start, end);
-        if (text.trim().length < 4 || isMetadataText(text)) continue;
-        sentences.push({ passage: c.id, start, end, text, index: i / 2, dense: 0 });
+        const sentence = text.slice(start, end);
+        if (sentence.trim().length < 4 || isMetadataText(sentence)) continue;
+        sentences.push({ passage: c.id, start, end, text: sentence, index: i / 2, dense: 0 });
       }
     });
     // Bounded: the best passages' sentences first (pool order), so a long passage cannot crowd out the rest.
@@ -386,7 +449,7 @@ class IndexSearcher implements Searcher {
     const winner = chosen.findIndex((c) => c.start === reranked[0]!.anchor!.start && c.passage === reranked[0]!.id);
     // Does the winner's answer line hold what the question asks for (a figure, a date, a place, an office)?
     const w = chosen[winner]!;
-    const line = answerSpan(query.question, { quote: w.text, start: w.start, highlights: [], source: this.store.docs[this.store.passages[w.passage]!.doc]!.source });
+    const line = answerSpan(query.question, { quote: w.text, start: w.start, highlights: [], source: this.reports[fetched.passage(w.passage).report]!.source });
     const lineEvidence = !line || !['number', 'date', 'place', 'reason', 'who'].includes(line.kind) || line.focus.start !== line.start || line.focus.end !== line.end;
     const caveat = caveatFeatures(probs, scores, winner, features[winner]!, query.english, named, lineEvidence);
     const covered = caveat[CAVEAT_FEATURES.indexOf('p_cov')]! >= (ranker.caveat?.minCoverage ?? 0);
@@ -403,25 +466,27 @@ class IndexSearcher implements Searcher {
   /** data/ranker.json when it was fitted with this index's embedding model (else no second-stage model). */
   private defaultRanker(): RankerModel | undefined {
     const model = loadRanker();
-    return model?.model === this.manifest.model.id ? model : undefined;
+    return model?.model === this.reader.info.model.id ? model : undefined;
   }
 
   /** The answer to a question about a report itself from its header or signature lines, or undefined. */
-  private aboutReport(question: string, doc: number, query: AnalyzedQuery): Answer | undefined {
+  private async aboutReport(fetched: Fetched, question: string, doc: number, query: AnalyzedQuery): Promise<Answer | undefined> {
     const attribute = reportAttribute(question);
     if (!attribute) return undefined;
-    const text = this.store.docs[doc]!.text;
+    await fetched.loadTexts([doc]);
+    const { text, pageStarts } = fetched.text(doc);
     const found = headerLinesFor(text, attribute);
     if (found.length === 0) return undefined;
     const start = found[0]!.start;
     const end = found[found.length - 1]!.end;
-    const f = this.manifest.files[doc]!;
+    const f = this.reports[doc]!;
     const ids = this.passagesOf(doc);
-    const id = ids.find((i) => this.store.passages[i]!.start <= start && start < this.store.passages[i]!.end) ?? (start > text.length / 2 ? ids[ids.length - 1]! : f.firstPassage);
-    const result = this.toResult({ id, score: 1 }, 1, query);
+    await fetched.load(ids);
+    const id = ids.find((i) => fetched.passage(i).start <= start && start < fetched.passage(i).end) ?? (start > text.length / 2 ? ids[ids.length - 1]! : f.firstPassage);
+    const result = this.toResult(fetched, { id, score: 1 }, 1, query);
     const span = { text: text.slice(start, end), start, end, focus: { start, end }, kind: 'other' as const };
     const quoted: Result = { ...result, quote: span.text, start, end, highlights: [{ start, end }], answer: span, section: '', sectionPath: [] };
-    if (this.store.docs[doc]!.pageStarts) quoted.page = pageAt(this.store.docs[doc]!.pageStarts!, start);
+    if (pageStarts) quoted.page = pageAt(pageStarts, start);
     return { q: query.question, abstained: false, results: [quoted], notices: [], confidence: 1, level: 'high' };
   }
 
@@ -443,9 +508,11 @@ class IndexSearcher implements Searcher {
     }
   }
 
-  private toResult(c: Candidate, rank: number, query: AnalyzedQuery): Result {
-    const p = this.store.passages[c.id]!;
-    const doc = this.store.docs[p.doc]!;
+  /** A ranked passage quoted: its passage and its report's text must have been fetched. */
+  private toResult(fetched: Fetched, c: Candidate, rank: number, query: AnalyzedQuery): Result {
+    const p = fetched.passage(c.id);
+    const report = this.reports[p.report]!;
+    const doc = { ...report, ...fetched.text(p.report) };
     const sentences: Span[] = [];
     for (let i = 0; i < p.sentences.length; i += 2) sentences.push({ start: p.sentences[i]!, end: p.sentences[i + 1]! });
     const anchor = c.anchor ? sentences.findIndex((x) => x.start === c.anchor!.start) : -1;
@@ -503,67 +570,26 @@ export function decideLevel(signals: NonNullable<Answer['signals']>, abstainBelo
 }
 
 /**
- * Opens the live index in config.indexDir. Throws IndexError with a one-line reason (and what to run)
- * when it cannot: missing, damaged, built with another model, or parts out of step with each other.
+ * Opens the live index in config.indexDir (or `options.reader`). Throws IndexError with a one-line
+ * reason (and what to run) when it cannot: missing, damaged, built with another model, or parts out of
+ * step with each other.
  */
 export async function openSearcher(config: Config, options: OpenOptions = {}): Promise<Searcher> {
-  if (config.backend.kind === 'opensearch') return (await import('../index/opensearch/open.js')).openOpenSearchSearcher(config, options);
-  const live = readLive(config.indexDir);
-  if (!live) throw new IndexError(`no index at ${config.indexDir}; run \`npm run ingest\` first`);
-  const { dir, manifest } = live;
-  const embedder = options.embedder ?? (await loadEmbedder(config.model, options.log));
-  if (embedder.modelId !== manifest.model.id || embedder.dim !== manifest.model.dim) {
-    throw new IndexError(
-      `the index was built with model ${manifest.model.id} (${manifest.model.dim} dims) but the model now is ${embedder.modelId} (${embedder.dim} dims); run \`npm run ingest\` to rebuild it`,
-    );
-  }
-  verifyGeneration(dir, manifest);
-  const outOfStep = (what: string) => new IndexError(`the index is damaged (${what} does not match the manifest); run \`npm run ingest\` to rebuild it`);
-  const store = readJson<PassageStore>(path.join(dir, FILES.passages));
-  verifyPassageStore(manifest, store);
-  const dense = DenseIndex.load(path.join(dir, FILES.hnsw), manifest.model.dim, manifest.passageCount, config.hnsw.efSearch);
-  let lexical: LexicalIndex;
-  try {
-    lexical = LexicalIndex.fromBuffer(readIndexFile(path.join(dir, FILES.lexical)));
-  } catch (err) {
-    throw err instanceof IndexError ? err : new IndexError(`the lexical index is corrupt (${(err as Error).message}); run \`npm run ingest\` to rebuild it`);
-  }
-  if (lexical.size !== manifest.passageCount) throw outOfStep('the lexical index');
-  const terms = readJson<{ df: { total: number; df: Record<string, number> }; bridge: EnglishBridge }>(path.join(dir, FILES.terms));
-  if (terms?.df?.total !== manifest.passageCount) throw outOfStep('the term statistics');
-  const vectors = VectorFile.open(dir, manifest.passageCount, manifest.model.dim);
-  let df: DocumentFrequencies;
-  try {
-    df = DocumentFrequencies.fromJSON(terms.df, lexical);
-  } catch {
-    throw outOfStep('the term statistics');
-  }
-  const retrieval = new EmbeddedRetrieval(manifest, (id) => store.passages[id]!.doc, dense, lexical, vectors);
-  return searcherOver({ config, manifest, store, retrieval, df, bridge: terms.bridge ?? EMPTY_BRIDGE, embedder }, options);
-}
-
-/** The parts a searcher is made of, however they were read (index/ on disk, or a search engine). */
-export interface SearcherParts {
-  config: Config;
-  manifest: Manifest;
-  store: PassageStore;
-  retrieval: PassageRetrieval;
-  df: DocumentFrequencies;
-  bridge: EnglishBridge;
-  embedder: Embedder;
-}
-
-/** A searcher over opened parts, warmed up when asked. */
-export async function searcherOver(p: SearcherParts, options: OpenOptions = {}): Promise<Searcher> {
-  const searcher = new IndexSearcher(p.config, p.manifest, p.store, p.retrieval, p.df, p.bridge, p.embedder);
+  let embedder = options.embedder;
+  // The model is loaded once the index is found, and compared with the index's before its files are read.
+  const checkModel = async (info: IndexInfo) => {
+    embedder ??= await loadEmbedder(config.model, options.log);
+    if (embedder.modelId !== info.model.id || embedder.dim !== info.model.dim) {
+      throw new IndexError(
+        `the index was built with model ${info.model.id} (${info.model.dim} dims) but the model now is ${embedder.modelId} (${embedder.dim} dims); run \`npm run ingest\` to rebuild it`,
+      );
+    }
+  };
+  let reader = options.reader;
+  if (reader) await checkModel(reader.info);
+  else reader = await openIndexReader(config, { check: checkModel, log: options.log });
+  const [reports, df, bridge] = await Promise.all([reader.reports(), reader.termStatistics(), reader.englishBridge()]);
+  const searcher = new IndexSearcher(config, reader, reports, df, bridge, embedder!);
   if (options.warmUp) for (const question of WARM_UP_QUESTIONS) await searcher.search(question);
   return searcher;
-}
-
-function readIndexFile(file: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    throw new IndexError(`index file ${path.basename(file)} is missing (${(err as Error).message}); run \`npm run ingest\` to rebuild it`);
-  }
 }

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../config.js';
 import { type Concept, coverage } from './query.js';
 import { ASKS_PLAN, ASKS_PROBLEM, askedUnit, type QuestionKind, questionKind } from './question-kind.js';
-import { bigrams, normalize } from './text.js';
+import { bigrams, normalize } from '../language/text.js';
 
 /** Names of the features, in vector order (the model file lists them too, and must match). */
 export const FEATURES = [

@@ -1,8 +1,21 @@
 import type { ReportHeader } from '../corpus/report-header.js';
-import type { AnswerSpan } from './answer-span.js';
 import type { RankerModel } from './sentence-ranker.js';
 
 /** What search hands to its callers (CLI, bot, eval): the stable shapes of an answer. */
+
+/** What an answer line holds (answer-span.ts decides it from the question). */
+export type AnswerKind = 'number' | 'date' | 'who' | 'place' | 'reason' | 'list' | 'other';
+
+export interface AnswerSpan {
+  /** The answering clause, verbatim. */
+  text: string;
+  /** Offsets in the cleaned report (like Result.start/end). */
+  start: number;
+  end: number;
+  /** The part to bold (figure, date, place), in cleaned-report offsets; equals the span when none. */
+  focus: { start: number; end: number };
+  kind: AnswerKind;
+}
 
 export interface Result {
   /** 1-based rank in this answer. */

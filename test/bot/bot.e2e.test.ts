@@ -20,9 +20,9 @@ import { type RunningBot, startBot } from '../../src/bot/run.js';
 import { type Config, type ConfigOverrides, loadConfig, PROJECT_ROOT, STANDIN_MODEL_ID } from '../../src/config.js';
 import { ingest } from '../../src/index/ingest.js';
 import { openSearcher, type Searcher } from '../../src/search/searcher.js';
-import { buttonData, buttons, EMULATED_BOT, type Emulator, emulateLongPolling, freePort, sleep, startEmulator, TestUser, waitFor } from './helpers/emulator.js';
+import { buttonData, buttons, EMULATED_BOT, type Emulator, emulateLongPolling, freePort, sleep, startEmulator, TestUser, waitFor } from '../support/emulator.js';
 import { checkHtml, phoneLines } from './helpers/fixtures.js';
-import { type Emulator as FrontEmulator, startFront } from '../../src/cli/bot-api-front.js';
+import { type Emulator as FrontEmulator, startFront } from '../support/bot-api-front.js';
 
 process.env.EMBED_MODEL = STANDIN_MODEL_ID;
 process.env.ALLOW_REMOTE_MODELS = 'false';

@@ -2,17 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
-  answerKeyboard,
-  CALLBACK_DATA_LIMIT,
   citation,
   COPY_TEXT_LIMIT,
   copyCitation,
-  decodeButton,
-  encodeButton,
   headingNumber,
   headOf,
-  html,
-  plainMarkup,
   renderComparison,
   renderNoAnswer,
   renderResult,
@@ -21,6 +15,8 @@ import {
   tailOf,
   TELEGRAM_TEXT_LIMIT,
 } from '../../src/bot/format.js';
+import { plainMarkup } from '../../src/bot/terminal-format.js';
+import { answerKeyboard, CALLBACK_DATA_LIMIT, decodeButton, encodeButton, html } from '../../src/bot/telegram-html.js';
 import { stringsFor } from '../../src/bot/i18n.js';
 import type { Answer } from '../../src/search/types.js';
 import { abstained, checkHtml, makeAnswer, makeResult, phoneLines, PUFA_PASSAGE, PUFA_QUOTE, PUFA_SECTIONS } from './helpers/fixtures.js';

@@ -16,7 +16,7 @@ import { ingest } from '../../src/index/ingest.js';
 import { openLiveSearcher } from '../../src/search/live.js';
 import { canMount, SmallDisk } from '../hardening/helpers/full-disk.js';
 import { tempDir, testConfig } from '../helpers.js';
-import { emulateLongPolling, startEmulator, TestUser } from './helpers/emulator.js';
+import { emulateLongPolling, startEmulator, TestUser } from '../support/emulator.js';
 
 const update = (id: number, text = `q${id}`) => ({ update_id: id, message: { message_id: id, date: 0, chat: { id: 1, type: 'private', first_name: 'U' }, text } }) as Update;
 

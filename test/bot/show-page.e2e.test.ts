@@ -15,7 +15,7 @@ import { PROJECT_ROOT } from '../../src/config.js';
 import { ingest } from '../../src/index/ingest.js';
 import { type LiveSearcher, openLiveSearcher } from '../../src/search/live.js';
 import { SEED_CORPUS, tempDir, testConfig } from '../helpers.js';
-import { buttonData, type Emulator, emulateLongPolling, startEmulator, TestUser } from './helpers/emulator.js';
+import { buttonData, type Emulator, emulateLongPolling, startEmulator, TestUser } from '../support/emulator.js';
 import { FileEndpoints } from './helpers/files.js';
 
 const TOKEN = '100021:show-page-token';

@@ -11,11 +11,11 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Emulator, freePort, type Front, startFront } from '../../src/cli/bot-api-front.js';
+import { type Emulator, freePort, type Front, startFront } from '../support/bot-api-front.js';
 import { PROJECT_ROOT, SERVING_NODE_FLAGS } from '../../src/config.js';
 import { ingest } from '../../src/index/ingest.js';
 import { SEED_CORPUS, STANDIN_ENV, tempDir, testConfig } from '../helpers.js';
-import { waitFor } from './helpers/emulator.js';
+import { waitFor } from '../support/emulator.js';
 
 const HOST = '127.0.0.1';
 /** One bot for both runs: the second starts with the update journal the first left (long polling). */

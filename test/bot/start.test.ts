@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringsFor } from '../../src/bot/i18n.js';
 import { PROJECT_ROOT, STANDIN_MODEL_ID } from '../../src/config.js';
-import { freePort, startEmulator, TestUser } from './helpers/emulator.js';
+import { freePort, startEmulator, TestUser } from '../support/emulator.js';
 
 const en = stringsFor('en');
 const zh = stringsFor('zh');

@@ -17,7 +17,7 @@ import type { Config } from '../../src/config.js';
 import { ingest } from '../../src/index/ingest.js';
 import { type LiveSearcher, openLiveSearcher } from '../../src/search/live.js';
 import { tempDir, testConfig } from '../helpers.js';
-import { type Emulator, HOST, startEmulator } from './helpers/emulator.js';
+import { type Emulator, HOST, startEmulator } from '../support/emulator.js';
 import { FileEndpoints } from './helpers/files.js';
 
 const TOKEN = '100020:upload-webhook-token';

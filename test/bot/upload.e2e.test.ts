@@ -21,7 +21,7 @@ import { safeReportName } from '../../src/index/reports.js';
 import { readManifest } from '../../src/index/store.js';
 import { type LiveSearcher, openLiveSearcher } from '../../src/search/live.js';
 import { tempDir, testConfig } from '../helpers.js';
-import { type Emulator, emulateLongPolling, startEmulator, TestUser } from './helpers/emulator.js';
+import { type Emulator, emulateLongPolling, startEmulator, TestUser } from '../support/emulator.js';
 import { FileEndpoints } from './helpers/files.js';
 
 const TOKEN = '100002:upload-secret-token';

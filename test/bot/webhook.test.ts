@@ -9,12 +9,12 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRequire } from 'node:module';
-import { type Emulator, freePort, type Front, startFront } from '../../src/cli/bot-api-front.js';
-import { type BotProcess, healthy, startBotProcess } from '../../src/cli/loadtest.js';
+import { type Emulator, freePort, type Front, startFront } from '../support/bot-api-front.js';
+import { type BotProcess, healthy, startBotProcess } from '../../bench/loadtest.js';
 import { loadConfig } from '../../src/config.js';
 import { ingest } from '../../src/index/ingest.js';
 import { SEED_CORPUS, STANDIN_ENV, tempDir, testConfig } from '../helpers.js';
-import { sleep, waitFor } from './helpers/emulator.js';
+import { sleep, waitFor } from '../support/emulator.js';
 
 const TOKEN = '424242:loadtest-token'; // the token startBotProcess gives the bot
 const HOST = '127.0.0.1';

@@ -18,7 +18,7 @@ import { createLogger } from '../../src/bot/log.js';
 import { type Config, type ConfigOverrides, PROJECT_ROOT } from '../../src/config.js';
 import { ingest } from '../../src/index/ingest.js';
 import { openSearcher, type Searcher } from '../../src/search/searcher.js';
-import { EMULATED_BOT } from '../bot/helpers/emulator.js';
+import { EMULATED_BOT } from '../support/emulator.js';
 import { STANDIN_ENV, tempDir, testConfig } from '../helpers.js';
 
 const en = stringsFor('en');

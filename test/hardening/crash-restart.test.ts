@@ -10,10 +10,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { UpdateJournal } from '../../src/bot/journal.js';
-import { type Emulator as FrontEmulator, type Front, startFront } from '../../src/cli/bot-api-front.js';
+import { type Emulator as FrontEmulator, type Front, startFront } from '../support/bot-api-front.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { ingest } from '../../src/index/ingest.js';
-import { type Emulator, startEmulator, TestUser, waitFor } from '../bot/helpers/emulator.js';
+import { type Emulator, startEmulator, TestUser, waitFor } from '../support/emulator.js';
 import { SEED_CORPUS, STANDIN_ENV, tempDir, testConfig } from '../helpers.js';
 
 const TOKEN = '100015:crash-restart-token';

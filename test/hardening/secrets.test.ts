@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { makeRedactor } from '../../src/bot/log.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { ingest } from '../../src/index/ingest.js';
-import { freePort } from '../bot/helpers/emulator.js';
+import { freePort } from '../support/emulator.js';
 import { STANDIN_ENV, tempDir, testConfig } from '../helpers.js';
 
 const TOKEN = '7654321:AAH-secret_Part-of-the-token_x9';

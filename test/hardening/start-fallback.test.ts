@@ -13,7 +13,7 @@ import { ensureIndex } from '../../src/bot/ensure-index.js';
 import { loadEmbedder } from '../../src/embed/embedder.js';
 import { ingest } from '../../src/index/ingest.js';
 import { openLiveSearcher } from '../../src/search/live.js';
-import { waitFor } from '../bot/helpers/emulator.js';
+import { waitFor } from '../support/emulator.js';
 import { copyOfSeeds, tempDir, testConfig } from '../helpers.js';
 
 const NEW_REPORT = '新河镇-2023年工作报告.txt';

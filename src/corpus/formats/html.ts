@@ -5,7 +5,7 @@
  * Navigation, scripts, styles, forms and running headers/footers are left out.
  */
 import { ElementType, parseDocument } from 'htmlparser2';
-import type { ExtractedText, ReadError } from './index.js';
+import type { ExtractedText, ReadError } from './types.js';
 import { columnHeaders, rowSentence } from './table.js';
 import { decodeText } from './text.js';
 

@@ -10,27 +10,10 @@ import { readDocx } from './docx.js';
 import { readHtml } from './html.js';
 import { readPdf } from './pdf.js';
 import { readPlainText } from './text.js';
+import { type ExtractedText, type FormatReader, MAX_TEXT_CHARS, type ReadError, tooMuchText } from './types.js';
 
-export interface ExtractedText {
-  text: string;
-  /** How the bytes were read: a text encoding (utf-8, gb18030…) or the format (pdf, docx, html). */
-  encoding: string;
-  /** Number of pages, for formats that have pages. */
-  pages?: number;
-}
-
-/**
- * Why a file could not be read: `code` for the person who gave it (the chat words it in their language,
- * see bot/i18n.ts), `error` in English with the technical detail, for logs and ingest warnings.
- */
-export interface ReadError {
-  error: string;
-  code: ReadErrorCode;
-}
-
-export type ReadErrorCode = 'unsupported-type' | 'empty' | 'not-pdf' | 'not-docx' | 'password' | 'scanned' | 'damaged' | 'binary' | 'encoding' | 'too-complex';
-
-export type FormatReader = (buf: Buffer) => Promise<ExtractedText | ReadError>;
+export type { ExtractedText, FormatReader, ReadError, ReadErrorCode } from './types.js';
+export { MAX_TEXT_CHARS, tooMuchText } from './types.js';
 
 /** Readers by file extension (lower case, with the dot). */
 export const READERS: ReadonlyMap<string, FormatReader> = new Map<string, FormatReader>([
@@ -42,13 +25,6 @@ export const READERS: ReadonlyMap<string, FormatReader> = new Map<string, Format
   ['.html', readHtml],
   ['.htm', readHtml],
 ]);
-
-/** More text than a report holds (a 20 MB plain-text file is about 7 million Chinese characters). */
-export const MAX_TEXT_CHARS = 12_000_000;
-
-export function tooMuchText(): string {
-  return `refused: more than ${MAX_TEXT_CHARS.toLocaleString('en')} characters of text`;
-}
 
 /** Reads a report of the given extension; never throws for bad content, it says why instead. */
 export async function extractText(extension: string, buf: Buffer): Promise<ExtractedText | ReadError> {

@@ -17,7 +17,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseHeading } from '../headings.js';
-import { type ExtractedText, MAX_TEXT_CHARS, type ReadError, tooMuchText } from './index.js';
+import { type ExtractedText, MAX_TEXT_CHARS, type ReadError, tooMuchText } from './types.js';
 import { columnHeaders, isFigure, rowSentence } from './table.js';
 
 /** More pages than any report has; a PDF of 20,000 pages sharing one content stream would read for minutes. */

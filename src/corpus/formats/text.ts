@@ -1,5 +1,5 @@
 /** Plain text and markdown, in whatever encoding Chinese reports come in (see decodeText). */
-import type { ExtractedText, ReadError } from './index.js';
+import type { ExtractedText, ReadError } from './types.js';
 
 /**
  * Decodes a report: UTF-8 (with or without BOM), UTF-16 with BOM, or else the most likely of GB18030

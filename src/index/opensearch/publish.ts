@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import type { Config } from '../../config.js';
-import { indexTokens, normalize } from '../../search/text.js';
+import { indexTokens, normalize } from '../../language/text.js';
 import { FILES, type PassageStore, readJson, readLive, VectorFile } from '../store.js';
 import { connect, EngineError, type Engine, generationIndex } from './engine.js';
 import { indexDefinition, META_PART_CHARS, type MetaDoc, metaDocId, type PassageDoc, passageDocId, tokenField } from './schema.js';

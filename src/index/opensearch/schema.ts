@@ -12,9 +12,9 @@
  * in parts of a few MB (not indexed): a searcher reads them once at start, as it reads passages.json.
  */
 import type { Config } from '../../config.js';
-import type { LexicalDoc } from '../../search/lexical.js';
+import type { LexicalDoc } from '../lexical.js';
 
-/** The embedded BM25's parameters (src/search/lexical.ts) and field boosts: the same here. */
+/** The embedded BM25's parameters (src/index/lexical.ts) and field boosts: the same here. */
 export const BM25 = { k1: 1.2, b: 0.75 };
 export const FIELD_BOOSTS = { body: 1, head: 0.6 };
 

@@ -7,8 +7,8 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Emulator } from './emulator.js';
-import { HOST } from './emulator.js';
+import type { Emulator } from '../../support/emulator.js';
+import { HOST } from '../../support/emulator.js';
 
 /** A document as a Telegram message carries it. */
 export interface SentDocument {

@@ -2,7 +2,7 @@
  * Benchmark steps that run in a fresh process, so that their peak memory is the process's own
  * (process.resourceUsage().maxRSS, exact, rather than sampled) and a cold start is really cold.
  *
- *   node [--import tsx] src/cli/bench/child.ts <ingest|cold|peer|scale> '<json args>'
+ *   node [--import tsx] bench/child.ts <ingest|cold|peer|scale> '<json args>'
  *
  * Run from dist/ (npm run bench), the steps run on plain node, as `npm run ingest` and `npm start` do.
  *
@@ -12,9 +12,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, PROJECT_ROOT, SERVING_NODE_FLAGS, type ConfigOverrides } from '../../config.js';
-import { ingest, type IngestProgress } from '../../index/ingest.js';
-import { openSearcher } from '../../search/searcher.js';
+import { loadConfig, PROJECT_ROOT, SERVING_NODE_FLAGS, type ConfigOverrides } from '../src/config.js';
+import { ingest, type IngestProgress } from '../src/index/ingest.js';
+import { openSearcher } from '../src/search/searcher.js';
 import { folderBytes } from './output.js';
 // Types only: each step loads its own code, so that a step's peak RSS is not the others' (LangChain ~40 MB).
 import type { PeerOptions } from './peer.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { editedProgress, progressBar } from '../../src/cli/progress.js';
+import { editedProgress, progressBar } from '../../src/bot/progress.js';
 import { PROJECT_ROOT, STANDIN_MODEL_ID } from '../../src/config.js';
 import type { IngestProgress } from '../../src/index/ingest.js';
 import { tempDir } from '../helpers.js';

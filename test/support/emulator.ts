@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import type { TelegramServer as Server } from 'telegram-test-api/lib/telegramServer.js';
 import type { Transformer } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
-import { freePort } from '../../../src/cli/loadtest.js';
+import { freePort } from './bot-api-front.js';
 
 // The package is CommonJS with `module.exports = TelegramServer`, which its typings describe as a default export.
 const TelegramServer = createRequire(import.meta.url)('telegram-test-api') as typeof Server;

@@ -5,12 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../config.js';
-import { chunkReport } from '../../corpus/chunk.js';
-import { cleanReport, pageAt } from '../../corpus/clean.js';
-import { extractText } from '../../corpus/formats/index.js';
-import { PageRenderer } from '../../render/page.js';
-import type { Result } from '../../search/types.js';
+import { PROJECT_ROOT } from '../src/config.js';
+import { chunkReport } from '../src/corpus/chunk.js';
+import { cleanReport, pageAt } from '../src/corpus/clean.js';
+import { extractText } from '../src/corpus/formats/index.js';
+import { PageRenderer } from '../src/render/page.js';
+import type { Result } from '../src/search/types.js';
 import { round } from './stats.js';
 
 export const SHOW_PAGE_PDF = path.join(PROJECT_ROOT, 'test/fixtures/documents/pdf-plain/柏山镇-2023年法治政府建设情况报告.pdf');

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { formatFigures, passed, runLoadTest } from '../../src/cli/loadtest.js';
-import { findNginx } from '../../src/cli/nginx.js';
+import { formatFigures, passed, runLoadTest } from '../../bench/loadtest.js';
+import { findNginx } from '../support/nginx.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { STANDIN_ENV, testConfig } from '../helpers.js';
 

@@ -31,7 +31,7 @@ export function findNginx(): { bin: string } | { missing: string } {
  */
 export function nginxConfig(opts: { dir: string; port: number; upstreams: number[]; webhookPath: string; maxBodyBytes: number }): string {
   const d = opts.dir;
-  return `# written by src/cli/nginx.ts
+  return `# written by test/support/nginx.ts
 worker_processes 1;
 daemon off;
 pid ${d}/nginx.pid;

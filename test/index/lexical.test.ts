@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { bm25Idf, LexicalBuilder, type LexicalDoc as Doc, LexicalIndex } from '../../src/search/lexical.js';
+import { bm25Idf, LexicalBuilder, type LexicalDoc as Doc, LexicalIndex } from '../../src/index/lexical.js';
 const token = fc.constantFrom('法治', '政府', '村', '普法', '2023', 'law', '柏山', '史村');
 const doc = fc.record({ body: fc.array(token, { maxLength: 12 }), head: fc.array(token, { maxLength: 4 }) });
 

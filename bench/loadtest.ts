@@ -31,12 +31,12 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { stringsFor } from '../bot/i18n.js';
-import { type Config, loadDotenv, PROJECT_ROOT, SERVING_NODE_FLAGS, STANDIN_MODEL_ID } from '../config.js';
-import { indexStatus, ingest } from '../index/ingest.js';
-import { type DeliveryStats, type Emulator, freePort, startFront } from './bot-api-front.js';
-import { findNginx, type Nginx, startNginx } from './nginx.js';
-import { parseCommandLine, SHARED_HELP, UsageError } from './options.js';
+import { stringsFor } from '../src/bot/i18n.js';
+import { type Config, loadDotenv, PROJECT_ROOT, SERVING_NODE_FLAGS, STANDIN_MODEL_ID } from '../src/config.js';
+import { indexStatus, ingest } from '../src/index/ingest.js';
+import { type DeliveryStats, type Emulator, freePort, startFront } from '../test/support/bot-api-front.js';
+import { findNginx, type Nginx, startNginx } from '../test/support/nginx.js';
+import { parseCommandLine, SHARED_HELP, UsageError } from '../src/cli/options.js';
 
 const HOST = '127.0.0.1';
 const TOKEN = '424242:loadtest-token';

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../config.js';
+import { PROJECT_ROOT } from '../src/config.js';
 
 export const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench', 'results');
 

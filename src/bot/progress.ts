@@ -5,7 +5,7 @@
  * phase starts, then about every 10 s while it runs, and one when it ends: a 7-minute ingest says
  * how it is going without flooding the log.
  */
-import type { Lang } from '../bot/i18n.js';
+import type { Lang } from './i18n.js';
 import type { IngestProgress } from '../index/ingest.js';
 
 type Phase = IngestProgress['phase'];

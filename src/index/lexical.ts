@@ -267,7 +267,7 @@ export class LexicalIndex {
   }
 
   /** Top passages for weighted query terms (a term's weight multiplies its BM25 contribution). */
-  search(terms: Map<string, number>, limit: number, filter?: (id: number) => boolean): LexicalHit[] {
+  search(terms: ReadonlyMap<string, number>, limit: number, filter?: (id: number) => boolean): LexicalHit[] {
     const scores = this.scores;
     const touched: number[] = [];
     for (const [term, weight] of terms) {

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../config.js';
+import { PROJECT_ROOT } from '../src/config.js';
 
 export const SHARED_DIR = path.resolve(PROJECT_ROOT, '..', 'shared');
 

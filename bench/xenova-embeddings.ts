@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { Embeddings } from '@langchain/core/embeddings';
 import { env, pipeline, type FeatureExtractionPipeline } from '@xenova/transformers';
-import { MODEL_PRESETS, PROJECT_ROOT, STANDIN_MODEL_ID } from '../../config.js';
+import { MODEL_PRESETS, PROJECT_ROOT, STANDIN_MODEL_ID } from '../src/config.js';
 
 export interface XenovaEmbeddingsOptions {
   /** A model folder under `localModelsDir` (transformers.js layout); offline only. */
