@@ -7,6 +7,7 @@
  */
 import type { Config } from '../../config.js';
 import { EMPTY_BRIDGE, type EnglishBridge } from '../../language/english.js';
+import { HeldGeneration } from '../held-generation.js';
 import { DocumentFrequencies } from '../lexical.js';
 import type { Hit, IndexInfo, IndexReader, PassageRecord, ReportInfo, ReportText, TermStatistics } from '../reader.js';
 import { type Manifest, type PassageStore, verifyPassageStore } from '../store.js';
@@ -46,44 +47,32 @@ async function retried<T>(attempt: () => Promise<T>): Promise<T> {
 
 class OpenSearchReader implements IndexReader {
   readonly info: IndexInfo;
-  private readonly reportList: ReportInfo[];
+  private readonly held: HeldGeneration;
 
   constructor(
     private readonly engine: Engine,
     /** The generation's concrete index. */
     private readonly index: string,
     private readonly efSearch: number,
-    private readonly manifest: Manifest,
-    private readonly store: PassageStore,
+    manifest: Manifest,
+    store: PassageStore,
     private readonly df: DocumentFrequencies,
     private readonly bridge: EnglishBridge,
   ) {
-    this.info = { generation: manifest.generation, builtAt: manifest.builtAt, model: { id: manifest.model.id, dim: manifest.model.dim }, passageCount: manifest.passageCount };
-    this.reportList = manifest.files.map((f) => ({
-      corpusDir: f.corpusDir,
-      source: f.source,
-      title: f.title,
-      ...(f.header ? { header: f.header } : {}),
-      firstPassage: f.firstPassage,
-      passages: f.passages,
-      ...(f.pages !== undefined ? { pages: f.pages } : {}),
-    }));
+    this.held = new HeldGeneration(manifest, store);
+    this.info = this.held.info;
   }
 
   async reports(): Promise<ReportInfo[]> {
-    return this.reportList;
+    return this.held.reports;
   }
 
   async reportText(report: number): Promise<ReportText> {
-    const doc = this.store.docs[report]!;
-    return doc.pageStarts ? { text: doc.text, pageStarts: doc.pageStarts } : { text: doc.text };
+    return this.held.reportText(report);
   }
 
   async passages(ids: readonly number[]): Promise<PassageRecord[]> {
-    return ids.map((id) => {
-      const p = this.store.passages[id]!;
-      return { id, report: p.doc, start: p.start, end: p.end, text: this.store.docs[p.doc]!.text.slice(p.start, p.end), section: p.section, sentences: p.sentences };
-    });
+    return this.held.passages(ids);
   }
 
   async vectors(ids: readonly number[]): Promise<Float32Array[]> {
