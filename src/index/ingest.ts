@@ -196,6 +196,10 @@ export async function ingest(config: Config, options: IngestOptions = {}): Promi
     const progress = options.onProgress ?? (() => {});
     const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
     const published = await publishToOpenSearch(config, { log, onProgress: (done, total) => progress({ phase: 'write', done, total }) });
+    // A bot on this machine follows CURRENT (search/live.ts), which moved before the alias did: rewritten
+    // as it is, it makes that bot look again now that the alias names the new generation.
+    const pointer = path.join(config.indexDir, 'CURRENT');
+    if (published.published) writeFileAtomic(pointer, fs.readFileSync(pointer));
     return { ...summary, changed: summary.changed || published.published, seconds: summary.seconds + published.seconds };
   } finally {
     release();

@@ -50,7 +50,7 @@ interface NodeSpec {
 }
 
 export interface ClusterOptions {
-  /** Seconds to wait for the cluster to go green (default 120: a busy shared machine is slow). */
+  /** Seconds to wait for the cluster to go green (default 240: on a busy shared machine a fresh cluster took over 120 s). */
   timeoutSeconds?: number;
 }
 
@@ -76,7 +76,7 @@ export class OpenSearchCluster {
     const cluster = new OpenSearchCluster(launcher.classpath, dir, nodes, `rqb-${process.pid}-${Date.now()}`);
     try {
       for (let i = 0; i < size; i++) cluster.spawnNode(i);
-      await cluster.waitFor({ status: 'green', nodes: size }, options.timeoutSeconds ?? 120);
+      await cluster.waitFor({ status: 'green', nodes: size }, options.timeoutSeconds ?? 240);
     } catch (err) {
       await cluster.stop();
       throw err;
@@ -161,8 +161,9 @@ export class OpenSearchCluster {
       if (this.processes.every((p) => !p)) break;
       await new Promise((r) => setTimeout(r, 500));
     }
+    const red = await this.get('/_cat/indices?health=red&h=index,health,status&format=json').catch(() => 'unknown');
     const logs = this.nodes.map((n, i) => `--- ${n.name}${this.processes[i] ? '' : ' (stopped)'}:\n${this.logTail(i)}`).join('\n');
-    throw new Error(`the OpenSearch cluster did not reach ${want.status} with ${want.nodes} nodes in ${timeoutSeconds} s (last seen: ${seen})\n${logs}`);
+    throw new Error(`the OpenSearch cluster did not reach ${want.status} with ${want.nodes} nodes in ${timeoutSeconds} s (last seen: ${seen}; red indexes: ${JSON.stringify(red)})\n${logs}`);
   }
 
   /** SIGKILLs node i (no clean shutdown: what a crash or a power loss does). */
