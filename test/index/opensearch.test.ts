@@ -14,6 +14,7 @@ import { type Config } from '../../src/config.js';
 import { type Embedder, loadEmbedder } from '../../src/embed/embedder.js';
 import { ingest } from '../../src/index/ingest.js';
 import { readManifest } from '../../src/index/store.js';
+import { openLiveSearcher } from '../../src/search/live.js';
 import { openSearcher, type Searcher } from '../../src/search/searcher.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { findLauncher, OpenSearchCluster } from '../support/opensearch-cluster.js';
@@ -125,7 +126,8 @@ describe('OpenSearch backend on a 3-node cluster', { skip: 'missing' in launcher
     assert.equal(await shown(searcher, [...expected.keys()][0]!), [...expected.values()][0]);
   });
 
-  it('ingests while a node is down: the new generation is published whole and answers', async () => {
+  it('ingests while a node is down: the new generation is published whole, answers, and a running bot swaps it in', async () => {
+    const bot = await openLiveSearcher(engine, { embedder, log: quiet, checkEveryMs: 0, warmUp: false });
     await cluster.kill(2);
     await cluster.waitFor({ status: 'yellow', nodes: 2 }, 120);
     const before = readManifest(engine.indexDir)!;
@@ -137,6 +139,9 @@ describe('OpenSearch backend on a 3-node cluster', { skip: 'missing' in launcher
     const searcher = await openSearcher(engine, { embedder });
     assert.equal(searcher.info().generation, after.generation);
     assert.match(await shown(searcher, '河东村修建了几条水渠？'), /河东村/);
+    await bot.refresh();
+    assert.equal(bot.generation(), after.generation);
+    bot.close();
     cluster.restart(2);
     await cluster.waitFor({ status: 'green', nodes: 3 }, 180);
   });
