@@ -144,6 +144,20 @@ export interface BotConfig {
   richMessages: 'auto' | 'off';
 }
 
+/** Where the index lives: on this machine (`index/`), or on an OpenSearch cluster (src/index/opensearch/). */
+export interface BackendConfig {
+  kind: 'embedded' | 'opensearch';
+  /** Node URLs of the cluster (requests go round-robin and move to another node when one fails). */
+  opensearchUrls: string[];
+  /** Name of the alias that points at the live generation's index; indexes are named `<alias>-gen-…`. */
+  opensearchIndex: string;
+  /** Shards and replicas of each generation's index (1 replica: one node may fail without losing data). */
+  shards: number;
+  replicas: number;
+  /** When the cluster cannot be reached at start, answer from the last embedded index (INDEX_DIR) instead of failing. */
+  fallbackToEmbedded: boolean;
+}
+
 export interface Config {
   /** Folders of reports; all are indexed together. */
   corpusDirs: string[];
@@ -153,6 +167,7 @@ export interface Config {
   hnsw: HnswConfig;
   search: SearchConfig;
   bot: BotConfig;
+  backend: BackendConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -164,6 +179,7 @@ export type ConfigOverrides = {
   hnsw?: Partial<HnswConfig>;
   search?: Partial<SearchConfig>;
   bot?: Partial<BotConfig>;
+  backend?: Partial<BackendConfig>;
   logLevel?: Config['logLevel'];
 };
 
@@ -333,6 +349,19 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     throw new ConfigError('WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -');
   }
 
+  const backend: BackendConfig = {
+    kind: str(env, 'INDEX_BACKEND', 'embedded') as BackendConfig['kind'],
+    opensearchUrls: list(env, 'OPENSEARCH_URL').length ? list(env, 'OPENSEARCH_URL') : ['http://127.0.0.1:9200'],
+    opensearchIndex: str(env, 'OPENSEARCH_INDEX', 'report-quotes'),
+    shards: int(env, 'OPENSEARCH_SHARDS', 1, 1, 1024),
+    replicas: int(env, 'OPENSEARCH_REPLICAS', 1, 0, 16),
+    fallbackToEmbedded: bool(env, 'OPENSEARCH_FALLBACK_EMBEDDED', false),
+    ...overrides.backend,
+  };
+  if (!['embedded', 'opensearch'].includes(backend.kind)) throw new ConfigError(`INDEX_BACKEND must be embedded or opensearch, got "${backend.kind}"`);
+  for (const url of backend.opensearchUrls) if (!/^https?:\/\/[^\s/]+/.test(url)) throw new ConfigError(`OPENSEARCH_URL must be comma-separated http(s) URLs, got "${url}"`);
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(backend.opensearchIndex)) throw new ConfigError(`OPENSEARCH_INDEX must be lower-case letters, digits, _ and -, got "${backend.opensearchIndex}"`);
+
   const corpusDirs = (overrides.corpusDirs?.length ? overrides.corpusDirs : list(env, 'CORPUS_DIRS').length ? list(env, 'CORPUS_DIRS') : ['corpus']).map(
     resolveFromRoot,
   );
@@ -346,6 +375,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     hnsw,
     search,
     bot,
+    backend,
     logLevel,
   };
   if (config.search.candidates < config.search.topK) config.search.candidates = config.search.topK;

@@ -12,8 +12,8 @@ import { PROJECT_ROOT } from '../src/config.js';
 
 /** Folders of src/, lowest first: a module may import its own folder and those before it, never after. */
 const LAYERS = ['config.ts', 'language', 'corpus', 'embed', 'index', 'search', 'render', 'bot', 'cli'];
-/** Modules of src/index/ that search may import: the reader interface, its local implementation, the index's error type. */
-const SEARCH_MAY_IMPORT_FROM_INDEX = ['src/index/reader.ts', 'src/index/local-reader.ts'];
+/** Modules of src/index/ that search may import: the reader interface, its local implementation, the backend chooser, the index's error type. */
+const SEARCH_MAY_IMPORT_FROM_INDEX = ['src/index/reader.ts', 'src/index/local-reader.ts', 'src/index/open-reader.ts'];
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|\bimport\s*\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 

@@ -182,8 +182,32 @@ function buildLexical(store: PassageStore) {
   return { lexical: builder.build(), df: builder.documentFrequencies(), vocabulary: builder.bodyVocabulary() };
 }
 
-/** Builds or updates the index. Atomic; holds a lock so two ingests cannot run at once. */
+/**
+ * Builds or updates the index. Atomic; holds a lock so two ingests cannot run at once. With
+ * INDEX_BACKEND=opensearch the embedded index is then published to the cluster (opensearch/publish.ts),
+ * under the same lock.
+ */
 export async function ingest(config: Config, options: IngestOptions = {}): Promise<IngestSummary> {
+  if (config.backend.kind !== 'opensearch') return ingestEmbedded(config, options);
+  const release = options.lockHeld ? () => {} : acquireLock(config.indexDir);
+  try {
+    const summary = await ingestEmbedded(config, { ...options, lockHeld: true });
+    const { publishToOpenSearch } = await import('./opensearch/publish.js');
+    const progress = options.onProgress ?? (() => {});
+    const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
+    const published = await publishToOpenSearch(config, { log, onProgress: (done, total) => progress({ phase: 'write', done, total }) });
+    // A bot on this machine follows CURRENT (search/live.ts), which moved before the alias did: rewritten
+    // as it is, it makes that bot look again now that the alias names the new generation.
+    const pointer = path.join(config.indexDir, 'CURRENT');
+    if (published.published) writeFileAtomic(pointer, fs.readFileSync(pointer));
+    return { ...summary, changed: summary.changed || published.published, seconds: summary.seconds + published.seconds };
+  } finally {
+    release();
+  }
+}
+
+/** Builds or updates the embedded index (INDEX_DIR). */
+async function ingestEmbedded(config: Config, options: IngestOptions = {}): Promise<IngestSummary> {
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const progress = options.onProgress ?? (() => {});
   const started = performance.now();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { EMPTY_BRIDGE, type EnglishBridge } from '../language/english.js';
 import { DenseIndex, exactSearch } from './hnsw.js';
 import { DocumentFrequencies, LexicalIndex } from './lexical.js';
+import { HeldGeneration } from './held-generation.js';
 import type { Hit, IndexInfo, IndexReader, PassageRecord, ReportInfo, ReportText, TermStatistics } from './reader.js';
 import { FILES, IndexError, type Manifest, type PassageStore, readJson, readLive, VectorFile, verifyGeneration, verifyPassageStore } from './store.js';
 
@@ -24,11 +25,12 @@ export interface LocalIndexOptions {
 
 class LocalIndexReader implements IndexReader {
   readonly info: IndexInfo;
+  private readonly held: HeldGeneration;
   private readonly reportList: ReportInfo[];
 
   constructor(
     manifest: Manifest,
-    private readonly store: PassageStore,
+    store: PassageStore,
     private readonly dense: DenseIndex,
     private readonly lexical: LexicalIndex,
     private readonly df: DocumentFrequencies,
@@ -36,16 +38,9 @@ class LocalIndexReader implements IndexReader {
     /** The passage vectors on disk (for exact search among the passages of a few reports). */
     private readonly vectorFile: VectorFile,
   ) {
-    this.info = { generation: manifest.generation, builtAt: manifest.builtAt, model: { id: manifest.model.id, dim: manifest.model.dim }, passageCount: manifest.passageCount };
-    this.reportList = manifest.files.map((f) => ({
-      corpusDir: f.corpusDir,
-      source: f.source,
-      title: f.title,
-      ...(f.header ? { header: f.header } : {}),
-      firstPassage: f.firstPassage,
-      passages: f.passages,
-      ...(f.pages !== undefined ? { pages: f.pages } : {}),
-    }));
+    this.held = new HeldGeneration(manifest, store);
+    this.info = this.held.info;
+    this.reportList = this.held.reports;
   }
 
   async reports(): Promise<ReportInfo[]> {
@@ -53,15 +48,11 @@ class LocalIndexReader implements IndexReader {
   }
 
   async reportText(report: number): Promise<ReportText> {
-    const doc = this.store.docs[report]!;
-    return doc.pageStarts ? { text: doc.text, pageStarts: doc.pageStarts } : { text: doc.text };
+    return this.held.reportText(report);
   }
 
   async passages(ids: readonly number[]): Promise<PassageRecord[]> {
-    return ids.map((id) => {
-      const p = this.store.passages[id]!;
-      return { id, report: p.doc, start: p.start, end: p.end, text: this.store.docs[p.doc]!.text.slice(p.start, p.end), section: p.section, sentences: p.sentences };
-    });
+    return this.held.passages(ids);
   }
 
   async vectors(ids: readonly number[]): Promise<Float32Array[]> {
@@ -86,7 +77,7 @@ class LocalIndexReader implements IndexReader {
 
   async lexicalSearch(terms: ReadonlyMap<string, number>, k: number, within?: readonly number[]): Promise<Hit[]> {
     const reports = within && new Set(within);
-    return this.lexical.search(terms, k, reports && ((id: number) => reports.has(this.store.passages[id]!.doc)));
+    return this.lexical.search(terms, k, reports && ((id: number) => reports.has(this.held.reportOf(id))));
   }
 
   async termStatistics(): Promise<TermStatistics> {

@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import type { Span } from '../corpus/chunk.js';
 import { pageAt, pagesWithin } from '../corpus/clean.js';
 import { type Embedder, loadEmbedder } from '../embed/embedder.js';
-import { openLocalIndex } from '../index/local-reader.js';
+import { openIndexReader } from '../index/open-reader.js';
 import { IndexError, type IndexInfo, type IndexReader, type PassageRecord, type ReportInfo, type ReportText, type TermStatistics } from '../index/reader.js';
 import { EMPTY_BRIDGE, type EnglishBridge, sharedGlossWords } from '../language/english.js';
 import { isMetadataText } from '../corpus/report-header.js';
@@ -260,20 +260,15 @@ class IndexSearcher implements Searcher {
   private async rank(query: AnalyzedQuery, mode: 'dense' | 'lexical' | 'hybrid', candidates: number, vectors: Float32Array[], only?: Set<number>) {
     const lists: { ids: number[]; weight: number }[] = [];
     const within = only && [...only];
-    let dense: number[] = [];
-    let lexical: number[] = [];
-    if (mode !== 'lexical') {
-      for (const vector of vectors) {
-        const hits = await this.reader.denseSearch(vector, candidates, within);
-        if (dense.length === 0) dense = hits.map((h) => h.id);
-        lists.push({ ids: hits.map((h) => h.id), weight: 1 / vectors.length });
-      }
-    }
-    if (mode !== 'dense') {
-      lexical = (await this.reader.lexicalSearch(query.terms, candidates, within)).map((h) => h.id);
-      lists.push({ ids: lexical, weight: this.config.search.lexicalWeight });
-    }
-    return { fused: fuse(lists, this.config.search.rrfK), dense, lexical };
+    // Every retriever call at once: on a search engine each is a round trip.
+    const ids = (hits: Promise<{ id: number }[]>) => hits.then((h) => h.map((x) => x.id));
+    const [denseLists, lexical] = await Promise.all([
+      Promise.all(mode === 'lexical' ? [] : vectors.map((v) => ids(this.reader.denseSearch(v, candidates, within)))),
+      mode === 'dense' ? [] : ids(this.reader.lexicalSearch(query.terms, candidates, within)),
+    ]);
+    for (const dense of denseLists) lists.push({ ids: dense, weight: 1 / vectors.length });
+    if (mode !== 'dense') lists.push({ ids: lexical, weight: this.config.search.lexicalWeight });
+    return { fused: fuse(lists, this.config.search.rrfK), dense: denseLists[0] ?? [], lexical };
   }
 
   /**
@@ -592,7 +587,7 @@ export async function openSearcher(config: Config, options: OpenOptions = {}): P
   };
   let reader = options.reader;
   if (reader) await checkModel(reader.info);
-  else reader = await openLocalIndex(config.indexDir, { efSearch: config.hnsw.efSearch, check: checkModel });
+  else reader = await openIndexReader(config, { check: checkModel, log: options.log });
   const [reports, df, bridge] = await Promise.all([reader.reports(), reader.termStatistics(), reader.englishBridge()]);
   const searcher = new IndexSearcher(config, reader, reports, df, bridge, embedder!);
   if (options.warmUp) for (const question of WARM_UP_QUESTIONS) await searcher.search(question);
