@@ -132,6 +132,12 @@ export interface BotConfig {
   answerCacheSize: number;
   /** How long a chat's last question is remembered for follow-ups ("那史村镇呢？"). */
   conversationTtlMs: number;
+  /** Redis holding the state of several machines (claims, answers, conversations, rate limits, locks); '' = STATE_DIR and memory. */
+  redisUrl: string;
+  /** Prefix of every Redis key, so that two bots can share one Redis. */
+  redisPrefix: string;
+  /** How long an update claim in Redis lives without being renewed (a dead host's claim is taken over after it). */
+  claimLeaseMs: number;
 }
 
 export interface Config {
@@ -309,12 +315,16 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     stateDir: resolveFromRoot(str(env, 'STATE_DIR', 'state')),
     answerCacheSize: int(env, 'ANSWER_CACHE_SIZE', 1000, 10, 100000),
     conversationTtlMs: int(env, 'CONVERSATION_TTL_MS', 600000, 0, 86400000),
+    redisUrl: str(env, 'REDIS_URL', ''),
+    redisPrefix: str(env, 'REDIS_PREFIX', 'rqb:'),
+    claimLeaseMs: int(env, 'CLAIM_LEASE_MS', 10000, 1000, 600000),
     ...overrides.bot,
   };
 
   for (const [key, url] of [['BOT_API_ROOT', bot.apiRoot], ['WEBHOOK_URL', bot.webhookUrl]] as const) {
     if (url !== '' && !/^https?:\/\/[^\s/]+/.test(url)) throw new ConfigError(`${key} must be an http(s) URL, got "${url}"`);
   }
+  if (bot.redisUrl !== '' && !/^rediss?:\/\/\S+$/.test(bot.redisUrl)) throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL, got "${bot.redisUrl}"`);
   bot.apiRoot = bot.apiRoot.replace(/\/+$/, ''); // grammY refuses a trailing slash
   if (bot.webhookSecret !== '' && !WEBHOOK_SECRET_PATTERN.test(bot.webhookSecret)) {
     throw new ConfigError('WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -');
