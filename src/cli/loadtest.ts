@@ -141,9 +141,10 @@ export interface BotProcess {
  * Starts the bot (`npm start`'s script, or the built production entry) as its own process with the
  * offline model and the given environment; each stderr line goes to onLine.
  */
-export function startBotProcess(env: Record<string, string>, entry: BotEntry, onLine: (line: string) => void): BotProcess {
+export function startBotProcess(env: Record<string, string>, entry: BotEntry, onLine: (line: string) => void, prefix: string[] = []): BotProcess {
   const args = [...SERVING_NODE_FLAGS, ...(entry === 'dist' ? [path.join(PROJECT_ROOT, 'dist/scripts/start.js')] : ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/start.ts')])];
-  const child = spawn(process.execPath, args, {
+  // prefix: a command that runs node elsewhere (`ip netns exec HOST`, loadtest-hosts.ts).
+  const child = spawn(prefix[0] ?? process.execPath, [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), ...args], {
     cwd: PROJECT_ROOT,
     env: {
       PATH: process.env.PATH ?? '',
