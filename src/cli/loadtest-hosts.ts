@@ -44,6 +44,8 @@ const CYCLE = [
   { q: '集市宣传覆盖了多少人次？', expect: '2600余人次' },
 ];
 const FOLLOW_UP = '详细点';
+/** A press whose message is not edited within this long failed. */
+const PRESS_TIMEOUT_MS = 45_000;
 
 export interface HostsOptions {
   hosts: number;
@@ -81,6 +83,8 @@ export interface HostsFigures {
   redisRestart?: { afterAnswers: number; downSeconds: number };
   botErrors: number;
   botCrashes: number;
+  /** Questions each host searched (rqb_questions_total): the load is spread. */
+  questionsPerHost: number[];
   metrics: { claimsTakenOver: number; duplicatesAvoided: number; redisErrors: number; redelivered: number; unclaimed: number };
   timedOut: boolean;
   samples: string[];
@@ -187,6 +191,8 @@ export async function runHostsLoadTest(opts: HostsOptions): Promise<HostsFigures
           WEBHOOK_HOST: h.address,
           WEBHOOK_PORT: String(BOT_PORT),
           REDIS_URL: opts.state === 'redis' ? redis.url : '',
+          // Without Redis each host would generate a secret of its own (and the last setWebhook wins): set one, as DEPLOY.md says.
+          ...(opts.state === 'local' ? { WEBHOOK_SECRET: 'loadtest-hosts-one-secret-for-all' } : {}),
           STATE_DIR: path.join(temp, `state-${i + 1}`), // each host its own: what they share goes through Redis
           INDEX_DIR: config.indexDir,
           CORPUS_DIRS: config.corpusDirs.join(','),
@@ -226,11 +232,11 @@ export async function runHostsLoadTest(opts: HostsOptions): Promise<HostsFigures
       box.got.push(last);
       box.wake?.();
     });
-    const waitFor = async <T>(probe: () => T | undefined, box?: { wake?: () => void }): Promise<T | undefined> => {
+    const waitFor = async <T>(probe: () => T | undefined, box?: { wake?: () => void }, until = deadline): Promise<T | undefined> => {
       for (;;) {
         const found = probe();
         if (found !== undefined) return found;
-        if (Date.now() > deadline) return undefined;
+        if (Date.now() > Math.min(until, deadline)) return undefined;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, 200);
           if (box) box.wake = () => (clearTimeout(timer), resolve());
@@ -309,7 +315,8 @@ export async function runHostsLoadTest(opts: HostsOptions): Promise<HostsFigures
         presses++;
         const before = first.message.text;
         await post(`${emu.config.apiURL}/sendCallback`, { botToken: TOKEN, date: Math.floor(Date.now() / 1000), from: from(id), message: { message_id: first.messageId, chat: chat(id) }, data: full.callback_data });
-        const edited = await waitFor(() => (first.message.text !== before ? true : undefined));
+        // A press reaching a cut-off host is delivered again after nginx and the front give up (~15 s).
+        const edited = await waitFor(() => (first.message.text !== before ? true : undefined), undefined, Date.now() + PRESS_TIMEOUT_MS);
         if (!edited) buttonFailures++;
       }
     }
@@ -366,6 +373,7 @@ export async function runHostsLoadTest(opts: HostsOptions): Promise<HostsFigures
       redisRestart,
       botErrors: botErrors.length,
       botCrashes: crashes,
+      questionsPerHost: metricTexts.map((t) => metric([t], 'rqb_questions_total')),
       metrics: {
         claimsTakenOver: metric(metricTexts, 'rqb_claims_taken_over_total'),
         duplicatesAvoided: metric(metricTexts, 'rqb_duplicates_avoided_total'),
@@ -400,6 +408,7 @@ export function formatHostsFigures(f: HostsFigures): string {
   if (f.rateLimit) lines.push(`  rate limit ${f.rateLimit.limit}: one user sent ${f.rateLimit.sent} at once over all hosts, ${f.rateLimit.answered} answered${f.rateLimit.bypass ? '   BYPASSED' : ''}`);
   if (f.cut) lines.push(`  host ${f.cut.host} cut off for ${f.cut.seconds} s after ${f.cut.afterAnswers} answers`);
   if (f.redisRestart) lines.push(`  Redis killed after ${f.redisRestart.afterAnswers} answers and started again, empty, ${f.redisRestart.downSeconds} s later`);
+  lines.push(`  questions searched per host: ${f.questionsPerHost.join(' / ')}`);
   lines.push(`  bots: ${f.botCrashes} crashed, ${f.botErrors} error lines; metrics: ${f.metrics.claimsTakenOver} claims taken over, ${f.metrics.duplicatesAvoided} answers fenced off, ${f.metrics.redelivered} re-deliveries not answered again, ${f.metrics.unclaimed} answered without a claim, ${f.metrics.redisErrors} Redis errors`);
   for (const s of f.samples) lines.push(`  ! ${s}`);
   lines.push(hostsPassed(f) ? 'PASS' : 'FAIL');
