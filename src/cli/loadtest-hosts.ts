@@ -27,7 +27,7 @@ import { stringsFor } from '../bot/i18n.js';
 import { type Config, loadDotenv, STANDIN_MODEL_ID } from '../config.js';
 import { indexStatus, ingest } from '../index/ingest.js';
 import { type Emulator, freePort, startFront } from './bot-api-front.js';
-import { startBotProcess } from './loadtest.js';
+import { percentile, postJson as post, startBotProcess } from './loadtest.js';
 import { makeHostNetwork, netnsUnavailable } from './netns.js';
 import { findNginx, startNginx } from './nginx.js';
 import { parseCommandLine, SHARED_HELP, UsageError } from './options.js';
@@ -92,21 +92,6 @@ export interface HostsFigures {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const round1 = (x: number) => Math.round(x * 10) / 10;
-function percentile(sorted: number[], q: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]! : 0;
-}
-
-function post(url: string, body: unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const data = Buffer.from(JSON.stringify(body));
-    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`emulator answered ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 function get(host: string, port: number, p: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
@@ -164,6 +149,14 @@ export async function runHostsLoadTest(opts: HostsOptions): Promise<HostsFigures
 
     const net4 = makeHostNetwork(opts.hosts);
     cleanup.push(() => net4.teardown());
+    // Interrupted (Ctrl-C, a timeout): the namespaces and the bots in them must not outlive the run.
+    const onSignal = () => {
+      for (const child of children) child.kill('SIGKILL');
+      net4.teardown();
+      process.exit(130);
+    };
+    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    cleanup.push(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
     const redis = await startRedis({ bin: redisBin.bin, host: net4.hub, port: await freePort() });
     cleanup.push(() => redis.stop());
 
@@ -322,7 +315,12 @@ export async function runHostsLoadTest(opts: HostsOptions): Promise<HostsFigures
     }
 
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: opts.users }, (_, i) => user(i)));
+    // Progress with an ETA, every 10 s.
+    const ticker = setInterval(() => {
+      const rate = answered / ((performance.now() - t0) / 1000);
+      log(`loadtest: ${answered}/${total} questions answered, ${presses} presses, ${rate.toFixed(1)}/s, ETA ${rate > 0 ? Math.round((total - answered) / rate) : '?'} s`);
+    }, 10_000);
+    await Promise.all(Array.from({ length: opts.users }, (_, i) => user(i))).finally(() => clearInterval(ticker));
     const seconds = (performance.now() - t0) / 1000;
     await Promise.all(events);
     events = [];
@@ -432,7 +430,7 @@ const HELP = `usage: npm run loadtest -- --hosts N [options]   (root: network na
   --state local      each host's own state folder instead of Redis: one host for the latency comparison;
                      several show what breaks without shared state (follow-ups, buttons, rate limits)
   --rate-limit N     RATE_LIMIT of the bots (default 60)
-  --timeout S        stop after S seconds whatever happens (default 300)
+  --timeout S        stop after S seconds whatever happens (default 900)
   --json             print the figures as one JSON line
 ${SHARED_HELP}`;
 
@@ -466,7 +464,7 @@ export async function hostsMain(argv: string[]): Promise<number> {
     restartRedis: Boolean(values['restart-redis']),
     state,
     rateLimit: whole(values['rate-limit'], 'rate-limit', 60, 1, 10000),
-    timeoutSeconds: whole(values.timeout, 'timeout', 300, 10, 3600),
+    timeoutSeconds: whole(values.timeout, 'timeout', 900, 10, 3600),
     config,
   });
   process.stdout.write((values.json ? JSON.stringify(figures) : formatHostsFigures(figures)) + '\n');
