@@ -106,14 +106,24 @@ function get(host: string, port: number, p: string): Promise<{ status: number; b
 }
 
 /** A TCP relay from the hub address to a loopback port (the front listens on 127.0.0.1 only). */
-function relay(host: string, port: number, to: number): Promise<net.Server> {
+function relay(host: string, port: number, to: number): Promise<{ close(): void }> {
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     const upstream = net.connect({ host: '127.0.0.1', port: to });
+    for (const s of [socket, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    }
     socket.pipe(upstream).pipe(socket);
     socket.on('error', () => upstream.destroy());
     upstream.on('error', () => socket.destroy());
   });
-  return new Promise((resolve, reject) => server.once('error', reject).listen(port, host, () => resolve(server)));
+  // Closing drops the connections too: one of a host cut off mid-request would otherwise hang open for ever.
+  const close = () => {
+    server.close();
+    for (const s of sockets) s.destroy();
+  };
+  return new Promise((resolve, reject) => server.once('error', reject).listen(port, host, () => resolve({ close })));
 }
 
 /** A counter's value summed over the bots' /metrics. */
@@ -169,7 +179,7 @@ export async function runHostsLoadTest(opts: HostsOptions): Promise<HostsFigures
     cleanup.push(front.close);
     const frontPort = Number(new URL(front.root).port);
     const relayServer = await relay(net4.hub, frontPort, frontPort);
-    cleanup.push(() => new Promise((resolve) => relayServer.close(resolve)));
+    cleanup.push(() => relayServer.close());
     const nginx = await startNginx({ bin: nginxBin.bin, dir: path.join(temp, 'nginx'), upstreams: net4.hosts.map((h) => `${h.address}:${BOT_PORT}`), webhookPath: WEBHOOK_PATH, listen: net4.hub });
     cleanup.push(nginx.stop);
 
@@ -384,7 +394,8 @@ export async function runHostsLoadTest(opts: HostsOptions): Promise<HostsFigures
     };
   } finally {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    for (const step of cleanup.reverse()) await step();
+    // Each step bounded: a stuck one must not keep the namespaces (torn down last) alive.
+    for (const step of cleanup.reverse()) await Promise.race([Promise.resolve().then(step).catch(() => {}), sleep(10_000)]);
   }
 }
 
