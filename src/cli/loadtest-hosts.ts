@@ -27,7 +27,10 @@ import { stringsFor } from '../bot/i18n.js';
 import { type Config, loadDotenv, STANDIN_MODEL_ID } from '../config.js';
 import { indexStatus, ingest } from '../index/ingest.js';
 import { type Emulator, freePort, startFront } from './bot-api-front.js';
-import { percentile, postJson as post, startBotProcess } from './loadtest.js';
+import { NEW_REPORT, percentile, postJson as post, startBotProcess } from './loadtest.js';
+import { RedisConnection } from '../cluster/redis-connection.js';
+import { publishGeneration, takeIngestLock } from '../cluster/redis-coordination.js';
+import { readLive } from '../index/store.js';
 import { makeHostNetwork, netnsUnavailable } from './netns.js';
 import { findNginx, startNginx } from './nginx.js';
 import { parseCommandLine, SHARED_HELP, UsageError } from './options.js';
@@ -76,6 +79,8 @@ export interface HostsFigures {
   buttonPresses: number;
   buttonFailures: number;
   rateLimit: { limit: number; sent: number; answered: number; bypass: boolean } | null;
+  /** A report added and ingested at the end: seconds until each host answered from the new generation (null: never), and the new report asked of all. */
+  newIndex: { generation: string; secondsToSwap: (number | null)[]; asked: number; answered: number } | null;
   latencyMs: { p50: number; p95: number; max: number };
   seconds: number;
   perSecond: number;
@@ -153,8 +158,14 @@ export async function runHostsLoadTest(opts: HostsOptions): Promise<HostsFigures
   const started = Date.now();
   const deadline = started + opts.timeoutSeconds * 1000;
   try {
-    // One index, in a folder every host reads (a shared folder: NFS in a real deployment).
-    const config: Config = { ...opts.config, indexDir: path.join(temp, 'shared-index') };
+    // One index, in a folder every host reads (a shared folder: NFS in a real deployment); a copy of the
+    // corpus, as a report is added at the end.
+    const corpusDirs = opts.config.corpusDirs.map((dir, i) => {
+      const copy = path.join(temp, `shared-corpus-${i}`);
+      fs.cpSync(dir, copy, { recursive: true });
+      return copy;
+    });
+    const config: Config = { ...opts.config, corpusDirs, indexDir: path.join(temp, 'shared-index') };
     if ((await indexStatus(config)).status !== 'ok') {
       log(`loadtest: building the shared index of ${config.corpusDirs.join(', ')} …`);
       await ingest(config, { log: () => {} });
@@ -335,6 +346,8 @@ export async function runHostsLoadTest(opts: HostsOptions): Promise<HostsFigures
     }, 10_000);
     await Promise.all(Array.from({ length: opts.users }, (_, i) => user(i))).finally(() => clearInterval(ticker));
     const seconds = (performance.now() - t0) / 1000;
+    const mainAnswered = answered; // the probes below are not among the N×M questions
+    const mainLatencies = [...latencies];
     await Promise.all(events);
     events = [];
 
@@ -353,6 +366,34 @@ export async function runHostsLoadTest(opts: HostsOptions): Promise<HostsFigures
       inbox.delete(id);
     }
 
+    // One index for all hosts: a report is added and ingested here (as on one of the hosts: under the
+    // deployment's lock, then announced); every host must swap the new generation in and answer from it.
+    let newIndex: HostsFigures['newIndex'] = null;
+    if (opts.state === 'redis' && Date.now() < deadline) {
+      const conn = new RedisConnection({ url: redis.url, prefix: 'rqb:' });
+      try {
+        fs.writeFileSync(path.join(corpusDirs[0]!, NEW_REPORT.file), NEW_REPORT.text);
+        const release = await takeIngestLock(conn, 'loadtest re-ingest');
+        await ingest(config, { log: () => {} }).finally(release);
+        const generation = readLive(config.indexDir)!.manifest.generation;
+        const t1 = performance.now();
+        await publishGeneration(conn, generation);
+        const swapped = await Promise.all(net4.hosts.map(async (h) => {
+          for (const until = Date.now() + 15_000; Date.now() < until; await sleep(50)) {
+            if (JSON.parse((await get(h.address, BOT_PORT, '/healthz')).body || '{}').generation === generation) return round1((performance.now() - t1) / 1000);
+          }
+          return null;
+        }));
+        const id = 29_998;
+        inbox.set(id, { sent: 0, got: [] });
+        let answeredNew = 0;
+        for (let i = 0; i < 2 * opts.hosts; i++) if ((await ask(id, NEW_REPORT.probe.q))?.message.text?.includes(NEW_REPORT.probe.expect)) answeredNew++;
+        newIndex = { generation, secondsToSwap: swapped, asked: 2 * opts.hosts, answered: answeredNew };
+      } finally {
+        await conn.close();
+      }
+    }
+
     await sleep(1000); // late duplicates, if any, arrive
     let duplicates = 0;
     for (const box of inbox.values()) duplicates += Math.max(0, box.got.length - box.sent);
@@ -366,23 +407,24 @@ export async function runHostsLoadTest(opts: HostsOptions): Promise<HostsFigures
     const botErrors = errorLines.filter((l) => !l.startsWith(cutHost));
     for (const l of botErrors.slice(0, 4)) samples.push(l);
     if (answered < total) for (const l of lines.slice(-8)) samples.push(`last bot lines: ${l}`);
-    const sorted = [...latencies].sort((a, b) => a - b);
+    const sorted = mainLatencies.sort((a, b) => a - b);
     return {
       hosts: opts.hosts,
       state: opts.state,
       users: opts.users,
       questions: total,
-      answered,
-      lost: total - answered,
+      answered: mainAnswered,
+      lost: total - mainAnswered,
       duplicates,
       wrong,
       followUpsWithoutContext,
       buttonPresses: presses,
       buttonFailures,
       rateLimit,
+      newIndex,
       latencyMs: { p50: round1(percentile(sorted, 0.5)), p95: round1(percentile(sorted, 0.95)), max: round1(sorted.at(-1) ?? 0) },
       seconds: round1(seconds),
-      perSecond: round1(answered / Math.max(seconds, 0.001)),
+      perSecond: round1(mainAnswered / Math.max(seconds, 0.001)),
       cut,
       redisRestart,
       botErrors: botErrors.length,
@@ -411,6 +453,7 @@ export function hostsPassed(f: HostsFigures): boolean {
   const strict = !f.redisRestart; // an emptied Redis forgets claims, answers and conversations: said, not failed
   return (
     f.lost === 0 && f.wrong === 0 && f.botCrashes === 0 && !f.timedOut && !(f.rateLimit?.bypass ?? false) &&
+    (!f.newIndex || (f.newIndex.answered === f.newIndex.asked && f.newIndex.secondsToSwap.every((x) => x !== null))) &&
     (!strict || (f.duplicates === 0 && f.followUpsWithoutContext === 0 && f.buttonFailures === 0 && f.botErrors === 0))
   );
 }
@@ -422,6 +465,7 @@ export function formatHostsFigures(f: HostsFigures): string {
     `  reply latency: p50 ${f.latencyMs.p50} ms   p95 ${f.latencyMs.p95} ms   max ${f.latencyMs.max} ms;   ${f.answered} answers in ${f.seconds} s (${f.perSecond}/s)`,
   ];
   if (f.rateLimit) lines.push(`  rate limit ${f.rateLimit.limit}: one user sent ${f.rateLimit.sent} at once over all hosts, ${f.rateLimit.answered} answered${f.rateLimit.bypass ? '   BYPASSED' : ''}`);
+  if (f.newIndex) lines.push(`  a report added and ingested: every host on ${f.newIndex.generation} after ${f.newIndex.secondsToSwap.map((x) => (x === null ? 'NEVER' : `${x} s`)).join(' / ')}; the new report answered ${f.newIndex.answered}/${f.newIndex.asked}`);
   if (f.cut) lines.push(`  host ${f.cut.host} cut off for ${f.cut.seconds} s after ${f.cut.afterAnswers} answers`);
   if (f.redisRestart) lines.push(`  Redis killed after ${f.redisRestart.afterAnswers} answers and started again, empty, ${f.redisRestart.downSeconds} s later`);
   lines.push(`  questions searched per host: ${f.questionsPerHost.join(' / ')}`);

@@ -76,7 +76,7 @@ export const QUESTIONS: Probe[] = [
   { q: '柏山镇普法宣传'.repeat(300), expect: /^<i>[^<]*500[^<]*<\/i>\n(<i>[^<]*<\/i>\n)?(.+\n)?<blockquote>/ },
   { q: '史村镇怎样推进科学决策？', expect: null },
 ];
-const NEW_REPORT = { file: '新河镇-2023年工作报告.txt', text: '一、水利建设\n新河镇疏浚河道十八公里，新建排灌站五座，受益农田两万亩。\n', probe: { q: '新河镇疏浚了多少公里河道？', expect: '十八公里' } };
+export const NEW_REPORT = { file: '新河镇-2023年工作报告.txt', text: '一、水利建设\n新河镇疏浚河道十八公里，新建排灌站五座，受益农田两万亩。\n', probe: { q: '新河镇疏浚了多少公里河道？', expect: '十八公里' } };
 
 export interface LoadOptions {
   users: number;

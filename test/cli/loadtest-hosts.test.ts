@@ -27,6 +27,8 @@ describe('loadtest on several hosts', { skip }, () => {
     assert.ok(f.cut && f.cut.afterAnswers >= 16, formatHostsFigures(f));
     assert.ok(f.questionsPerHost.filter((n) => n > 0).length === 3, `the load reached every host: ${formatHostsFigures(f)}`);
     assert.deepEqual(f.rateLimit && [f.rateLimit.answered, f.rateLimit.bypass], [12, false], formatHostsFigures(f));
+    // One index for all hosts: a report ingested on one side is answered from by every host.
+    assert.ok(f.newIndex && f.newIndex.secondsToSwap.every((x) => x !== null && x < 15) && f.newIndex.answered === 6, formatHostsFigures(f));
   });
 
   it('Redis killed and restarted mid-load: the bots degrade, never crash, and answer every question', async () => {
