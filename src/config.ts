@@ -138,6 +138,8 @@ export interface BotConfig {
   redisPrefix: string;
   /** How long an update claim in Redis lives without being renewed (a dead host's claim is taken over after it). */
   claimLeaseMs: number;
+  /** Longest wait for one Redis command; past it the bot goes on with its own state (Redis hung or unreachable). */
+  redisTimeoutMs: number;
 }
 
 export interface Config {
@@ -318,6 +320,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     redisUrl: str(env, 'REDIS_URL', ''),
     redisPrefix: str(env, 'REDIS_PREFIX', 'rqb:'),
     claimLeaseMs: int(env, 'CLAIM_LEASE_MS', 10000, 1000, 600000),
+    redisTimeoutMs: int(env, 'REDIS_TIMEOUT_MS', 2000, 50, 60000),
     ...overrides.bot,
   };
 

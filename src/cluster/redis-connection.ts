@@ -1,6 +1,6 @@
 /**
  * The one Redis connection of a bot process (ioredis), set up to fail fast rather than wait: while Redis
- * is unreachable a command fails within `commandTimeoutMs` instead of queueing, so that every user of
+ * is unreachable a command fails at once (hung: within `commandTimeoutMs`) instead of queueing, so that every user of
  * the shared state can fall back (answer without a claim, keep a button answer in memory …) and the
  * bot degrades instead of hanging. ioredis reconnects by itself; `up` says whether it is connected now.
  * Errors are counted (for /metrics) and logged at most once per `quietMs` (a dead Redis would otherwise
@@ -14,7 +14,7 @@ export interface RedisConnectionOptions {
   /** Prefix of every key (REDIS_PREFIX). */
   prefix: string;
   log?: Logger;
-  /** Longest wait for one command (default 1000 ms). */
+  /** Longest wait for one command (default 2000 ms; REDIS_TIMEOUT_MS). */
   commandTimeoutMs?: number;
 }
 
@@ -37,7 +37,7 @@ export class RedisConnection {
       lazyConnect: false,
       enableOfflineQueue: false, // a command while disconnected fails at once
       maxRetriesPerRequest: 0,
-      commandTimeout: opts.commandTimeoutMs ?? 1000,
+      commandTimeout: opts.commandTimeoutMs ?? 2000,
       connectTimeout: 2000,
       retryStrategy: (times) => Math.min(100 * times, 2000), // reconnect for ever, at most every 2 s
     });

@@ -121,7 +121,7 @@ export function localState(config: Config, log?: Logger): SharedState {
 /** Redis: several machines. Connects in the background; every part falls back while Redis is down. */
 export function redisState(config: Config, log?: Logger): SharedState {
   const cfg = config.bot;
-  const redis = new RedisConnection({ url: cfg.redisUrl, prefix: cfg.redisPrefix, log });
+  const redis = new RedisConnection({ url: cfg.redisUrl, prefix: cfg.redisPrefix, log, commandTimeoutMs: cfg.redisTimeoutMs });
   let claims: RedisUpdateClaims | undefined;
   const unsubscribers: (() => void)[] = [];
   return {
