@@ -189,7 +189,8 @@ export async function runHostsLoadTest(opts: HostsOptions): Promise<HostsFigures
     const emu = new TelegramServer({ port: emuPort, host: '127.0.0.1', storeTimeout: opts.timeoutSeconds + 600 });
     await emu.start();
     cleanup.push(() => emu.stop());
-    const front = await startFront(emu, emuPort, { webhookTimeoutMs: 10_000 });
+    // The front waits 30 s for a webhook response, longer than a bot holds an answer back (20 s), as Telegram does.
+    const front = await startFront(emu, emuPort, { webhookTimeoutMs: 30_000 });
     cleanup.push(front.close);
     const frontPort = Number(new URL(front.root).port);
     const relayServer = await relay(net4.hub, frontPort, frontPort);

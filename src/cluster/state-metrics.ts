@@ -21,13 +21,13 @@ export function registerStateMetrics(registry: Registry, state: SharedState): vo
       },
     });
   }
-  if (!registry.getSingleMetric('rqb_redis_up')) {
+  if (state.backend === 'redis' && !registry.getSingleMetric('rqb_redis_up')) {
     new Gauge({
       name: 'rqb_redis_up',
-      help: 'Whether Redis answered at the last scrape (1), not (0); absent with the local state folder',
+      help: 'Whether Redis answered at the last scrape (1) or not (0); only with REDIS_URL',
       registers: [registry],
       async collect() {
-        if (state.backend === 'redis') this.set((await state.health()).ok ? 1 : 0);
+        this.set((await state.health()).ok ? 1 : 0);
       },
     });
   }
