@@ -39,7 +39,7 @@ describe('loadtest on several hosts', { skip }, () => {
   });
 
   it('without shared state (each host its own folder), follow-ups or buttons break: what Redis is for', async () => {
-    const f = await runHostsLoadTest({ ...base, hosts: 2, killOne: false, restartRedis: false, state: 'local', timeoutSeconds: 60 });
+    const f = await runHostsLoadTest({ ...base, hosts: 2, killOne: false, restartRedis: false, state: 'local', timeoutSeconds: 40 });
     assert.ok(!hostsPassed(f));
     assert.ok(f.followUpsWithoutContext + f.buttonFailures + (f.rateLimit?.bypass ? 1 : 0) > 0, formatHostsFigures(f));
   });
