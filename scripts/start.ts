@@ -10,11 +10,11 @@ import { createBot } from '../src/bot/bot.js';
 import { ensureIndex } from '../src/bot/ensure-index.js';
 import { createLogger, describeError, envSecrets, makeRedactor } from '../src/bot/log.js';
 import { printable } from '../src/corpus/display.js';
-import { startBot, stopOnSignals } from '../src/bot/run.js';
+import { ensureWebhookSecret, startBot, stopOnSignals } from '../src/bot/run.js';
 import { envLang, stringsFor } from '../src/bot/i18n.js';
 import { runTerminal } from '../src/bot/terminal.js';
 import { openLiveSearcher } from '../src/search/live.js';
-import { openSharedState } from '../src/cluster/shared-state.js';
+import { openSharedState } from '../src/cluster/redis-state.js';
 
 loadDotenv();
 
@@ -23,7 +23,7 @@ async function main(): Promise<number> {
   // STATE_DIR and memory, or Redis (REDIS_URL) for several machines; the terminal chat has no one to share with.
   const shared = config.bot.token ? openSharedState(config, createLogger(config.logLevel, [config.bot.token])) : undefined;
   // Webhook mode never runs without a secret: generated (and kept in STATE_DIR, or Redis) when none is set.
-  const webhookSecret = config.bot.token && config.bot.webhookUrl ? await shared!.webhookSecret() : undefined;
+  const webhookSecret = config.bot.token && config.bot.webhookUrl ? await (shared!.webhookSecret?.() ?? ensureWebhookSecret(config)) : undefined;
   if (webhookSecret) config.bot.webhookSecret = process.env.WEBHOOK_SECRET = webhookSecret.secret; // env: every redactor hides it
   const secrets = [config.bot.token, config.bot.webhookSecret];
 

@@ -44,8 +44,8 @@ import { langOf, type Lang, stringsFor, type Strings } from './i18n.js';
 import { RefusalHelper } from './refusal-help.js';
 import { createLogger, describeError, type Logger } from './log.js';
 import { BotMetrics } from './metrics.js';
-import { localState, type RateCounterClient, type SharedState } from '../cluster/shared-state.js';
-import { registerStateMetrics } from '../cluster/state-metrics.js';
+import { localState, type RateCounterClient, type SharedState } from './shared-state.js';
+import { registerStateMetrics } from './state-metrics.js';
 import { registerUploads } from './upload.js';
 
 export type BotContext = Context & { lang: Lang; s: Strings };
@@ -86,7 +86,7 @@ export class QuoteBot extends Bot<BotContext> {
   readonly inflight = new InFlight();
   searcher!: Searcher;
   metrics!: BotMetrics;
-  /** Claims, answers, conversations, rate limits: in STATE_DIR and memory, or in Redis (state/shared-state.ts). */
+  /** Claims, answers, conversations, rate limits: in STATE_DIR and memory, or in Redis (shared-state.ts, src/cluster/). */
   shared!: SharedState;
   /** Set while long polling: fetched updates on disk until answered (see journal.ts). */
   journal?: UpdateJournal;

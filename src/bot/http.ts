@@ -18,7 +18,7 @@ import type { Searcher } from '../search/searcher.js';
 import type { QuoteBot } from './bot.js';
 import os from 'node:os';
 import type { ClaimResult } from './claims.js';
-import type { SharedState, UpdateClaimStore } from '../cluster/shared-state.js';
+import type { SharedState, UpdateClaimStore } from './shared-state.js';
 import type { Logger } from './log.js';
 import { type BotMetrics, health } from './metrics.js';
 

@@ -3,7 +3,7 @@ import { ingest, type IngestSummary } from '../index/ingest.js';
 import { parseCommandLine, SHARED_HELP } from './options.js';
 import { progressBar } from './progress.js';
 import { envLang } from '../bot/i18n.js';
-import { openSharedState } from '../cluster/shared-state.js';
+import { openSharedState } from '../cluster/redis-state.js';
 import { readLive } from '../index/store.js';
 
 /** Duplicates named in the summary line; more are counted (each has its own warning line above). */

@@ -6,7 +6,7 @@
  */
 import { AnswerStore, type StoredAnswer } from '../bot/answers.js';
 import type { RedisConnection } from './redis-connection.js';
-import type { AnswerKeeper } from './shared-state.js';
+import type { AnswerKeeper } from '../bot/shared-state.js';
 
 const DAY_MS = 24 * 3600_000;
 

@@ -17,7 +17,7 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { ClaimResult } from '../bot/claims.js';
 import type { RedisConnection } from './redis-connection.js';
-import type { UpdateClaimStore } from './shared-state.js';
+import type { UpdateClaimStore } from '../bot/shared-state.js';
 
 const DAY_MS = 24 * 3600_000;
 

@@ -6,7 +6,7 @@
 import type { Answer } from '../search/types.js';
 import { ChatMemory, type Turn } from '../bot/conversation.js';
 import type { RedisConnection } from './redis-connection.js';
-import type { ConversationStore } from './shared-state.js';
+import type { ConversationStore } from '../bot/shared-state.js';
 
 export class RedisChatMemory implements ConversationStore {
   private readonly local: ChatMemory;

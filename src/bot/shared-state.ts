@@ -1,27 +1,19 @@
 /**
  * The state the bot processes of a deployment share, behind one small interface per kind, with two
  * implementations:
- * - local (the default; one machine): STATE_DIR and each process's memory, as before (claims.ts,
+ * - local (here; the default, one machine): STATE_DIR and each process's memory, as before (claims.ts,
  *   answers.ts, shared-memory.ts, the ratelimiter's memory store, the index folder's lock file);
- * - Redis (REDIS_URL set; several machines): the redis-*.ts modules.
- * The bot asks for each kind here and never knows which one it has.
+ * - Redis (REDIS_URL set; several machines): src/cluster/, above the bot, which it never imports.
+ * The bot asks for each kind through SharedState and never knows which one it has.
  */
-import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { AnswerStore, type StoredAnswer } from '../bot/answers.js';
-import { type ClaimResult, UpdateClaims } from '../bot/claims.js';
-import { ChatMemory, type Turn } from '../bot/conversation.js';
-import type { Logger } from '../bot/log.js';
-import { ensureWebhookSecret } from '../bot/run.js';
-import { SharedChatMemory } from '../bot/shared-memory.js';
 import type { Answer } from '../search/types.js';
-import { RedisAnswerStore } from './redis-answers.js';
-import { RedisUpdateClaims } from './redis-claims.js';
-import { RedisConnection, redactUrl } from './redis-connection.js';
-import { RedisChatMemory } from './redis-conversations.js';
-import { publishGeneration, sharedWebhookSecret, subscribeGenerations, takeIngestLock } from './redis-coordination.js';
-import { RedisRateCounters } from './redis-rate.js';
+import { AnswerStore, type StoredAnswer } from './answers.js';
+import { type ClaimResult, UpdateClaims } from './claims.js';
+import { ChatMemory, type Turn } from './conversation.js';
+import type { Logger } from './log.js';
+import { SharedChatMemory } from './shared-memory.js';
 
 /** Claims on webhook updates: an update delivered twice is answered once (claims.ts, redis-claims.ts). */
 export interface UpdateClaimStore {
@@ -76,8 +68,8 @@ export interface SharedState {
   /** Update claims (made on first use: only webhook mode claims). */
   claims(): UpdateClaimStore;
   rateStorage(windowMs: number): RateStorage;
-  /** WEBHOOK_SECRET, or the generated one every process shares. */
-  webhookSecret(): Promise<{ secret: string; generatedIn?: string }>;
+  /** The generated webhook secret every host shares (Redis); absent: STATE_DIR/webhook-secret (run.ts). */
+  webhookSecret?(): Promise<{ secret: string; generatedIn?: string }>;
   /**
    * Runs `work` as the one writer of the index in the deployment (Redis: a lock all hosts see; local: a
    * no-op, as ingest takes the index folder's lock file itself). Throws IndexError when another holds it
@@ -108,7 +100,6 @@ export function localState(config: Config, log?: Logger): SharedState {
     memory,
     claims: () => (claims ??= new UpdateClaims(path.join(cfg.stateDir, 'updates'))),
     rateStorage: () => 'MEMORY_STORE',
-    webhookSecret: async () => ensureWebhookSecret(config),
     underIngestLock: (_what, work) => work(),
     publishGeneration: async () => {},
     onGeneration: () => {},
@@ -116,58 +107,4 @@ export function localState(config: Config, log?: Logger): SharedState {
     stats: () => ({ claimsTakenOver: 0, repliesFenced: 0, redisErrors: 0, redisDisconnects: 0 }),
     close: async () => {},
   };
-}
-
-/** Redis: several machines. Connects in the background; every part falls back while Redis is down. */
-export function redisState(config: Config, log?: Logger): SharedState {
-  const cfg = config.bot;
-  const redis = new RedisConnection({ url: cfg.redisUrl, prefix: cfg.redisPrefix, log, commandTimeoutMs: cfg.redisTimeoutMs });
-  let claims: RedisUpdateClaims | undefined;
-  const unsubscribers: (() => void)[] = [];
-  return {
-    backend: 'redis',
-    answers: new RedisAnswerStore(redis, cfg.answerCacheSize),
-    memory: new RedisChatMemory(redis, cfg.conversationTtlMs, cfg.answerCacheSize),
-    claims: () => (claims ??= new RedisUpdateClaims(redis, cfg.claimLeaseMs, (msg, err) => log?.warn(msg, err))),
-    rateStorage: (windowMs) => new RedisRateCounters(redis, windowMs),
-    webhookSecret: async () => {
-      if (cfg.webhookSecret) return { secret: cfg.webhookSecret };
-      const { secret, generated } = await sharedWebhookSecret(redis);
-      return { secret, generatedIn: generated ? `Redis (${redis.key('webhook-secret')})` : undefined };
-    },
-    underIngestLock: async (what, work, waitMs = 0) => {
-      let release: () => Promise<void>;
-      for (const until = Date.now() + waitMs; ; ) {
-        try {
-          release = await takeIngestLock(redis, `${what} on ${os.hostname()}`);
-          break;
-        } catch (err) {
-          if (Date.now() >= until) throw err;
-          await new Promise((resolve) => setTimeout(resolve, 1000));
-        }
-      }
-      try {
-        return await work();
-      } finally {
-        await release();
-      }
-    },
-    publishGeneration: (generation) => publishGeneration(redis, generation),
-    onGeneration: (listener) => void unsubscribers.push(subscribeGenerations(redis, listener)),
-    health: async () => {
-      const problem = await redis.probe();
-      return { backend: 'redis', ok: problem === null, redis: redactUrl(cfg.redisUrl), ...(problem ? { problem } : {}) };
-    },
-    stats: () => ({ claimsTakenOver: claims?.takenOver ?? 0, repliesFenced: claims?.fenced ?? 0, redisErrors: redis.errors, redisDisconnects: redis.disconnects }),
-    close: async () => {
-      claims?.close();
-      for (const unsubscribe of unsubscribers.splice(0)) unsubscribe();
-      await redis.close();
-    },
-  };
-}
-
-/** Redis when REDIS_URL is set, else the local folder and memory. */
-export function openSharedState(config: Config, log?: Logger): SharedState {
-  return config.bot.redisUrl ? redisState(config, log) : localState(config, log);
 }
