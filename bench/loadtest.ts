@@ -83,7 +83,7 @@ export const QUESTIONS: Probe[] = [
   { q: '柏山镇普法宣传'.repeat(300), expect: /^<i>[^<]*500[^<]*<\/i>\n(<i>[^<]*<\/i>\n)?(.+\n)?<blockquote>/ },
   { q: '史村镇怎样推进科学决策？', expect: null },
 ];
-const NEW_REPORT = { file: '新河镇-2023年工作报告.txt', text: '一、水利建设\n新河镇疏浚河道十八公里，新建排灌站五座，受益农田两万亩。\n', probe: { q: '新河镇疏浚了多少公里河道？', expect: '十八公里' } };
+export const NEW_REPORT = { file: '新河镇-2023年工作报告.txt', text: '一、水利建设\n新河镇疏浚河道十八公里，新建排灌站五座，受益农田两万亩。\n', probe: { q: '新河镇疏浚了多少公里河道？', expect: '十八公里' } };
 
 export interface LoadOptions {
   users: number;
@@ -151,9 +151,10 @@ export interface BotProcess {
  * Starts the bot (`npm start`'s script, or the built production entry) as its own process with the
  * offline model and the given environment; each stderr line goes to onLine.
  */
-export function startBotProcess(env: Record<string, string>, entry: BotEntry, onLine: (line: string) => void): BotProcess {
+export function startBotProcess(env: Record<string, string>, entry: BotEntry, onLine: (line: string) => void, prefix: string[] = []): BotProcess {
   const args = [...SERVING_NODE_FLAGS, ...(entry === 'dist' ? [path.join(PROJECT_ROOT, 'dist/scripts/start.js')] : ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/start.ts')])];
-  const child = spawn(process.execPath, args, {
+  // prefix: a command that runs node elsewhere (`ip netns exec HOST`, loadtest-hosts.ts).
+  const child = spawn(prefix[0] ?? process.execPath, [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), ...args], {
     cwd: PROJECT_ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -193,7 +194,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** Like sleep, but does not keep the process alive (for the far side of a race). */
 const later = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
-function postJson(url: string, body: unknown): Promise<void> {
+export function postJson(url: string, body: unknown): Promise<void> {
   return new Promise((resolve, reject) => {
     const data = Buffer.from(JSON.stringify(body));
     const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
@@ -226,7 +227,7 @@ function peakRssMb(pid: number | undefined): number {
   }
 }
 
-function percentile(sorted: number[], q: number): number {
+export function percentile(sorted: number[], q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }

@@ -14,13 +14,16 @@ import { ensureWebhookSecret, startBot, stopOnSignals } from '../src/bot/run.js'
 import { envLang, stringsFor } from '../src/bot/i18n.js';
 import { runTerminal } from '../src/bot/terminal.js';
 import { openLiveSearcher } from '../src/search/live.js';
+import { openSharedState } from '../src/cluster/redis-state.js';
 
 loadDotenv();
 
 async function main(): Promise<number> {
   const config = loadConfig();
-  // Webhook mode never runs without a secret: generated (and kept in STATE_DIR) when none is set.
-  const webhookSecret = config.bot.token && config.bot.webhookUrl ? ensureWebhookSecret(config) : undefined;
+  // STATE_DIR and memory, or Redis (REDIS_URL) for several machines; the terminal chat has no one to share with.
+  const shared = config.bot.token ? openSharedState(config, createLogger(config.logLevel, [config.bot.token])) : undefined;
+  // Webhook mode never runs without a secret: generated (and kept in STATE_DIR, or Redis) when none is set.
+  const webhookSecret = config.bot.token && config.bot.webhookUrl ? await (shared!.webhookSecret?.() ?? ensureWebhookSecret(config)) : undefined;
   if (webhookSecret) config.bot.webhookSecret = process.env.WEBHOOK_SECRET = webhookSecret.secret; // env: every redactor hides it
   const secrets = [config.bot.token, config.bot.webhookSecret];
 
@@ -42,17 +45,29 @@ async function main(): Promise<number> {
 
   const log = createLogger(config.logLevel, secrets);
   if (webhookSecret?.generatedIn) log.info(`no WEBHOOK_SECRET set: generated one, kept in ${webhookSecret.generatedIn}`);
-  await ensureIndex(config);
+  // With Redis, one host of the deployment builds a missing or stale index at a time (all share INDEX_DIR).
+  if (await shared!.underIngestLock('index check at start', () => ensureIndex(config), 15 * 60_000)) await shared!.publishGeneration(readCurrent(config.indexDir));
   const searcher = await openLiveSearcher(config, { log: (m) => log.info(m) }); // follows re-ingests while running
+  // Another host announces a new generation in the shared index folder: swap it in now, not at the next look.
+  shared!.onGeneration((generation) => void searcher.refresh(generation));
 
-  const bot = createBot(config, searcher, { log });
+  const bot = createBot(config, searcher, { log, shared });
   const running = await startBot(bot, config, { log });
   stopOnSignals(running, log);
   // Resolves after a signal-initiated stop; rejects (already logged) when polling dies, e.g. a revoked token.
   return running.done.then(
-    () => 0,
+    () => shared!.close().then(() => 0),
     () => 1,
   );
+}
+
+/** The generation index/CURRENT names ('' when none). */
+function readCurrent(indexDir: string): string {
+  try {
+    return fs.readFileSync(path.join(indexDir, 'CURRENT'), 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 /** No secret is part of what is printed, in any form (see makeRedactor). */

@@ -142,6 +142,14 @@ export interface BotConfig {
    * a table, page as a photo block): `auto` tries them and falls back to HTML when the server rejects them.
    */
   richMessages: 'auto' | 'off';
+  /** Redis holding the state of several machines (claims, answers, conversations, rate limits, locks); '' = STATE_DIR and memory. */
+  redisUrl: string;
+  /** Prefix of every Redis key, so that two bots can share one Redis. */
+  redisPrefix: string;
+  /** How long an update claim in Redis lives without being renewed (a dead host's claim is taken over after it). */
+  claimLeaseMs: number;
+  /** Longest wait for one Redis command; past it the bot goes on with its own state (Redis hung or unreachable). */
+  redisTimeoutMs: number;
 }
 
 /** Where the index lives: on this machine (`index/`), or on an OpenSearch cluster (src/index/opensearch/). */
@@ -337,6 +345,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     conversationTtlMs: int(env, 'CONVERSATION_TTL_MS', 600000, 0, 86400000),
     reportChildNiceness: int(env, 'REPORT_CHILD_NICENESS', 19, 0, 19),
     richMessages: str(env, 'RICH_MESSAGES', 'auto') as BotConfig['richMessages'],
+    redisUrl: str(env, 'REDIS_URL', ''),
+    redisPrefix: str(env, 'REDIS_PREFIX', 'rqb:'),
+    claimLeaseMs: int(env, 'CLAIM_LEASE_MS', 10000, 1000, 600000),
+    redisTimeoutMs: int(env, 'REDIS_TIMEOUT_MS', 2000, 50, 60000),
     ...overrides.bot,
   };
 
@@ -344,6 +356,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     if (url !== '' && !/^https?:\/\/[^\s/]+/.test(url)) throw new ConfigError(`${key} must be an http(s) URL, got "${url}"`);
   }
   if (!['auto', 'off'].includes(bot.richMessages)) throw new ConfigError(`RICH_MESSAGES must be auto or off, got "${bot.richMessages}"`);
+  if (bot.redisUrl !== '' && !/^rediss?:\/\/\S+$/.test(bot.redisUrl)) throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL, got "${bot.redisUrl}"`);
   bot.apiRoot = bot.apiRoot.replace(/\/+$/, ''); // grammY refuses a trailing slash
   if (bot.webhookSecret !== '' && !WEBHOOK_SECRET_PATTERN.test(bot.webhookSecret)) {
     throw new ConfigError('WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -');

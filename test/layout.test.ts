@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { PROJECT_ROOT } from '../src/config.js';
 
 /** Folders of src/, lowest first: a module may import its own folder and those before it, never after. */
-const LAYERS = ['config.ts', 'language', 'corpus', 'embed', 'index', 'search', 'render', 'bot', 'cli'];
+const LAYERS = ['config.ts', 'language', 'corpus', 'embed', 'index', 'search', 'render', 'bot', 'cluster', 'cli'];
 /** Modules of src/index/ that search may import: the reader interface, its local implementation, the backend chooser, the index's error type. */
 const SEARCH_MAY_IMPORT_FROM_INDEX = ['src/index/reader.ts', 'src/index/local-reader.ts', 'src/index/open-reader.ts'];
 

@@ -8,7 +8,6 @@
  * - inline mode: "@bot question" offers the top results as articles;
  * - buttons under an answer: page, full passage, all from this report (callback data in format.ts).
  */
-import path from 'node:path';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { limit } from '@grammyjs/ratelimiter';
 import { GrammyError, HttpError, InlineQueryResultBuilder, InputFile, type Transformer } from 'grammy';
@@ -19,8 +18,8 @@ import type { Answer, ReportId, Result } from '../search/types.js';
 import { PageError, PageRenderer } from '../render/page.js';
 import { ReportHeaders } from '../index/report-headers.js';
 import { answerOf } from '../search/answer-span.js';
-import { AnswerStore, type StoredAnswer } from './answers.js';
-import { ChatMemory, compareReports, directoryOf, interpret } from './conversation.js';
+import type { StoredAnswer } from './answers.js';
+import { compareReports, directoryOf, interpret } from './conversation.js';
 import {
   answerPage,
   clip,
@@ -42,8 +41,9 @@ import { langOf, stringsFor } from './i18n.js';
 import { RefusalHelper } from './refusal-help.js';
 import { createLogger, describeError, type Logger } from './log.js';
 import { BotMetrics } from './metrics.js';
-import { SharedChatMemory } from './shared-memory.js';
 import { type BotContext, QuoteBot } from './quote-bot.js';
+import { localState, type RateCounterClient, type SharedState } from './shared-state.js';
+import { registerStateMetrics } from './state-metrics.js';
 import { registerUploads } from './upload.js';
 import { richAnswer, richComparison, richPage } from './rich.js';
 import { RichMessages } from './rich-fallback.js';
@@ -54,6 +54,8 @@ export interface CreateBotOptions {
   log?: Logger;
   /** Counters for /metrics (a fresh set by default). */
   metrics?: BotMetrics;
+  /** The state shared with the other bot processes (default: STATE_DIR and memory). */
+  shared?: SharedState;
   /** Skips getMe (tests that drive the bot through handleUpdate). */
   botInfo?: UserFromGetMe;
 }
@@ -97,13 +99,11 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true }));
   bot.api.config.use(retryReplies());
 
-  // Webhook mode may run several processes behind a load balancer: buttons find answers of the others.
-  const answers = new AnswerStore(cfg.answerCacheSize, cfg.webhookUrl ? path.join(cfg.stateDir, 'answers') : undefined, { warn: (msg, err) => log.warn(msg, err) });
-  /** Each chat's last question, for follow-ups ("那史村镇呢？"); as many chats as answers are kept. */
-  // Webhook mode may run several processes: follow-ups are remembered where they all see them.
-  const memory = cfg.webhookUrl
-    ? new SharedChatMemory(cfg.conversationTtlMs, cfg.answerCacheSize, path.join(cfg.stateDir, 'conversations'), (msg, err) => log.warn(msg, err))
-    : new ChatMemory(cfg.conversationTtlMs, cfg.answerCacheSize);
+  // Several processes (webhook mode) or hosts (Redis) behind a load balancer: buttons find the answers
+  // of the others, and follow-ups ("那史村镇呢？") the question before them; as many chats as answers are kept.
+  const shared = (bot.shared = opts.shared ?? localState(config, log));
+  registerStateMetrics(metrics.registry, shared);
+  const { answers, memory } = shared;
   /** The reports' own titles, issuers and dates, for citations. */
   const headers = new ReportHeaders(config.indexDir);
   const refusals = new RefusalHelper(config.indexDir);
@@ -127,7 +127,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   bot.on('message', (ctx, next) => (commandForAnotherBot(ctx) ? undefined : next()));
 
   /** A stranger is told (and logged) once per window; whatever else they send meanwhile is dropped. */
-  const refuseOncePerWindow = limit<BotContext, never>({ timeFrame: cfg.rateWindowMs, limit: 1, keyPrefix: 'STRANGER', keyGenerator: (ctx) => String(ctx.from?.id ?? ctx.chat?.id ?? '') });
+  const refuseOncePerWindow = limit<BotContext, RateCounterClient>({ timeFrame: cfg.rateWindowMs, limit: 1, keyPrefix: 'STRANGER', storageClient: shared.rateStorage(cfg.rateWindowMs), keyGenerator: (ctx) => String(ctx.from?.id ?? ctx.chat?.id ?? '') });
   bot.use(async (ctx, next) => {
     if (allowed.size === 0 || allowed.has(ctx.from?.id ?? NaN) || allowed.has(ctx.chat?.id ?? NaN)) return next();
     metrics.refusals.inc(); // every refused update, also those not answered
@@ -148,7 +148,8 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     else if (ctx.inlineQuery) await ctx.answerInlineQuery([], { cache_time: 0, is_personal: true });
     else await ctx.reply(text, replyTo(ctx));
   };
-  const limiter = limit<BotContext, never>({ timeFrame: cfg.rateWindowMs, limit: cfg.rateLimit, onLimitExceeded: onLimit });
+  // Counted across all processes with Redis: spreading questions over hosts does not multiply the limit.
+  const limiter = limit<BotContext, RateCounterClient>({ timeFrame: cfg.rateWindowMs, limit: cfg.rateLimit, onLimitExceeded: onLimit, storageClient: shared.rateStorage(cfg.rateWindowMs) });
   /** Runs work within the user's limit; false when over it (the limiter has told the user, once per window). */
   const withinLimit = async (ctx: BotContext, work: () => Promise<void>): Promise<boolean> => {
     let ran = false;
@@ -162,13 +163,14 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
    * Per-user limit on every reply (commands such as /sources, buttons, unknown commands, stickers …),
    * wider than the one on searches; over it, updates get no reply (said once per window).
    */
-  const replyLimiter = limit<BotContext, never>({ timeFrame: cfg.rateWindowMs, limit: cfg.rateLimit * REPLY_RATE_FACTOR, onLimitExceeded: onLimit, keyPrefix: 'REPLY' });
+  const replyLimiter = limit<BotContext, RateCounterClient>({ timeFrame: cfg.rateWindowMs, limit: cfg.rateLimit * REPLY_RATE_FACTOR, onLimitExceeded: onLimit, keyPrefix: 'REPLY', storageClient: shared.rateStorage(cfg.rateWindowMs) });
   bot.use((ctx, next) => (ctx.inlineQuery ? next() : replyLimiter(ctx, next)));
-  const inlineLimiter = limit<BotContext, never>({
+  const inlineLimiter = limit<BotContext, RateCounterClient>({
     timeFrame: cfg.rateWindowMs,
     limit: cfg.rateLimit * INLINE_RATE_FACTOR,
     onLimitExceeded: onLimit,
     keyPrefix: 'INLINE',
+    storageClient: shared.rateStorage(cfg.rateWindowMs),
   });
 
   // Reports sent as files by admins, and /remove (upload.ts); before the catch-all handlers below.
@@ -230,7 +232,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     let result: Answer;
     try {
       result = relevantOnly(await searchTyping(ctx, question, onlySource), onlySource?.shown);
-      if (!onlySource) memory.remember(ctx.chat?.id ?? 0, question, result);
+      if (!onlySource) await memory.remember(ctx.chat?.id ?? 0, question, result);
     } catch (err) {
       log.error('search failed', err);
       await ctx.reply(ctx.s.searchFailed, replyTo(ctx));
@@ -245,7 +247,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
       return;
     }
     const stored: StoredAnswer = { answer: result, onlySource };
-    const key = answers.put(stored);
+    const key = await answers.put(stored);
     const { text, rich: richText, reply_markup } = view(ctx, stored, key, 0, mode);
     const { rich: wasRich } = await rich.send(
       () => ctx.replyWithRichMessage(richText(), { reply_markup, ...replyTo(ctx) }),
@@ -261,11 +263,11 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
   /** A message in the chat's conversation: a follow-up reuses the previous question; a comparison asks each report. */
   async function converse(ctx: BotContext, text: string): Promise<void> {
     const chat = ctx.chat?.id ?? 0;
-    const intent = interpret(text, memory.get(chat), directoryOf(searcher).directory);
+    const intent = interpret(text, await memory.get(chat), directoryOf(searcher).directory);
     if (intent.kind === 'compare') {
       const comparison = await compareReports(searcher, intent.question);
       if (comparison) {
-        memory.remember(chat, intent.question);
+        await memory.remember(chat, intent.question);
         await rich.send(
           () => ctx.replyWithRichMessage(richComparison(comparison, ctx.s), replyTo(ctx)),
           () => ctx.reply(renderComparison(comparison, ctx.s, html), { parse_mode: 'HTML', ...replyTo(ctx) }),
@@ -307,7 +309,7 @@ export function createBot(config: Config, searcher: Searcher, opts: CreateBotOpt
     const data = decodeButton(ctx.callbackQuery.data);
     if (!data) return void (await ctx.answerCallbackQuery({ text: ctx.s.badButton }));
     if (data.action === 'n') return void (await ctx.answerCallbackQuery()); // the "2/5" label
-    const stored = answers.get(data.key);
+    const stored = await answers.get(data.key);
     const result = stored?.answer.results[data.index];
     if (!stored || !result) return void (await ctx.answerCallbackQuery({ text: ctx.s.expired, show_alert: true }));
 

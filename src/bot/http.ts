@@ -16,7 +16,9 @@ import type { Update } from 'grammy/types';
 import type { Config } from '../config.js';
 import type { Searcher } from '../search/searcher.js';
 import type { QuoteBot } from './bot.js';
-import type { ClaimResult, UpdateClaims } from './claims.js';
+import os from 'node:os';
+import type { ClaimResult } from './claims.js';
+import type { SharedState, UpdateClaimStore } from './shared-state.js';
 import type { Logger } from './log.js';
 import { type BotMetrics, health } from './metrics.js';
 
@@ -24,7 +26,7 @@ export interface WebhookRoute {
   bot: QuoteBot;
   path: string;
   secret: string;
-  claims: UpdateClaims;
+  claims: UpdateClaimStore;
   /** Longest wait for an answer before Telegram gets its 200 anyway (the answer still follows). */
   answerTimeoutMs?: number;
 }
@@ -36,6 +38,8 @@ export interface HttpServerOptions {
   log: Logger;
   port: number;
   webhook?: WebhookRoute;
+  /** Shared state, reported by /healthz (Redis up or not). */
+  shared?: SharedState;
 }
 
 export interface BotHttpServer {
@@ -108,7 +112,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<BotHttpS
 
     let claim: ClaimResult | 'unclaimed';
     try {
-      claim = route.claims.claim(update.update_id);
+      claim = await route.claims.claim(update.update_id);
     } catch (err) {
       // The state folder cannot be written (a full disk): answer anyway, at least once rather than not at all.
       claim = 'unclaimed';
@@ -136,13 +140,18 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<BotHttpS
     await Promise.race([handled, new Promise((resolve) => (timer = setTimeout(resolve, answerTimeoutMs)))]);
     clearTimeout(timer);
     delete envelope.send; // a slow answer still under way goes to the Bot API directly
+    // Fencing: if this process was cut off long enough for another to take the update over, that one answers.
+    if (reply !== undefined && claim === 'mine' && route.claims.stillMine && !(await route.claims.stillMine(update.update_id))) {
+      log.warn(`webhook: update ${update.update_id} was taken over by another process meanwhile; this answer is not sent`);
+      reply = undefined;
+    }
     if (reply === undefined) res.writeHead(200).end();
     else res.writeHead(200, { 'content-type': 'application/json' }).end(reply);
     // Done once both are over: the response written, the handling finished.
     await handled;
     if (claim === 'unclaimed') return;
     try {
-      route.claims.done(update.update_id);
+      await route.claims.done(update.update_id);
     } catch (err) {
       log.warn(`webhook: cannot mark update ${update.update_id} answered; a re-delivery of it would be answered again`, err);
     }
@@ -154,8 +163,11 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<BotHttpS
       if (req.method === 'GET' && url === '/healthz') {
         const h = health(config, searcher);
         // In webhook mode an unwritable state folder (claims, shared answers) is a fault an operator must see.
-        const stateProblem = h.ok && webhook ? webhook.claims.probe() : null;
+        // Redis down is reported but not a fault of this host (all hosts degrade alike; nginx must not drop them all).
+        const state = opts.shared ? await opts.shared.health() : undefined;
+        const stateProblem = h.ok && webhook && state?.backend !== 'redis' ? await webhook.claims.probe() : null;
         if (stateProblem) Object.assign(h, { ok: false, problem: stateProblem });
+        if (state) Object.assign(h, { host: os.hostname(), pid: process.pid, state });
         res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(h) + '\n');
       } else if (req.method === 'GET' && url === '/metrics') {
         const text = await metrics.registry.metrics();

@@ -8,6 +8,7 @@ import type { Searcher } from '../search/searcher.js';
 import type { Lang, Strings } from './i18n.js';
 import type { UpdateJournal } from './journal.js';
 import type { BotMetrics } from './metrics.js';
+import type { SharedState } from './shared-state.js';
 
 export type BotContext = Context & { lang: Lang; s: Strings };
 
@@ -47,6 +48,8 @@ export class QuoteBot extends Bot<BotContext> {
   readonly inflight = new InFlight();
   searcher!: Searcher;
   metrics!: BotMetrics;
+  /** Claims, answers, conversations, rate limits: in STATE_DIR and memory, or in Redis (shared-state.ts, src/cluster/). */
+  shared!: SharedState;
   /** Set while long polling: fetched updates on disk until answered (see journal.ts). */
   journal?: UpdateJournal;
 

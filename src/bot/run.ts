@@ -12,7 +12,6 @@ import type { Update } from 'grammy/types';
 import { type Config, WEBHOOK_SECRET_PATTERN } from '../config.js';
 import { createExclusive } from '../index/store.js';
 import { ALLOWED_UPDATES, type QuoteBot } from './bot.js';
-import { UpdateClaims } from './claims.js';
 import { type BotHttpServer, startHttpServer } from './http.js';
 import { type Lang, langOf, STRINGS } from './i18n.js';
 import { UpdateJournal } from './journal.js';
@@ -104,7 +103,7 @@ export async function startPolling(bot: QuoteBot, opts: StartOptions, config?: C
   await bot.api.deleteWebhook(); // polling is refused while a webhook is set
   let http: BotHttpServer | undefined;
   if (config && config.bot.healthPort > 0) {
-    http = await startHttpServer({ config, searcher: bot.searcher, metrics: bot.metrics, log, port: config.bot.healthPort });
+    http = await startHttpServer({ config, searcher: bot.searcher, metrics: bot.metrics, log, port: config.bot.healthPort, shared: bot.shared });
     log.info(`health server listening on ${config.bot.webhookHost}:${http.port} (/healthz, /metrics)`);
   }
   const journal = opts.journalFile ? openJournal(bot, opts.journalFile, log) : undefined;
@@ -190,8 +189,8 @@ export async function startWebhook(bot: QuoteBot, config: Config, opts: StartOpt
   // Without a secret anyone who can reach the port could post updates "from" any user (see ensureWebhookSecret).
   if (!webhookSecret) throw new Error('webhook mode needs a WEBHOOK_SECRET');
   const path = new URL(webhookUrl).pathname;
-  const claims = new UpdateClaims(join(config.bot.stateDir, 'updates'));
-  const http = await startHttpServer({ config, searcher: bot.searcher, metrics: bot.metrics, log, port: webhookPort, webhook: { bot, path, secret: webhookSecret, claims } });
+  const claims = bot.shared.claims(); // STATE_DIR, or Redis for several machines
+  const http = await startHttpServer({ config, searcher: bot.searcher, metrics: bot.metrics, log, port: webhookPort, webhook: { bot, path, secret: webhookSecret, claims }, shared: bot.shared });
   await bot.api.setWebhook(webhookUrl, { secret_token: webhookSecret, allowed_updates: [...ALLOWED_UPDATES] });
   log.info(`webhook server listening on ${webhookHost}:${http.port}${path} (also /healthz, /metrics)`);
 

@@ -184,8 +184,11 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
         lang: ctx.lang,
         onError: (err) => log.debug('could not show the progress of an upload', err),
       });
-      const added = (await changeInChild(config, { kind: 'add', name, data }, { log: (m) => log.info(m), onProgress: progress.update }).finally(progress.finish)) as AddedReport;
+      // One writer in the deployment (Redis: across hosts); then every host is told of the new generation.
+      const change = () => changeInChild(config, { kind: 'add', name, data }, { log: (m) => log.info(m), onProgress: progress.update });
+      const added = (await bot.shared.underIngestLock(`upload of ${name}`, change).finally(progress.finish)) as AddedReport;
       await refreshIfLive(searcher);
+      await bot.shared.publishGeneration(searcher.info().generation);
       log.info(`admin ${ctx.from.id} added ${added.source}: ${added.passages} passages in ${added.seconds.toFixed(1)} s`);
       await ctx.reply(describeAdded(added, ctx.lang));
     } catch (err) {
@@ -204,8 +207,9 @@ export function registerUploads(bot: QuoteBot, config: Config, searcher: Searche
     const query = ctx.match.trim();
     if (!query) return void (await ctx.reply(s.removeWhat));
     try {
-      const removed = (await changeInChild(config, { kind: 'remove', query }, { log: (m) => log.info(m) })) as RemovedReport;
+      const removed = (await bot.shared.underIngestLock(`/remove ${query}`, () => changeInChild(config, { kind: 'remove', query }, { log: (m) => log.info(m) }))) as RemovedReport;
       await refreshIfLive(searcher);
+      await bot.shared.publishGeneration(searcher.info().generation);
       log.info(`admin ${ctx.from?.id} removed ${removed.source}`);
       await ctx.reply(describeRemoved(removed, ctx.lang));
     } catch (err) {

@@ -3,6 +3,8 @@ import { ingest, type IngestSummary } from '../index/ingest.js';
 import { parseCommandLine, SHARED_HELP } from './options.js';
 import { progressBar } from '../bot/progress.js';
 import { envLang } from '../bot/i18n.js';
+import { openSharedState } from '../cluster/redis-state.js';
+import { readLive } from '../index/store.js';
 
 /** Duplicates named in the summary line; more are counted (each has its own warning line above). */
 const MAX_TWINS_NAMED = 5;
@@ -24,8 +26,17 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const bar = progressBar(process.stderr, { lang: envLang() });
-  const summary = await ingest(config, { onProgress: bar.update });
-  bar.done();
-  process.stdout.write(summaryLine(summary) + '\n');
+  // With REDIS_URL (several hosts, one shared index folder): the deployment's one writer, then a notice to all hosts.
+  const shared = openSharedState(config);
+  try {
+    const summary = await shared.underIngestLock('npm run ingest', () => ingest(config, { onProgress: bar.update }));
+    bar.done();
+    const live = summary.changed ? readLive(config.indexDir) : null;
+    if (live) await shared.publishGeneration(live.manifest.generation);
+    process.stdout.write(summaryLine(summary) + '\n');
+  } finally {
+    bar.done();
+    await shared.close();
+  }
   return 0;
 }

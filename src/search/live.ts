@@ -27,8 +27,12 @@ export interface LiveOptions {
 }
 
 export interface LiveSearcher extends Searcher {
-  /** Looks at CURRENT now and, if another generation is live, opens and swaps it in. True when it swapped. */
-  refresh(): Promise<boolean>;
+  /**
+   * Looks at CURRENT now and, if another generation is live, opens and swaps it in. True when it swapped.
+   * `announced`: a generation another host says is live (Redis notice): read CURRENT even if its stat
+   * looks unchanged (a shared NFS folder caches file attributes for seconds; opening reads afresh).
+   */
+  refresh(announced?: string): Promise<boolean>;
   /** The generation answering now. */
   generation(): string;
   /** How many times a new generation was swapped in. */
@@ -96,10 +100,11 @@ export async function openLiveSearcher(config: Config, options: LiveOptions = {}
     }
   };
 
-  const refresh = (): Promise<boolean> => {
+  const refresh = (announced?: string): Promise<boolean> => {
     lastCheck = Date.now();
     if (loading) return loading;
-    if (pointerStamp(config.indexDir) === stamp) return Promise.resolve(false);
+    const news = announced !== undefined && announced !== current.info().generation;
+    if (pointerStamp(config.indexDir) === stamp && !news) return Promise.resolve(false);
     loading = load().finally(() => (loading = undefined));
     return loading;
   };

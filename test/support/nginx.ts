@@ -29,7 +29,7 @@ export function findNginx(): { bin: string } | { missing: string } {
  * already sent to a process that then dies is not sent again by nginx (a POST is not idempotent):
  * it fails with 502, and Telegram delivers the update again. /healthz and /metrics stay private.
  */
-export function nginxConfig(opts: { dir: string; port: number; upstreams: number[]; webhookPath: string; maxBodyBytes: number }): string {
+export function nginxConfig(opts: { dir: string; port: number; upstreams: (number | string)[]; webhookPath: string; maxBodyBytes: number; listen?: string }): string {
   const d = opts.dir;
   return `# written by test/support/nginx.ts
 worker_processes 1;
@@ -45,11 +45,11 @@ http {
   uwsgi_temp_path ${d}/uwsgi;
   scgi_temp_path ${d}/scgi;
   upstream bots {
-${opts.upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`).join('\n')}
+${opts.upstreams.map((p) => `    server ${typeof p === 'number' ? `127.0.0.1:${p}` : p} max_fails=1 fail_timeout=5s;`).join('\n')}
     keepalive 16;
   }
   server {
-    listen 127.0.0.1:${opts.port};
+    listen ${opts.listen ?? '127.0.0.1'}:${opts.port};
     client_max_body_size ${opts.maxBodyBytes};
     location = ${opts.webhookPath} {
       proxy_pass http://bots;
@@ -66,7 +66,7 @@ ${opts.upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=
 }
 
 /** Starts nginx in front of the given ports; resolves once it answers. */
-export async function startNginx(opts: { bin: string; dir: string; upstreams: number[]; webhookPath: string; maxBodyBytes?: number }): Promise<Nginx> {
+export async function startNginx(opts: { bin: string; dir: string; upstreams: (number | string)[]; webhookPath: string; maxBodyBytes?: number; listen?: string }): Promise<Nginx> {
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o755 });
   fs.chmodSync(opts.dir, 0o755); // workers run as an unprivileged user when started as root
   const port = await freePort();
@@ -76,7 +76,7 @@ export async function startNginx(opts: { bin: string; dir: string; upstreams: nu
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${opts.listen ?? '127.0.0.1'}:${port}`;
   for (const until = Date.now() + 10_000; ; ) {
     if (child.exitCode !== null) throw new Error(`nginx exited at start: ${stderr.trim()}`);
     const up = await new Promise<boolean>((resolve) => http.get(`${url}/`, (res) => (res.resume(), resolve(true))).on('error', () => resolve(false)));
