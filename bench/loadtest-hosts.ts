@@ -34,7 +34,7 @@ import { readLive } from '../src/index/store.js';
 import { makeHostNetwork, netnsUnavailable } from '../test/support/netns.js';
 import { findNginx, startNginx } from '../test/support/nginx.js';
 import { parseCommandLine, SHARED_HELP, UsageError } from '../src/cli/options.js';
-import { findRedis, startRedis } from '../test/support/redis-server.js';
+import { findRedis, type RedisServer, startRedis } from '../test/support/redis-server.js';
 
 const TOKEN = '424243:loadtest-hosts-token';
 const BOT_PORT = 8080;
@@ -173,15 +173,18 @@ export async function runHostsLoadTest(opts: HostsOptions): Promise<HostsFigures
 
     const net4 = makeHostNetwork(opts.hosts);
     cleanup.push(() => net4.teardown());
-    // Interrupted (Ctrl-C, a timeout): the namespaces and the bots in them must not outlive the run.
+    // Interrupted (Ctrl-C, a timeout): the namespaces, the bots in them and Redis must not outlive the run.
+    let redisNow: RedisServer | undefined;
     const onSignal = () => {
       for (const child of children) child.kill('SIGKILL');
+      redisNow?.killNow();
       net4.teardown();
       process.exit(130);
     };
     process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
     cleanup.push(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
     const redis = await startRedis({ bin: redisBin.bin, host: net4.hub, port: await freePort() });
+    redisNow = redis;
     cleanup.push(() => redis.stop());
 
     const TelegramServer = createRequire(import.meta.url)('telegram-test-api') as new (c: object) => Emulator;

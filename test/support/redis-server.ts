@@ -16,6 +16,8 @@ export interface RedisServer {
   /** Starts it again on the same address and port (empty: no persistence). */
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /** Kills it at once without waiting (from a signal handler, which cannot wait). */
+  killNow(): void;
 }
 
 /** The redis-server binary, or why there is none. */
@@ -59,5 +61,6 @@ export async function startRedis(opts: { bin: string; host: string; port: number
     await gone;
   };
   await launch();
-  return { url: `redis://${opts.host}:${opts.port}`, host: opts.host, port: opts.port, kill, restart: launch, stop: kill };
+  const killNow = () => void child?.kill('SIGKILL');
+  return { url: `redis://${opts.host}:${opts.port}`, host: opts.host, port: opts.port, kill, restart: launch, stop: kill, killNow };
 }
