@@ -181,6 +181,8 @@ export function lineCandidates(question: string, r: Pick<Result, 'quote' | 'star
   const anchorSentence = clauses.find(inAnchor)?.sentence;
   const inHighlight = (c: Clause) => r.highlights.some((h) => h.start <= r.start + c.start && r.start + c.end <= h.end);
   const overlaps = clauses.map((c) => overlap(c.text, pairs));
+  // Per clause, not per run: each clause starts or follows up to three runs.
+  const restating = clauses.map((c) => restates(c.text, pairs));
   const bestOverlap = Math.max(...overlaps);
   const best = overlaps.indexOf(bestOverlap);
   const typed = kind === 'number' || kind === 'date' || kind === 'place' || kind === 'who' || kind === 'reason';
@@ -208,8 +210,8 @@ export function lineCandidates(question: string, r: Pick<Result, 'quote' | 'star
         before_anchor: anchorSentence !== undefined && sentence < anchorSentence ? 1 : 0,
         after_anchor: anchorSentence !== undefined && sentence > anchorSentence ? 1 : 0,
         far_from_anchor: anchorSentence !== undefined && Math.abs(sentence - anchorSentence) >= 2 ? 1 : 0,
-        restates_first: restates(clauses[i]!.text, pairs) ? 1 : 0,
-        after_restating: i > 0 && restates(clauses[i - 1]!.text, pairs) ? 1 : 0,
+        restates_first: restating[i] ? 1 : 0,
+        after_restating: i > 0 && restating[i - 1] ? 1 : 0,
         sentence_start: i === 0 || clauses[i - 1]!.sentence !== sentence ? 1 : 0,
         item_label: ITEM_LABEL.test(clauses[i]!.text) ? 1 : 0,
         clauses_1: run.length === 1 ? 1 : 0,
