@@ -24,10 +24,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { stringsFor } from '../src/bot/i18n.js';
-import { type Config, loadDotenv, STANDIN_MODEL_ID } from '../src/config.js';
+import type { Config } from '../src/config.js';
 import { indexStatus, ingest } from '../src/index/ingest.js';
 import { type Emulator, freePort, startFront } from '../test/support/bot-api-front.js';
-import { NEW_REPORT, percentile, postJson as post, startBotProcess } from './loadtest.js';
+import { NEW_REPORT, offlineLoadTestEnv, percentile, postJson as post, startBotProcess } from './loadtest.js';
 import { RedisConnection } from '../src/cluster/redis-connection.js';
 import { publishGeneration, takeIngestLock } from '../src/cluster/redis-coordination.js';
 import { readLive } from '../src/index/store.js';
@@ -501,9 +501,7 @@ const HELP = `usage: npm run loadtest -- --hosts N [options]   (root: network na
 ${SHARED_HELP}`;
 
 export async function hostsMain(argv: string[]): Promise<number> {
-  loadDotenv();
-  process.env.EMBED_MODEL ??= STANDIN_MODEL_ID;
-  process.env.ALLOW_REMOTE_MODELS = 'false';
+  offlineLoadTestEnv();
   const { values, config } = await parseCommandLine(argv, {
     hosts: { type: 'string' },
     users: { type: 'string' },

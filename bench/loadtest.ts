@@ -510,11 +510,15 @@ function positive(value: unknown, name: string, fallback: number, max: number): 
   return n;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  // The offline stand-in unless a model is configured; never a download (only 127.0.0.1 is used).
+/** The load tests' environment: .env, the offline stand-in unless a model is configured, never a download (only 127.0.0.1 is used). */
+export function offlineLoadTestEnv(): void {
   loadDotenv();
   process.env.EMBED_MODEL ??= STANDIN_MODEL_ID;
   process.env.ALLOW_REMOTE_MODELS = 'false';
+}
+
+export async function main(argv: string[]): Promise<number> {
+  offlineLoadTestEnv();
   const { values, config } = await parseCommandLine(argv, {
     users: { type: 'string' },
     questions: { type: 'string' },
